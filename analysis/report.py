@@ -1,0 +1,215 @@
+"""The Markdown report: nasx's numbers with the paper's published values beside them."""
+
+from __future__ import annotations
+
+from nasx.analysis.paper import CITATION, Published, published_for
+from nasx.analysis.study import StudyResult
+from nasx.analysis.thermo import thermodynamics_at
+from nasx.analysis.voltage import PLATEAU_RESOLUTION_V, Plateau, distinguishable
+from pymatgen.core import Composition
+from pymatgen.entries.computed_entries import ComputedEntry
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(r) + " |" for r in rows),
+    ]
+
+
+def paper_standard_hull_depths(published: Published) -> dict[str, float]:
+    """Hull depths (meV/atom) that the paper's own formation energies give with nasx's definition."""
+    system = published.system
+    entries = []
+    for formula, ef in published.formation_energy_eV_per_atom.items():
+        composition = Composition(formula)
+        entries.append(ComputedEntry(composition, ef * composition.num_atoms, entry_id=formula))
+    thermo = thermodynamics_at(entries, system, 0.0)
+    return {f: p.hull_distance_meV_per_atom for f, p in thermo.ground_states().items()}
+
+
+def render(result: StudyResult, extra_sections: list[str] | None = None) -> str:
+    """The whole report as Markdown text."""
+    system = result.system
+    published = published_for(system)
+    temps = result.temperatures_K
+    t_cols = [f"{t:g} K" for t in temps]
+    refs = {el: result.thermo[temps[0]].ground_states()[el].label for el in system.elements}
+    lines = [
+        f"# nasx report: {system.working_ion}–{system.anion}",
+        "",
+        f"- Temperatures: {', '.join(t_cols)}. Energies are G(T) = E_static + F_vib(T) (harmonic phonons); "
+        "0 K means static energies without zero-point energy.",
+        f"- Reference states: {', '.join(f'{el} = {label}' for el, label in refs.items())} "
+        "(lowest-energy elemental entries at each temperature).",
+        f"- Kinetic path bypasses: {', '.join(result.bypassed) or 'nothing (no --bypass given)'}.",
+    ]
+    if published:
+        lines.append(
+            f"- Published values: {CITATION}; shown beside nasx's, never used in its numbers."
+        )
+    lines += ["", "![voltage profiles](voltage_profile.png)", "", "![convex hull](hull.png)", ""]
+
+    # formation energies and hull distances
+    grounds = {t: result.thermo[t].ground_states() for t in temps}
+    formulas = list(grounds[temps[0]])
+    header = ["phase", "polymorph", f"x({system.working_ion})", *(f"E_f {c}" for c in t_cols)]
+    if published:
+        header.append("E_f paper 0 K")
+    rows = []
+    for f in formulas:
+        row = [f, grounds[temps[0]][f].label, f"{grounds[temps[0]][f].ion_fraction:.3f}"]
+        row += [_fmt(grounds[t][f].formation_energy_eV_per_atom) for t in temps]
+        if published:
+            row.append(_fmt(published.formation_energy_eV_per_atom.get(f)))
+        rows.append(row)
+    lines += ["## Formation energies (eV/atom)", "", *_table(header, rows), ""]
+
+    lines += [
+        "## Hull distances (meV/atom)",
+        "",
+        "Negative: depth of a stable phase below the hull of all other phases; positive: energy "
+        "above the hull. The phases compared against are in brackets.",
+        "",
+    ]
+    header = ["phase", *t_cols]
+    if published:
+        header += ["paper as published", "paper's E_f, this definition"]
+        standard = paper_standard_hull_depths(published)
+    rows = []
+    for f in formulas:
+        if f in system.elements:
+            continue
+        row = [f]
+        for t in temps:
+            item = grounds[t][f]
+            row.append(f"{item.hull_distance_meV_per_atom:.1f} ({' + '.join(item.competing)})")
+        if published:
+            depth = published.hull_depth_meV_per_atom.get(f)
+            row.append(f"{depth[0]:.0f} ({depth[1]})" if depth else "–")
+            row.append(_fmt(standard.get(f), 1))
+        rows.append(row)
+    lines += [*_table(header, rows), ""]
+    others = [
+        (t, item)
+        for t in temps
+        for item in result.thermo[t].entries
+        if item.label != grounds[t][item.formula].label
+    ]
+    if others:
+        rows = [
+            [item.label, item.formula, f"{t:g} K", f"{item.hull_distance_meV_per_atom:.1f}"]
+            for t, item in others
+        ]
+        lines += [
+            "Other polymorphs:",
+            "",
+            *_table(["polymorph", "formula", "T", "above hull (meV/atom)"], rows),
+            "",
+        ]
+
+    # voltages
+    lines += [
+        "## Open-circuit voltage plateaus (V vs " + f"{system.working_ion}/{system.working_ion}⁺)",
+        "",
+    ]
+    for name, by_t in (
+        ("Thermodynamic path", result.thermodynamic),
+        ("Kinetic path", result.kinetic),
+    ):
+        for t in temps:
+            steps = by_t[t]
+            title = (
+                f"### {name}, {t:g} K: {len(steps)} steps, {distinguishable(steps)} distinguishable"
+            )
+            lines += [
+                title,
+                "",
+                *_plateau_table(steps, published if t == 0 and name.startswith("Thermo") else None),
+                "",
+            ]
+    lines += [
+        f"Steps closer than {PLATEAU_RESOLUTION_V:.2f} V count as one distinguishable plateau.",
+        "",
+        "### Which single bypass removes a plateau",
+        "",
+    ]
+    rows = [
+        [
+            f,
+            *(
+                f"{len(result.single_bypass[t][f])} ({distinguishable(result.single_bypass[t][f])})"
+                for t in temps
+            ),
+        ]
+        for f in result.single_bypass[temps[0]]
+    ]
+    rows.insert(
+        0,
+        [
+            "none",
+            *(
+                f"{len(result.thermodynamic[t])} ({distinguishable(result.thermodynamic[t])})"
+                for t in temps
+            ),
+        ],
+    )
+    lines += [
+        *_table(["bypassed phase", *(f"steps (distinguishable) {c}" for c in t_cols)], rows),
+        "",
+    ]
+    if published:
+        gitt = published.gitt_ocv_V
+        lines += [
+            "Measured OCV plateaus (paper, GITT at 90 °C): discharge "
+            + ", ".join(f"{v:.2f}" for v in gitt["discharge"])
+            + " V; charge "
+            + ", ".join(f"{v:.2f}" for v in gitt["charge"])
+            + " V.",
+            "",
+        ]
+
+    # volumes
+    if result.volumes_A3_per_atom:
+        header = ["polymorph", "volume (Å³/atom)"] + (["paper DFT (Å³/atom)"] if published else [])
+        rows = []
+        for f in formulas:
+            label = grounds[temps[0]][f].label
+            if label in result.volumes_A3_per_atom:
+                row = [label, _fmt(result.volumes_A3_per_atom[label])]
+                if published:
+                    row.append(_fmt(published.volume_A3_per_atom.get(f)))
+                rows.append(row)
+        lines += ["## Volumes", "", *_table(header, rows), ""]
+
+    for section in extra_sections or []:
+        lines += [section, ""]
+    notes = list(result.warnings) + (list(published.notes) if published else [])
+    if notes:
+        lines += ["## Warnings and notes", "", *(f"- {n}" for n in notes), ""]
+    return "\n".join(lines)
+
+
+def _plateau_table(steps: list[Plateau], published: Published | None) -> list[str]:
+    header = ["reaction", "x range", "capacity (mAh/g)", "nasx V"]
+    by_product = {}
+    if published:
+        header.append("paper V (0 K)")
+        by_product = {p.product: p.voltage_V for p in published.ocv_V}
+    rows = []
+    for p in steps:
+        row = [
+            p.reaction,
+            f"{p.x_start:.3f}–{p.x_end:.3f}",
+            f"{p.capacity_mAh_per_g_start:.0f}–{p.capacity_mAh_per_g_end:.0f}",
+            f"{p.voltage_V:.3f}",
+        ]
+        if published:
+            row.append(_fmt(by_product.get(p.phase_end), 2))
+        rows.append(row)
+    return _table(header, rows)

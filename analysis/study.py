@@ -1,0 +1,221 @@
+"""The study: entries → thermodynamics and voltage profiles at every temperature → results.json."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nasx.analysis.entries import (
+    Entry,
+    common_temperatures,
+    entry_label,
+    infer_system,
+    volume_A3_per_atom,
+)
+from nasx.analysis.paper import default_bypass, published_for
+from nasx.analysis.thermo import Thermodynamics, thermodynamics_at
+from nasx.analysis.voltage import (
+    PLATEAU_RESOLUTION_V,
+    Plateau,
+    bypassed_plateaus,
+    distinguishable,
+    plateaus,
+)
+from pymatgen.core import Composition
+
+from nasx import __version__
+from nasx.chemistry import BinarySystem
+from nasx.errors import NasxInputError
+from nasx.units import temperature_key
+
+
+@dataclass
+class StudyResult:
+    """All numbers of one analysis, keyed by temperature in K."""
+
+    system: BinarySystem
+    temperatures_K: list[float]
+    bypassed: list[str]
+    thermo: dict[float, Thermodynamics]
+    thermodynamic: dict[float, list[Plateau]]
+    kinetic: dict[float, list[Plateau]]
+    single_bypass: dict[float, dict[str, list[Plateau]]]
+    volumes_A3_per_atom: dict[str, float]
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """The ``results.json`` document (see the README's output contract)."""
+        keys = {t: temperature_key(t) for t in self.temperatures_K}
+        phases: dict[str, dict] = {}
+        for t in self.temperatures_K:
+            for formula, item in self.thermo[t].ground_states().items():
+                phase = phases.setdefault(formula, {"ion_fraction": item.ion_fraction})
+                for name, value in (
+                    ("formation_energy_eV_per_atom", item.formation_energy_eV_per_atom),
+                    ("hull_distance_meV_per_atom", item.hull_distance_meV_per_atom),
+                    ("stable", item.stable),
+                    ("competing_phases", list(item.competing)),
+                    ("polymorph", item.label),
+                ):
+                    phase.setdefault(name, {})[keys[t]] = value
+        for phase in phases.values():
+            ground_label = phase["polymorph"][keys[self.temperatures_K[0]]]
+            if ground_label in self.volumes_A3_per_atom:
+                phase["volume_A3_per_atom"] = self.volumes_A3_per_atom[ground_label]
+        polymorphs = {}
+        for t in self.temperatures_K:
+            for item in self.thermo[t].entries:
+                record = polymorphs.setdefault(item.label, {"formula": item.formula})
+                record.setdefault("formation_energy_eV_per_atom", {})[keys[t]] = (
+                    item.formation_energy_eV_per_atom
+                )
+                record.setdefault("hull_distance_meV_per_atom", {})[keys[t]] = (
+                    item.hull_distance_meV_per_atom
+                )
+        references = {
+            str(el): {keys[t]: self._label_of(t, entry) for t in self.temperatures_K}
+            for el, entry in self.thermo[self.temperatures_K[0]].phase_diagram.el_refs.items()
+        }
+
+        def profile(by_t: dict[float, list[Plateau]]) -> dict[str, list[dict]]:
+            return {keys[t]: [p.as_dict() for p in by_t[t]] for t in self.temperatures_K}
+
+        return {
+            "nasx_version": __version__,
+            "system": {"working_ion": self.system.working_ion, "anion": self.system.anion},
+            "temperatures_K": [float(t) if t % 1 else int(t) for t in self.temperatures_K],
+            "energy_model": "G(T) = E_static + F_vib,harmonic(T) per atom; T = 0 K uses static energies",
+            "reference_states": references,
+            "phases": phases,
+            "polymorphs": polymorphs,
+            "ocv": {
+                "thermodynamic": profile(self.thermodynamic),
+                "kinetic": {"bypassed": list(self.bypassed), **profile(self.kinetic)},
+                "single_bypass": {
+                    formula: {
+                        keys[t]: [p.as_dict() for p in self.single_bypass[t][formula]]
+                        for t in self.temperatures_K
+                    }
+                    for formula in self.single_bypass[self.temperatures_K[0]]
+                },
+                "distinguishable_plateaus": {
+                    "resolution_V": PLATEAU_RESOLUTION_V,
+                    "thermodynamic": {
+                        keys[t]: distinguishable(self.thermodynamic[t]) for t in self.temperatures_K
+                    },
+                    "kinetic": {
+                        keys[t]: distinguishable(self.kinetic[t]) for t in self.temperatures_K
+                    },
+                },
+            },
+            "warnings": list(self.warnings),
+        }
+
+    def _label_of(self, temperature_K: float, reference: Entry) -> str:
+        element = self.system.formula(reference.composition)
+        return self.thermo[temperature_K].ground_states()[element].label
+
+
+def analyze(
+    entries: Sequence[Entry],
+    *,
+    temperatures_K: Sequence[float] | None = None,
+    bypass: Sequence[str] | None = None,
+    system: BinarySystem | None = None,
+    source: str | Path | None = None,
+) -> StudyResult:
+    """Formation energies, hull distances and voltage profiles at every temperature.
+
+    ``temperatures_K`` defaults to 0 K plus every temperature at which all entries carry F_vib.
+    ``bypass`` names the formulas skipped on the kinetic path (default: the study's, Na2S2 for
+    Na–S). ``source`` names the input in error messages.
+    """
+    entries = list(entries)
+    system = infer_system(entries, source, declared=system)
+    warnings: list[str] = []
+    common, partial = common_temperatures(entries)
+    if temperatures_K is None:
+        temperatures_K = [0.0, *common]
+        if partial:
+            warnings.append(
+                "F_vib given for only some entries at "
+                + ", ".join(f"{t:g}" for t in partial)
+                + " K; those temperatures are left out"
+            )
+    temperatures_K = sorted({float(t) for t in temperatures_K})
+    if any(t < 0 for t in temperatures_K):
+        raise NasxInputError(source, "temperatures must be ≥ 0 K")
+
+    formulas = {system.formula(e.composition) for e in entries}
+    bypass = list(default_bypass(system) if bypass is None else bypass)
+    unknown = [b for b in bypass if b not in formulas]
+    if unknown:
+        raise NasxInputError(
+            source,
+            f"cannot bypass {', '.join(unknown)}: no such phase (phases: {', '.join(sorted(formulas))})",
+        )
+    if set(bypass) & set(system.elements):
+        raise NasxInputError(source, "cannot bypass an elemental reference")
+
+    thermo, thermodynamic, kinetic, single = {}, {}, {}, {}
+    for t in temperatures_K:
+        try:
+            thermo[t] = thermodynamics_at(entries, system, t)
+        except NasxInputError as exc:
+            raise NasxInputError(source, exc.problem) from None
+        shifted = list(thermo[t].phase_diagram.all_entries)
+        thermodynamic[t] = plateaus(thermo[t].phase_diagram, system)
+        kinetic[t] = bypassed_plateaus(shifted, system, bypass)
+        single[t] = {}
+    intermediates = sorted(
+        {step.phase_end for t in temperatures_K for step in thermodynamic[t][:-1]},
+        key=lambda f: system.ion_fraction(Composition(f)),
+    )
+    for t in temperatures_K:
+        shifted = list(thermo[t].phase_diagram.all_entries)
+        single[t] = {f: bypassed_plateaus(shifted, system, [f]) for f in intermediates}
+
+    volumes = {
+        entry_label(e, system): v for e in entries if (v := volume_A3_per_atom(e)) is not None
+    }
+    warnings += _physics_warnings(thermo, system)
+    return StudyResult(
+        system=system,
+        temperatures_K=list(temperatures_K),
+        bypassed=bypass,
+        thermo=thermo,
+        thermodynamic=thermodynamic,
+        kinetic=kinetic,
+        single_bypass=single,
+        volumes_A3_per_atom=volumes,
+        warnings=warnings,
+    )
+
+
+def _physics_warnings(thermo: dict[float, Thermodynamics], system: BinarySystem) -> list[str]:
+    """Changes of the stable set with temperature, and deviations from the published study."""
+    notes = []
+    temperatures = sorted(thermo)
+    stable = {
+        t: {f for f, p in thermo[t].ground_states().items() if p.stable} for t in temperatures
+    }
+    for t in temperatures[1:]:
+        lost, gained = stable[temperatures[0]] - stable[t], stable[t] - stable[temperatures[0]]
+        if lost:
+            notes.append(f"at {t:g} K {', '.join(sorted(lost))} is no longer on the hull")
+        if gained:
+            notes.append(f"at {t:g} K {', '.join(sorted(gained))} becomes stable")
+    published = published_for(system)
+    if published:
+        for t in temperatures:
+            unstable = [
+                f
+                for f in published.hull_depth_meV_per_atom
+                if f in thermo[t].ground_states() and f not in stable[t]
+            ]
+            if unstable:
+                notes.append(
+                    f"at {t:g} K {', '.join(unstable)} lies above the hull, unlike the paper where all four Na2Sx are stable"
+                )
+    return notes
