@@ -49,3 +49,8 @@ def write_outputs(
     write_text_atomic(paths["report"], report.render(result, extra_sections))
     write_text_atomic(paths["results"], results_json_text(document))
     return paths
+
+
+def read_results(out_dir: str | Path) -> dict:
+    """The results.json document of an output directory."""
+    return json.loads((Path(out_dir) / "results.json").read_text())

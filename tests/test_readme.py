@@ -8,7 +8,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def _command_after(text: str, marker: str) -> str:
     lines = text.splitlines()
     index = next(i for i, line in enumerate(lines) if marker in line)
-    return next(line.strip() for line in lines[index + 1 :] if line.strip() and not line.startswith("```"))
+    return next(
+        line.strip() for line in lines[index + 1 :] if line.strip() and not line.startswith("```")
+    )
 
 
 def test_ci_runs_the_readme_test_command():

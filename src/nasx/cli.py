@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +13,9 @@ from nasx.errors import NasxInputError
 
 EPILOG = """\
 examples:
+  nasx run                                            the whole Na–S study with CHGNet r2SCAN
+  nasx run --calculator stub --out stub-run           the analytic test calculator
+  nasx run --structures my_li_s/ --out li-s           your own binary A–X set
   nasx analyze entries.json --out results/          formation energies, hulls, OCVs, report
   nasx analyze entries.json --temperatures 0 300 --bypass Na2S2 Na2S4
   nasx structures                                     the built-in Na–S set and its provenance
@@ -59,6 +63,98 @@ def build_parser() -> argparse.ArgumentParser:
         help="output directory (default: %(default)s)",
     )
     _add_analysis_options(analyze)
+
+    run = commands.add_parser(
+        "run",
+        help="compute the study (relaxations, phonons, thermodynamics) through FireWorks",
+        description="Relax every phase (cell and positions, symmetry held), compute finite-displacement "
+        "phonons with phonopy, then formation energies, hull distances and OCV plateaus at each "
+        "temperature. Runs through a FireWorks workflow: by default an embedded file-backed LaunchPad "
+        "inside --out, so interrupting (Ctrl-C, kill) and running the same command again resumes, and "
+        "rerunning a finished directory only redoes the analysis.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        default=Path("nasx-run"),
+        help="run directory (results, report, per-phase files)",
+    )
+    run.add_argument(
+        "--calculator",
+        choices=["chgnet", "stub"],
+        default="chgnet",
+        help="chgnet: CHGNet's r2SCAN model (no VASP needed); stub: analytic test model",
+    )
+    run.add_argument(
+        "--structures",
+        type=Path,
+        help="your directory of CIFs of one binary A–X system (default: built-in Na–S)",
+    )
+    run.add_argument(
+        "--phases",
+        nargs="+",
+        metavar="PHASE",
+        help="phase ids or formulas (default: the set's default phases)",
+    )
+    run.add_argument(
+        "--launchpad",
+        type=Path,
+        help="FireWorks my_launchpad.yaml of your MongoDB (default: embedded store in --out)",
+    )
+    run.add_argument(
+        "--temperatures",
+        type=_temperature,
+        metavar="K",
+        nargs="+",
+        default=[300.0, 400.0],
+        help="temperatures for F_vib (0 K is always reported)",
+    )
+    run.add_argument(
+        "--bypass",
+        nargs="*",
+        metavar="FORMULA",
+        help="phases skipped on the kinetic path (default for Na–S: Na2S2)",
+    )
+    group = run.add_argument_group("calculation settings (fixed for a run directory)")
+    group.add_argument("--fmax", type=float, default=1e-3, help="relaxation force threshold (eV/Å)")
+    group.add_argument("--max-steps", type=int, default=500, help="relaxation step limit")
+    group.add_argument(
+        "--min-length", type=float, default=10.0, help="minimum supercell height for phonons (Å)"
+    )
+    group.add_argument(
+        "--supercell",
+        action="append",
+        default=[],
+        metavar="PHASE=NxNxN",
+        help="supercell (repetitions of the conventional cell) for one phase, overriding --min-length",
+    )
+    group.add_argument(
+        "--displacement", type=float, default=0.01, help="finite displacement amplitude (Å)"
+    )
+    group.add_argument(
+        "--symprec", type=float, default=1e-3, help="symmetry tolerance of relaxed cells (Å)"
+    )
+    group.add_argument("--mesh-length", type=float, default=50.0, help="phonopy q-mesh length (Å)")
+    group.add_argument(
+        "--imaginary-policy",
+        choices=["flag", "pretend_real"],
+        default="flag",
+        help="flag: imaginary modes are left out of F_vib and reported; pretend_real: |ν| enters F_vib",
+    )
+    group.add_argument(
+        "--check-convergence",
+        nargs="+",
+        default=[],
+        metavar="PHASE",
+        help="repeat these phases' phonons in a larger supercell and report the change in F_vib ('all' for every phase)",
+    )
+    group.add_argument(
+        "--convergence-length",
+        type=float,
+        help="minimum supercell height of the convergence check (Å; default 1.5 × --min-length)",
+    )
+    run.add_argument("--quiet", action="store_true", help="no progress display")
 
     structures = commands.add_parser(
         "structures",
@@ -150,7 +246,106 @@ def _cmd_structures(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"analyze": _cmd_analyze, "structures": _cmd_structures}
+def _supercells(values: list[str]) -> dict[str, tuple[int, int, int]]:
+    result = {}
+    for value in values:
+        name, _, grid = value.partition("=")
+        try:
+            numbers = tuple(int(n) for n in grid.lower().split("x"))
+        except ValueError:
+            numbers = ()
+        if not name or len(numbers) != 3 or min(numbers) < 1:
+            raise NasxInputError(
+                None, f"--supercell {value!r}: expected PHASE=NxNxN, e.g. S8_Fddd=1x1x1"
+            )
+        result[name] = numbers
+    return result
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch loads; see benchmarks/README
+    from nasx.structures import load_directory, reference_set
+    from nasx.workflows.calculators import RelaxSettings, get_calculator
+    from nasx.workflows.phonons import PhononSettings
+    from nasx.workflows.runner import RunFailed, run_study
+    from nasx.workflows.settings import RunSettings
+
+    phase_set = (
+        load_directory(args.structures) if args.structures else reference_set("Na-S")
+    ).select(args.phases)
+    supercells = _supercells(args.supercell)
+    convergence = phase_set.ids if args.check_convergence == ["all"] else args.check_convergence
+    for name in [*supercells, *convergence]:
+        if name not in phase_set.ids:
+            raise NasxInputError(
+                None, f"unknown phase id {name!r} (phases of this run: {', '.join(phase_set.ids)})"
+            )
+    settings = RunSettings(
+        temperatures_K=tuple(args.temperatures),
+        bypass=None if args.bypass is None else tuple(args.bypass),
+        relax=RelaxSettings(
+            fmax_eV_per_A=args.fmax, max_steps=args.max_steps, symprec=args.symprec
+        ),
+        phonons=PhononSettings(
+            min_length_A=args.min_length,
+            supercells=supercells,
+            displacement_A=args.displacement,
+            mesh_length_A=args.mesh_length,
+            imaginary_policy=args.imaginary_policy,
+        ),
+        convergence_phases=tuple(convergence),
+        convergence_length_A=args.convergence_length,
+    )
+    calculator = get_calculator(
+        args.calculator, str(args.structures.resolve()) if args.structures else None
+    )
+    launchpad = None
+    if args.launchpad:
+        from nasx.workflows.launchpad import launchpad_from_file
+
+        launchpad = launchpad_from_file(args.launchpad)
+    print(
+        f"nasx run: {len(phase_set)} phases of {phase_set.system.name} with {calculator.describe()} -> {args.out}"
+    )
+    try:
+        summary = run_study(
+            phase_set, calculator, settings, args.out, launchpad=launchpad, progress=not args.quiet
+        )
+    except RunFailed as exc:
+        print(f"nasx: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(
+            f"\nnasx: interrupted; finished jobs are saved in {args.out}. Run the same command again to resume.",
+            file=sys.stderr,
+        )
+        return 130
+    from nasx.analysis.outputs import read_results
+
+    _print_results(read_results(summary.run_dir))
+    print(
+        f"{summary.jobs_launched} jobs in {summary.seconds:.0f} s; report: {summary.run_dir / 'report.md'}"
+    )
+    return 0
+
+
+def _print_results(results: dict) -> None:
+    ocv = results["ocv"]
+    for t in map(str, results["temperatures_K"]):
+        thermo = " / ".join(f"{p['voltage_V']:.2f}" for p in ocv["thermodynamic"][t])
+        kinetic = " / ".join(f"{p['voltage_V']:.2f}" for p in ocv["kinetic"][t])
+        count = ocv["distinguishable_plateaus"]["thermodynamic"][t]
+        print(
+            f"{t:>6} K  thermodynamic: {thermo} V ({count} distinguishable plateaus)   kinetic: {kinetic} V"
+        )
+    for warning in results.get("warnings", []):
+        print(f"warning: {warning}")
+    for check in results.get("checks", []):
+        if not check["ok"]:
+            print(f"check: {check['phase']}: {check['check']}: {check['message']}")
+
+
+COMMANDS = {"analyze": _cmd_analyze, "run": _cmd_run, "structures": _cmd_structures}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

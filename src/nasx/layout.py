@@ -1,0 +1,123 @@
+"""Where a run keeps its files, and the journal of what each job did.
+
+Files are the source of truth of a run: a job whose output files exist and validate returns
+them without recomputing, which makes every job safe to repeat after an interruption.
+
+    DIR/
+      launchpad.json, run.lock      embedded FireWorks store (absent with --launchpad)
+      run.json                      settings of the run
+      journal.jsonl                 one line per finished job: computed or reused, timings
+      phases/<id>/relax/            result.json, relax.log (calculator files)
+      phases/<id>/relaxed.cif
+      phases/<id>/phonons/          phonopy_disp.yaml, disp-001/ (POSCAR, forces.json) …
+      phases/<id>/phonopy.yaml      displacements with forces (phonopy.load reads it)
+      phases/<id>/thermal.json      F, S, Cv per atom; imaginary-mode check
+      phases/<id>/phonon_dos.png, free_energy.png
+      results.json, report.md, voltage_profile.png, hull.png
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from monty.json import MontyEncoder
+
+MAIN_SET = "phonons"
+CONVERGENCE_SET = "phonons-convergence"
+
+
+def write_json_atomic(path: Path, document: object) -> None:
+    """Write JSON to ``path`` via a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as handle:
+        json.dump(document, handle, cls=MontyEncoder, indent=1)
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> dict | None:
+    """The JSON document at ``path``, or None when it is missing or unreadable."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class PhaseDirectory:
+    """The files of one phase in a run."""
+
+    root: Path
+
+    @property
+    def relax_dir(self) -> Path:
+        return self.root / "relax"
+
+    @property
+    def relax_result(self) -> Path:
+        return self.relax_dir / "result.json"
+
+    @property
+    def relaxed_cif(self) -> Path:
+        return self.root / "relaxed.cif"
+
+    def phonon_dir(self, phonon_set: str = MAIN_SET) -> Path:
+        return self.root / phonon_set
+
+    def displacement_dataset(self, phonon_set: str = MAIN_SET) -> Path:
+        return self.phonon_dir(phonon_set) / "phonopy_disp.yaml"
+
+    def displacement_dir(self, index: int, phonon_set: str = MAIN_SET) -> Path:
+        return self.phonon_dir(phonon_set) / f"disp-{index:03d}"
+
+    def phonopy_yaml(self, phonon_set: str = MAIN_SET) -> Path:
+        return self.root / (
+            "phonopy.yaml" if phonon_set == MAIN_SET else f"phonopy-{phonon_set}.yaml"
+        )
+
+    def thermal(self, phonon_set: str = MAIN_SET) -> Path:
+        return self.root / (
+            "thermal.json" if phonon_set == MAIN_SET else f"thermal-{phonon_set}.json"
+        )
+
+
+@dataclass(frozen=True)
+class RunDirectory:
+    root: Path
+
+    def phase(self, phase_id: str) -> PhaseDirectory:
+        return PhaseDirectory(self.root / "phases" / phase_id)
+
+    @property
+    def settings(self) -> Path:
+        return self.root / "run.json"
+
+    @property
+    def journal(self) -> Path:
+        return self.root / "journal.jsonl"
+
+    def record(self, job: str, computed: bool, seconds: float, **extra: object) -> None:
+        """Append one line to the journal (appends of one line are atomic under the lock)."""
+        line = json.dumps(
+            {
+                "job": job,
+                "computed": computed,
+                "seconds": round(seconds, 4),
+                "time": time.time(),
+                **extra,
+            }
+        )
+        with open(self.journal, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            handle.write(line + "\n")
+
+    def journal_entries(self) -> list[dict]:
+        if not self.journal.exists():
+            return []
+        return [json.loads(line) for line in self.journal.read_text().splitlines() if line.strip()]

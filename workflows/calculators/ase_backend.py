@@ -1,0 +1,71 @@
+"""Relaxation and forces for calculators that are ASE calculators (CHGNet, the stub)."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from abc import abstractmethod
+from pathlib import Path
+
+import numpy as np
+from ase.calculators.calculator import Calculator as AseCalculator
+from ase.constraints import FixSymmetry
+from ase.filters import FrechetCellFilter
+from ase.optimize import BFGS
+from ase.units import GPa
+from nasx.workflows.calculators.base import Calculator, ForcesResult, RelaxResult, RelaxSettings
+from pymatgen.core import Structure
+from pymatgen.io.ase import AseAtomsAdaptor
+
+
+class AseBackedCalculator(Calculator):
+    """A nasx calculator whose physics is an ASE calculator; relaxes with ASE optimisers."""
+
+    @abstractmethod
+    def ase_calculator(self) -> AseCalculator:
+        """A fresh ASE calculator (it may share a cached model)."""
+
+    def _timed_ase_calculator(self) -> AseCalculator:
+        calc = self.ase_calculator()
+        inner = calc.calculate
+        clock = self.clock
+
+        def calculate(*args, **kwargs):
+            start = time.perf_counter()
+            inner(*args, **kwargs)
+            clock.seconds += time.perf_counter() - start
+            clock.calls += 1
+
+        calc.calculate = calculate
+        return calc
+
+    def relax(self, structure: Structure, settings: RelaxSettings, workdir: Path) -> RelaxResult:
+        atoms = AseAtomsAdaptor.get_atoms(structure)
+        atoms.calc = self._timed_ase_calculator()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # spglib deprecation chatter from FixSymmetry
+            atoms.set_constraint(FixSymmetry(atoms, symprec=settings.symprec))
+        target = FrechetCellFilter(atoms) if settings.relax_cell else atoms
+        optimizer = BFGS(target, logfile=str(Path(workdir) / "relax.log"))
+        with warnings.catch_warnings():
+            warnings.simplefilter(
+                "ignore", RuntimeWarning
+            )  # scipy's logm accuracy notes in the filter
+            converged = bool(optimizer.run(fmax=settings.fmax_eV_per_A, steps=settings.max_steps))
+        atoms.set_constraint()  # report the real residual forces, not the symmetrised ones
+        forces = atoms.get_forces()
+        stress = atoms.get_stress(voigt=False) / GPa if settings.relax_cell else np.zeros((3, 3))
+        relaxed = AseAtomsAdaptor.get_structure(atoms)
+        return RelaxResult(
+            structure=relaxed,
+            energy_eV=float(atoms.get_potential_energy()),
+            max_force_eV_per_A=float(np.linalg.norm(forces, axis=1).max()),
+            max_stress_GPa=float(np.abs(stress).max()),
+            steps=int(optimizer.nsteps),
+            converged=converged,
+        )
+
+    def forces(self, structure: Structure, workdir: Path) -> ForcesResult:
+        atoms = AseAtomsAdaptor.get_atoms(structure)
+        atoms.calc = self._timed_ase_calculator()
+        return ForcesResult(float(atoms.get_potential_energy()), np.array(atoms.get_forces()))

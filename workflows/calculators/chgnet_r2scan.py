@@ -1,0 +1,40 @@
+"""CHGNet's r2SCAN model (shipped inside the chgnet wheel: no download, no network)."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from ase.calculators.calculator import Calculator as AseCalculator
+from nasx.workflows.calculators.ase_backend import AseBackedCalculator
+
+
+@cache
+def _model(model_name: str):
+    import torch
+    from chgnet.model import CHGNet
+
+    threads = int(os.environ.get("OMP_NUM_THREADS", "1"))
+    torch.set_num_threads(threads)
+    return CHGNet.load(model_name=model_name, use_device="cpu", verbose=False)
+
+
+class CHGNetCalculator(AseBackedCalculator):
+    """The default calculator: a machine-learned r2SCAN potential on the CPU."""
+
+    name = "chgnet"
+
+    def __init__(self, model_name: str = "r2scan") -> None:
+        self.model_name = model_name
+
+    def ase_calculator(self) -> AseCalculator:
+        from chgnet.model.dynamics import CHGNetCalculator as ChgnetAse
+
+        return ChgnetAse(model=_model(self.model_name), use_device="cpu")
+
+    def describe(self) -> str:
+        import chgnet
+
+        return (
+            f"CHGNet {chgnet.__version__} '{self.model_name}' model (machine-learned r2SCAN), CPU"
+        )

@@ -1,0 +1,139 @@
+"""LaunchPads: the user's MongoDB, or FireWorks' embedded file-backed store in the run directory.
+
+The embedded store (mongomock_persistence, FireWorks' ``MONGOMOCK_SERVERSTORE_FILE`` mode) keeps
+the whole database in memory and by itself writes it back only when the interpreter exits; a
+kill -9 would lose everything and two processes on one file would duplicate work. So here one
+process owns the store: it holds an exclusive lock on the run directory, writes the store
+atomically (temp file + rename) after every job, never at exit by itself, and recovers jobs that
+were running when a previous owner died.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from nasx.errors import NasxInputError
+
+STORE_NAME = "launchpad.json"
+LOCK_NAME = "run.lock"
+
+
+class RunDirectoryBusy(NasxInputError):
+    """Another nasx process owns this run directory's embedded store."""
+
+
+def lock_run_directory(directory: Path) -> IO[str]:
+    """Take the run directory's exclusive lock (released when the process ends, even on kill -9)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    handle = open(directory / LOCK_NAME, "a+")  # noqa: SIM115 - held for the life of the run
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        owner = handle.read().strip() or "unknown"
+        handle.close()
+        raise RunDirectoryBusy(
+            directory,
+            f"another nasx run (pid {owner}) is using this directory; wait for it to finish or "
+            "choose another --out (parallel workers need a real MongoDB: --launchpad)",
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+class EmbeddedStore:
+    """FireWorks' mongomock-backed LaunchPad over ``DIR/launchpad.json``, owned by this process."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self.path = self.directory / STORE_NAME
+        self._lock = lock_run_directory(self.directory)
+        if not self.path.exists() or not self.path.read_text().strip():
+            self.path.write_text("{}")
+        self.launchpad = _mongomock_launchpad(self.path)
+        self._store = self.launchpad.connection._store
+        self._store._finalizer.detach()  # no unsafe rewrite at exit; persist() is the only writer
+        if not self.launchpad.fireworks.find_one(
+            {}, {"fw_id": 1}
+        ) and not self.launchpad.fw_id_assigner.find_one({}):
+            self.launchpad.reset("", require_password=False, max_reset_wo_password=1_000_000)
+            self.persist()
+
+    def recover_lost_runs(self) -> list[int]:
+        """Jobs left RUNNING by a process that died: mark them for rerun. Returns their fw_ids."""
+        _, lost_fw_ids, _ = self.launchpad.detect_lostruns(expiration_secs=0, rerun=True)
+        if lost_fw_ids:
+            self.persist()
+        return list(lost_fw_ids)
+
+    def persist(self) -> None:
+        """Write the whole store atomically: a reader or a crash never sees half a file."""
+        from bson import json_util
+
+        text = json_util.dumps(self._store.to_dict())
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{STORE_NAME}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def close(self) -> None:
+        self.persist()
+        self._lock.close()
+
+
+def _mongomock_launchpad(path: Path):
+    """A LaunchPad on mongomock_persistence's store for ``path``, whatever mode FireWorks was
+    imported in (FireWorks picks its client class at import from MONGOMOCK_SERVERSTORE_FILE)."""
+    import fireworks.core.launchpad as fw_launchpad
+    import mongomock.gridfs
+    import mongomock_persistence
+
+    mongomock.gridfs.enable_gridfs_integration()  # as FireWorks does in this mode
+
+    previous_env = os.environ.get("MONGOMOCK_SERVERSTORE_FILE")
+    previous_client = fw_launchpad.MongoClient
+    os.environ["MONGOMOCK_SERVERSTORE_FILE"] = str(path)  # read by the store when it is created
+    fw_launchpad.MongoClient = mongomock_persistence.MongoClient
+    try:
+        return fw_launchpad.LaunchPad(strm_lvl="ERROR")
+    finally:
+        fw_launchpad.MongoClient = previous_client
+        if previous_env is None:
+            os.environ.pop("MONGOMOCK_SERVERSTORE_FILE", None)
+        else:
+            os.environ["MONGOMOCK_SERVERSTORE_FILE"] = previous_env
+
+
+def launchpad_from_file(path: Path):
+    """The user's LaunchPad (a real MongoDB) from a FireWorks ``my_launchpad.yaml``."""
+    from fireworks import LaunchPad
+
+    if not Path(path).is_file():
+        raise NasxInputError(path, "LaunchPad file not found")
+    try:
+        return LaunchPad.from_file(str(path))
+    except Exception as exc:  # FireWorks raises several types for bad YAML or keys
+        raise NasxInputError(path, f"is not a FireWorks LaunchPad file ({exc})") from None
+
+
+@contextmanager
+def embedded_store(directory: Path):
+    store = EmbeddedStore(directory)
+    try:
+        yield store
+    finally:
+        store.close()

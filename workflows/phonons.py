@@ -1,0 +1,206 @@
+"""Finite-displacement phonons with phonopy: displacements, force constants, thermal properties.
+
+Units at this boundary: phonopy gives kJ/mol and J/K/mol per unit cell handed to it (here the
+primitive cell); nasx stores eV/atom and eV/K/atom (`nasx.units`).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import phonopy
+from nasx.workflows.symmetry import symmetrized
+from phonopy import Phonopy
+from phonopy.structure.atoms import PhonopyAtoms
+from pymatgen.core import Structure
+
+from nasx.units import j_per_k_mol_to_ev_per_k, kj_per_mol_to_ev
+
+
+@dataclass(frozen=True)
+class PhononSettings:
+    """Finite-displacement settings.
+
+    The supercell is the smallest diagonal multiple of the primitive cell whose every height
+    (distance between opposite faces) is at least ``min_length_A``; ``supercells`` overrides it
+    per phase id. ``mesh_length_A`` sets phonopy's q-mesh density (its length-based mesh).
+    Modes below ``imaginary_tolerance_THz`` count as imaginary and are reported; what enters
+    F_vib is ``imaginary_policy``.
+    """
+
+    min_length_A: float = 10.0
+    supercells: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    displacement_A: float = 0.01
+    symprec: float = 1e-3
+    mesh_length_A: float = 50.0
+    imaginary_tolerance_THz: float = -0.05
+    imaginary_policy: str = "flag"
+    """"flag": imaginary modes are left out of F_vib (phonopy sums only ν > 0) and reported;
+    "pretend_real": |ν| enters F_vib instead."""
+
+    def supercell_for(
+        self, phase_id: str, conventional_lattice: np.ndarray
+    ) -> tuple[int, int, int]:
+        """Repetitions of the conventional cell (rows of ``conventional_lattice``, Å)."""
+        if phase_id in self.supercells:
+            return tuple(int(n) for n in self.supercells[phase_id])
+        lattice = np.asarray(conventional_lattice, dtype=float)
+        volume = abs(np.linalg.det(lattice))
+        heights = [
+            volume / np.linalg.norm(np.cross(lattice[(i + 1) % 3], lattice[(i + 2) % 3]))
+            for i in range(3)
+        ]
+        return tuple(max(1, math.ceil(self.min_length_A / h - 1e-9)) for h in heights)
+
+    def as_dict(self) -> dict:
+        return {
+            "min_length_A": self.min_length_A,
+            "supercells": {k: list(v) for k, v in self.supercells.items()},
+            "displacement_A": self.displacement_A,
+            "symprec": self.symprec,
+            "mesh_length_A": self.mesh_length_A,
+            "imaginary_tolerance_THz": self.imaginary_tolerance_THz,
+            "imaginary_policy": self.imaginary_policy,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> PhononSettings:
+        return cls(**{**d, "supercells": {k: tuple(v) for k, v in d.get("supercells", {}).items()}})
+
+
+@dataclass(frozen=True)
+class ThermalProperties:
+    """Harmonic thermal properties per atom at ``temperatures_K`` (F includes zero-point energy)."""
+
+    temperatures_K: list[float]
+    free_energy_eV_per_atom: list[float]
+    entropy_eV_per_K_per_atom: list[float]
+    heat_capacity_eV_per_K_per_atom: list[float]
+    imaginary_fraction: float
+    """Weighted fraction of q-mesh modes below the imaginary tolerance."""
+    min_frequency_THz: float
+    supercell: tuple[int, int, int]
+    n_displacements: int
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "temperatures_K": list(self.temperatures_K),
+            "free_energy_eV_per_atom": list(self.free_energy_eV_per_atom),
+            "entropy_eV_per_K_per_atom": list(self.entropy_eV_per_K_per_atom),
+            "heat_capacity_eV_per_K_per_atom": list(self.heat_capacity_eV_per_K_per_atom),
+            "imaginary_fraction": self.imaginary_fraction,
+            "min_frequency_THz": self.min_frequency_THz,
+            "supercell": list(self.supercell),
+            "n_displacements": self.n_displacements,
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ThermalProperties:
+        return cls(**{**d, "supercell": tuple(d["supercell"])})
+
+    def free_energy_at(self, temperature_K: float) -> float:
+        return self.free_energy_eV_per_atom[self.temperatures_K.index(temperature_K)]
+
+
+def _to_phonopy(structure: Structure) -> PhonopyAtoms:
+    return PhonopyAtoms(
+        symbols=[str(s) for s in structure.species],
+        cell=np.array(structure.lattice.matrix),
+        scaled_positions=np.array(structure.frac_coords),
+    )
+
+
+def _to_structure(atoms: PhonopyAtoms) -> Structure:
+    return Structure(atoms.cell, atoms.symbols, atoms.scaled_positions)
+
+
+def conventional_matrix(conventional: Structure, primitive: Structure) -> np.ndarray:
+    """Integer T with conventional lattice = T · primitive lattice (both in one orientation)."""
+    t = np.array(conventional.lattice.matrix) @ np.linalg.inv(np.array(primitive.lattice.matrix))
+    rounded = np.rint(t)
+    if np.abs(t - rounded).max() > 0.05:
+        raise ValueError("the conventional cell is not an integer multiple of the primitive cell")
+    return rounded.astype(int)
+
+
+def conventional_cell(relaxed: Structure, matrix: np.ndarray, symprec: float) -> Structure:
+    """The conventional cell ``matrix`` · ``relaxed``, symmetrised, as phonopy's unit cell.
+
+    Diagonal supercells of it keep the full point group (diagonal supercells of a primitive cell
+    may not, and then phonopy needs several times more displacements)."""
+    cell = relaxed.copy()
+    cell.make_supercell(np.asarray(matrix, dtype=int))
+    return symmetrized(cell, symprec)
+
+
+def displacements(
+    unitcell: Structure, supercell: tuple[int, int, int], settings: PhononSettings
+) -> Phonopy:
+    """Phonopy with symmetry-reduced displacements on the diagonal supercell of ``unitcell``."""
+    ph = Phonopy(
+        _to_phonopy(unitcell),
+        supercell_matrix=np.diag(supercell),
+        primitive_matrix="auto",
+        symprec=1e-5,
+    )
+    ph.generate_displacements(distance=settings.displacement_A)
+    return ph
+
+
+def displaced_supercells(ph: Phonopy) -> list[Structure]:
+    return [_to_structure(s) for s in ph.supercells_with_displacements]
+
+
+def thermal_properties(
+    ph: Phonopy, forces: list[np.ndarray], temperatures_K: list[float], settings: PhononSettings
+) -> ThermalProperties:
+    """Force constants from ``forces`` (one (n_atoms, 3) array per displacement, eV/Å) and
+    harmonic properties per atom at ``temperatures_K``. Sets ``ph.forces`` (saved with it)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ph.forces = np.array(forces)
+        ph.produce_force_constants()
+        ph.run_mesh(settings.mesh_length_A, is_mesh_symmetry=True)
+        ph.run_thermal_properties(
+            temperatures=[float(t) for t in temperatures_K],
+            pretend_real=settings.imaginary_policy == "pretend_real",
+        )
+    frequencies = ph.mesh.frequencies
+    weights = ph.mesh.weights.astype(float)
+    below = (frequencies < settings.imaginary_tolerance_THz).sum(axis=1)
+    imaginary_fraction = float((below * weights).sum() / (frequencies.shape[1] * weights.sum()))
+    temps = [float(t) for t in temperatures_K]
+    tp = ph.thermal_properties
+    n_atoms = len(ph.primitive)  # phonopy's properties are per primitive cell
+    return ThermalProperties(
+        temperatures_K=temps,
+        free_energy_eV_per_atom=[kj_per_mol_to_ev(f) / n_atoms for f in tp.free_energy],
+        entropy_eV_per_K_per_atom=[j_per_k_mol_to_ev_per_k(s) / n_atoms for s in tp.entropy],
+        heat_capacity_eV_per_K_per_atom=[
+            j_per_k_mol_to_ev_per_k(c) / n_atoms for c in tp.heat_capacity
+        ],
+        imaginary_fraction=imaginary_fraction,
+        min_frequency_THz=float(frequencies.min()),
+        supercell=tuple(int(n) for n in np.diag(ph.supercell_matrix)),
+        n_displacements=len(ph.displacements),
+        notes=sorted({f"phonopy: {w.message}".split(". ")[0] for w in caught}),
+    )
+
+
+def save(ph: Phonopy, path: Path) -> Path:
+    """phonopy.yaml with the displacement dataset and its forces (``phonopy.load`` reads it)."""
+    ph.save(
+        filename=str(path),
+        settings={"force_sets": True, "displacements": True, "force_constants": False},
+    )
+    return path
+
+
+def load(path: Path) -> Phonopy:
+    return phonopy.load(str(path), produce_fc=False, log_level=0)

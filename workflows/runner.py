@@ -1,0 +1,351 @@
+"""Run a study's workflow locally: add (or find) it on a LaunchPad and launch its jobs here.
+
+Jobs run one at a time in this process through FireWorks' ``launch_rocket``; with the embedded
+store the LaunchPad is written to disk after every job. Interrupting (Ctrl-C, kill -9) and
+running the same command again resumes: finished jobs stay finished, the job that was running
+is run again (and returns its outputs at once if it had written them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from nasx.structures import PhaseSet
+from nasx.workflows.calculators.base import Calculator
+from nasx.workflows.graph import RUN_DIR_KEY, build_workflow
+from nasx.workflows.settings import RunSettings
+from nasx.workflows.tasks import ANALYSIS_KEY
+
+from nasx.errors import NasxInputError
+from nasx.layout import RunDirectory, read_json, write_json_atomic
+
+
+class RunFailed(RuntimeError):
+    """Some jobs failed; everything finished is kept and a rerun retries the failed ones."""
+
+
+@dataclass
+class RunSummary:
+    run_dir: Path
+    workflow_id: int
+    jobs_launched: int
+    seconds: float
+
+
+def run_study(
+    phase_set: PhaseSet,
+    calculator: Calculator,
+    settings: RunSettings,
+    run_dir: Path,
+    launchpad=None,
+    progress: bool = True,
+) -> RunSummary:
+    """Compute ``phase_set`` into ``run_dir`` on ``launchpad`` (None: the embedded store in
+    ``run_dir``). Resumes an interrupted run; on a finished run only redoes the analysis."""
+    from nasx.workflows.launchpad import EmbeddedStore
+
+    run_dir = Path(run_dir).resolve()
+    run = RunDirectory(run_dir)
+    store = EmbeddedStore(run_dir) if launchpad is None else None
+    lp = store.launchpad if store else launchpad
+    persist = store.persist if store else (lambda: None)
+    try:
+        _check_or_write_settings(run, phase_set, calculator, settings)
+        workflow_id = _find_or_add_workflow(lp, phase_set, calculator, settings, run_dir)
+        if store:
+            store.recover_lost_runs()
+        _prepare_rerun(lp, workflow_id, settings)
+        persist()
+        start = time.perf_counter()
+        launched = _launch_all(lp, workflow_id, persist, progress)
+        failed = _failed_jobs(lp, workflow_id)
+        if failed:
+            raise RunFailed(
+                "jobs failed (finished work is kept; fix the cause and run the same command again):\n"
+                + "\n".join(f"  {name}: {reason}" for name, reason in failed)
+                + f"\n  tracebacks: {run_dir / 'launches' / 'jobs.log'}"
+            )
+        return RunSummary(run_dir, workflow_id, launched, time.perf_counter() - start)
+    finally:
+        if store:
+            store.close()
+
+
+def _check_or_write_settings(
+    run: RunDirectory, phase_set: PhaseSet, calculator: Calculator, settings: RunSettings
+) -> None:
+    document = {
+        "calculator": {
+            "name": calculator.name,
+            "description": calculator.describe(),
+            "object": calculator.as_dict(),
+        },
+        "system": phase_set.system.name,
+        "phases": [
+            {
+                "id": p.id,
+                "formula": p.formula,
+                "label": p.label,
+                "status": p.status,
+                "source": p.source,
+                "phase_changes": [
+                    {"temperature_K": c.temperature_K, "description": c.description}
+                    for c in p.phase_changes
+                ],
+            }
+            for p in phase_set
+        ],
+        **settings.calculation_key(),
+    }
+    previous = read_json(run.settings)
+    if previous is not None:
+        fixed = ("calculator", "system", "phases", *settings.calculation_key())
+        changed = [k for k in fixed if _normal(previous.get(k)) != _normal(document.get(k))]
+        if changed:
+            raise NasxInputError(
+                run.root,
+                f"holds a run with different {', '.join(changed)}; use another --out for new calculations "
+                "(only --temperatures and --bypass may change on a rerun)",
+            )
+    write_json_atomic(run.settings, {**document, "analysis": settings.analysis_options()})
+
+
+def _normal(value: object) -> object:
+    import json
+
+    return json.loads(json.dumps(value, default=str))
+
+
+def _find_or_add_workflow(lp, phase_set, calculator, settings, run_dir: Path) -> int:
+    existing = lp.workflows.find_one({f"metadata.{RUN_DIR_KEY}": str(run_dir)}, {"nodes": 1})
+    if existing:
+        return min(existing["nodes"])
+    mapping = lp.add_wf(build_workflow(phase_set, calculator, settings, run_dir))
+    return min(mapping.values())
+
+
+def _workflow_fws(lp, workflow_id: int) -> list[dict]:
+    ids = lp.get_wf_by_fw_id_lzyfw(workflow_id).fw_states.keys()
+    return list(
+        lp.fireworks.find(
+            {"fw_id": {"$in": list(ids)}}, {"fw_id": 1, "state": 1, "name": 1, "spec": 1}
+        )
+    )
+
+
+def _prepare_rerun(lp, workflow_id: int, settings: RunSettings) -> None:
+    """Retry failed or interrupted jobs; apply changed analysis options to the jobs they affect."""
+    options = settings.analysis_options()
+    for fw in _workflow_fws(lp, workflow_id):
+        if fw["state"] == "FIZZLED":
+            lp.rerun_fw(fw["fw_id"])
+        kind = fw["spec"].get("nasx_kind")
+        if kind in ("phonons", "analysis") and fw["spec"].get(ANALYSIS_KEY) != options:
+            lp.update_spec([fw["fw_id"]], {ANALYSIS_KEY: options})
+            if fw["state"] == "COMPLETED":
+                lp.rerun_fw(fw["fw_id"])
+    analysis = next(
+        fw for fw in _workflow_fws(lp, workflow_id) if fw["spec"].get("nasx_kind") == "analysis"
+    )
+    if analysis["state"] == "COMPLETED":
+        lp.rerun_fw(analysis["fw_id"])  # a finished run: redo the analysis only
+
+
+def _failed_jobs(lp, workflow_id: int) -> list[tuple[str, str]]:
+    failed = []
+    for fw in _workflow_fws(lp, workflow_id):
+        if fw["state"] != "FIZZLED":
+            continue
+        launch = lp.launches.find_one({"fw_id": fw["fw_id"]}, sort=[("launch_id", -1)])
+        trace = (
+            ((launch or {}).get("action") or {})
+            .get("stored_data", {})
+            .get("_exception", {})
+            .get("_stacktrace", "")
+        )
+        lines = [line for line in trace.strip().splitlines() if line.strip()]
+        failed.append((fw["name"], lines[-1] if lines else "no reason recorded"))
+    return failed
+
+
+def _launch_all(lp, workflow_id: int, persist: Callable[[], None], progress: bool) -> int:
+    from fireworks import FWorker
+    from fireworks.core.rocket_launcher import launch_rocket
+
+    worker = FWorker(name=f"nasx-{os.getpid()}")
+    bar = Progress(enabled=progress)
+    launched = 0
+    launch_dir = (
+        Path(lp.workflows.find_one({"nodes": workflow_id})["metadata"][RUN_DIR_KEY]) / "launches"
+    )
+    launch_dir.mkdir(parents=True, exist_ok=True)
+    job_log = launch_dir / "jobs.log"
+    with (
+        _interruptible() as interrupted,
+        _no_ping_thread(),
+        _in_directory(launch_dir),
+        _quiet_fireworks(job_log) as log,
+    ):
+        while True:
+            fws = _workflow_fws(lp, workflow_id)
+            ready = sorted((fw for fw in fws if fw["state"] == "READY"), key=_order)
+            if not ready:
+                break
+            bar.current(ready[0]["name"])
+            bar.update(fws)
+            with contextlib.redirect_stderr(log):  # tracebacks and warnings of jobs go to jobs.log
+                launch_rocket(lp, worker, fw_id=ready[0]["fw_id"], strm_lvl="ERROR")
+            launched += 1
+            if interrupted():
+                lp.rerun_fw(
+                    ready[0]["fw_id"]
+                )  # FireWorks marked it FIZZLED; it simply did not finish
+                persist()
+                raise KeyboardInterrupt
+            persist()
+    bar.close(_workflow_fws(lp, workflow_id))
+    return launched
+
+
+def _order(fw: dict) -> tuple:
+    """Relaxations first, so every force job (and the true total) is known early."""
+    rank = {"relax": 0, "setup": 1, "forces": 2, "phonons": 3, "analysis": 4}
+    return (rank.get(fw["spec"].get("nasx_kind"), 5), fw["fw_id"])
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[Callable[[], bool]]:
+    """Ctrl-C raises inside the running job (FireWorks records it as failed); remember it."""
+    flag = {"hit": False}
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handler(signum, frame):
+        flag["hit"] = True
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread
+        previous = None
+    try:
+        yield lambda: flag["hit"]
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+class _BelowWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+
+@contextlib.contextmanager
+def _quiet_fireworks(log_path: Path) -> Iterator[IO[str]]:
+    """FireWorks' per-job INFO lines stay off the terminal; job output goes to ``log_path``."""
+    quiet = _BelowWarning()
+    loggers = [logging.getLogger(name) for name in ("rocket.launcher", "launchpad")]
+    for logger in loggers:
+        logger.addFilter(quiet)
+    try:
+        with open(log_path, "a") as log:
+            yield log
+    finally:
+        for logger in loggers:
+            logger.removeFilter(quiet)
+
+
+@contextlib.contextmanager
+def _no_ping_thread() -> Iterator[None]:
+    """FireWorks' heartbeat thread only matters to other processes watching a shared database;
+    in a local loop it races with the job's own store updates, so it is switched off here."""
+    import fireworks.core.rocket as rocket
+
+    original = rocket.start_ping_launch
+    rocket.start_ping_launch = lambda launchpad, launch_id: None
+    try:
+        yield
+    finally:
+        rocket.start_ping_launch = original
+
+
+@contextlib.contextmanager
+def _in_directory(path: Path) -> Iterator[None]:
+    previous = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+class Progress:
+    """Jobs done / total by kind, the current job, elapsed and estimated time (stderr)."""
+
+    KINDS = (
+        ("relax", "relaxed"),
+        ("forces", "forces"),
+        ("phonons", "phonons"),
+        ("analysis", "analysis"),
+    )
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
+        self.start = time.perf_counter()
+        self.done_at_start: int | None = None
+        self.last_line = ""
+        self.last_milestone: tuple = ()
+        self.now = ""
+
+    def current(self, name: str) -> None:
+        self.now = name
+
+    def update(self, fws: list[dict]) -> None:
+        if not self.enabled:
+            return
+        done = Counter(fw["spec"].get("nasx_kind") for fw in fws if fw["state"] == "COMPLETED")
+        total = Counter(fw["spec"].get("nasx_kind") for fw in fws)
+        n_done, n_total = sum(done.values()), len(fws)
+        if self.done_at_start is None:
+            self.done_at_start = n_done
+        elapsed = time.perf_counter() - self.start
+        rate = (n_done - self.done_at_start) / elapsed if elapsed > 0 else 0
+        pending = " + force jobs of phases not set up yet" if done["setup"] < total["setup"] else ""
+        eta = (
+            f"~{_clock((n_total - n_done) / rate)} left{pending}"
+            if rate > 0 and n_done < n_total
+            else ""
+        )
+        parts = " · ".join(f"{label} {done[k]}/{total[k]}" for k, label in self.KINDS if total[k])
+        line = f"[{_clock(elapsed)}] jobs {n_done}/{n_total} · {parts} · next: {self.now or '-'} {eta}".rstrip()
+        if self.tty:
+            sys.stderr.write("\r\033[K" + line[: os.get_terminal_size().columns - 1])
+        else:  # a log: one line per finished phase step and every 10 jobs
+            milestone = (done["relax"], done["phonons"], n_done // 10, n_done == n_total)
+            if milestone != self.last_milestone:
+                sys.stderr.write(line + "\n")
+            self.last_milestone = milestone
+        sys.stderr.flush()
+        self.last_line = line
+
+    def close(self, fws: list[dict]) -> None:
+        if self.enabled:
+            self.now = "done"
+            self.update(fws)
+            if self.tty:
+                sys.stderr.write("\n")
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}"
