@@ -34,6 +34,8 @@ class Published:
     gitt_ocv_V: dict[str, tuple[float, ...]]
     """GITT plateaus at 90 °C vs Na/Na⁺ (discharge, charge)."""
     kinetic_bypass: tuple[str, ...]
+    plateau_groups: dict[str, str]
+    """The study's plateaus by reaction product: its first plateau is S8 → Na2S5 + Na2S4."""
     notes: tuple[str, ...] = field(default=())
 
 
@@ -69,6 +71,12 @@ NA_S = Published(
     ),
     gitt_ocv_V={"discharge": (2.10, 1.81, 1.52), "charge": (2.16, 1.92, 1.72)},
     kinetic_bypass=("Na2S2",),
+    plateau_groups={
+        "Na2S5": "S8 → Na2S5/Na2S4",
+        "Na2S4": "S8 → Na2S5/Na2S4",
+        "Na2S2": "→ Na2S2",
+        "Na2S": "→ Na2S",
+    },
     notes=(
         "The paper's Na volume is for hexagonal Na; nasx's default reference is bcc Na.",
         "The published hull depths do not follow from the published formation energies with the "

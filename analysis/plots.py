@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+
 from nasx.analysis.paper import published_for
 from nasx.analysis.study import StudyResult
 from nasx.analysis.voltage import Plateau

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pymatgen.core import Composition
+from pymatgen.entries.computed_entries import ComputedEntry
+
 from nasx.analysis.paper import CITATION, Published, published_for
 from nasx.analysis.study import StudyResult
 from nasx.analysis.thermo import thermodynamics_at
 from nasx.analysis.voltage import PLATEAU_RESOLUTION_V, Plateau, distinguishable
-from pymatgen.core import Composition
-from pymatgen.entries.computed_entries import ComputedEntry
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:

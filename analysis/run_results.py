@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nasx.analysis.entries import FVIB_KEY
-from nasx.analysis.outputs import write_outputs
-from nasx.analysis.study import StudyResult, analyze
 from pymatgen.core import Structure
 from pymatgen.entries.computed_entries import ComputedStructureEntry
 
+from nasx.analysis.entries import FVIB_KEY
+from nasx.analysis.outputs import write_outputs
+from nasx.analysis.study import StudyResult, analyze
 from nasx.errors import NasxInputError
 from nasx.layout import CONVERGENCE_SET, MAIN_SET, RunDirectory, read_json
 from nasx.units import MEV_PER_EV, temperature_key

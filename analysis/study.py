@@ -6,6 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pymatgen.core import Composition
+
+from nasx import __version__
 from nasx.analysis.entries import (
     Entry,
     common_temperatures,
@@ -20,11 +23,9 @@ from nasx.analysis.voltage import (
     Plateau,
     bypassed_plateaus,
     distinguishable,
+    grouped,
     plateaus,
 )
-from pymatgen.core import Composition
-
-from nasx import __version__
 from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
 from nasx.units import temperature_key
@@ -99,6 +100,7 @@ class StudyResult:
                     }
                     for formula in self.single_bypass[self.temperatures_K[0]]
                 },
+                **self._paper_grouping(keys),
                 "distinguishable_plateaus": {
                     "resolution_V": PLATEAU_RESOLUTION_V,
                     "thermodynamic": {
@@ -110,6 +112,24 @@ class StudyResult:
                 },
             },
             "warnings": list(self.warnings),
+        }
+
+    def _paper_grouping(self, keys: dict[float, str]) -> dict:
+        published = published_for(self.system)
+        if not published:
+            return {}
+        return {
+            "plateaus_in_paper_grouping": {
+                "groups": published.plateau_groups,
+                "thermodynamic": {
+                    keys[t]: grouped(self.thermodynamic[t], published.plateau_groups)
+                    for t in self.temperatures_K
+                },
+                "kinetic": {
+                    keys[t]: grouped(self.kinetic[t], published.plateau_groups)
+                    for t in self.temperatures_K
+                },
+            }
         }
 
     def _label_of(self, temperature_K: float, reference: Entry) -> str:
@@ -148,7 +168,9 @@ def analyze(
         raise NasxInputError(source, "temperatures must be ≥ 0 K")
 
     formulas = {system.formula(e.composition) for e in entries}
-    bypass = list(default_bypass(system) if bypass is None else bypass)
+    if bypass is None:  # the study's default, for the phases present
+        bypass = [f for f in default_bypass(system) if f in formulas]
+    bypass = list(bypass)
     unknown = [b for b in bypass if b not in formulas]
     if unknown:
         raise NasxInputError(

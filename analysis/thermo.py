@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nasx.analysis.entries import Entry, at_temperature, entry_label
 from pymatgen.analysis.phase_diagram import PhaseDiagram
 
+from nasx.analysis.entries import Entry, at_temperature, entry_label
 from nasx.chemistry import BinarySystem
 from nasx.units import MEV_PER_EV
 
@@ -53,6 +53,18 @@ class Thermodynamics:
         return dict(sorted(best.items(), key=lambda kv: (kv[1].ion_fraction, kv[0])))
 
 
+def _depth_below_others(entry: Entry, entries: Sequence[Entry]) -> tuple[dict, float]:
+    """Energy (eV/atom, ≤ 0) of a stable entry relative to the hull of all other compositions.
+
+    The same number as pymatgen's ``get_decomp_and_phase_separation_energy``, computed on a
+    phase diagram without the entry's composition; unlike it, the result does not depend on
+    the process's hash seed in the last digits, so repeated analyses are byte-identical.
+    """
+    composition = entry.composition.reduced_composition
+    others = PhaseDiagram([e for e in entries if e.composition.reduced_composition != composition])
+    return others.get_decomp_and_e_above_hull(entry, allow_negative=True)
+
+
 def thermodynamics_at(
     entries: Sequence[Entry], system: BinarySystem, temperature_K: float
 ) -> Thermodynamics:
@@ -65,8 +77,10 @@ def thermodynamics_at(
     results = []
     stable = set(pd.stable_entries)
     for entry, label in zip(shifted, labels, strict=True):
-        if entry in stable:  # depth below the hull of every other composition (≤ 0)
-            decomposition, distance_eV = pd.get_decomp_and_phase_separation_energy(entry)
+        if (
+            entry in stable and not entry.is_element
+        ):  # depth below the hull of the other compositions
+            decomposition, distance_eV = _depth_below_others(entry, shifted)
         else:  # energy above the hull (> 0); a polymorph is compared with its ground state too
             decomposition, distance_eV = pd.get_decomp_and_e_above_hull(entry)
         competing = sorted(

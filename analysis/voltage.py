@@ -14,10 +14,10 @@ from fractions import Fraction
 from itertools import pairwise
 from math import gcd, lcm
 
-from nasx.analysis.entries import Entry
 from pymatgen.analysis.phase_diagram import PhaseDiagram
 from pymatgen.core import Composition, Element
 
+from nasx.analysis.entries import Entry
 from nasx.chemistry import BinarySystem
 
 PLATEAU_RESOLUTION_V = 0.05
@@ -92,6 +92,13 @@ def distinguishable(steps: Sequence[Plateau], resolution_V: float = PLATEAU_RESO
         if abs(previous.voltage_V - current.voltage_V) >= resolution_V:
             count += 1
     return count
+
+
+def grouped(steps: Sequence[Plateau], groups: dict[str, str]) -> int:
+    """Plateaus when neighbouring steps whose products share a group count as one (the paper's
+    first plateau, S8 → Na2S5 + Na2S4, holds two steps); products without a group stand alone."""
+    labels = [groups.get(p.phase_end, p.phase_end) for p in steps]
+    return sum(1 for i, label in enumerate(labels) if i == 0 or label != labels[i - 1])
 
 
 def _reaction(start: Composition, end: Composition, delta_n: float, system: BinarySystem) -> str:

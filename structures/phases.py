@@ -13,12 +13,12 @@ from dataclasses import dataclass, replace
 from importlib.resources import files
 from pathlib import Path
 
-from nasx.structures.validation import check_no_overlap, read_structure
 from pymatgen.core import Structure
 from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
 from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
+from nasx.structures.validation import check_no_overlap, read_structure
 
 STRUCTURE_SUFFIXES = (".cif", ".vasp", ".poscar")
 STATUSES = ("experimental", "partly model-derived", "predicted", "user-supplied")

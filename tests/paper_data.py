@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 from monty.json import MontyEncoder
-from nasx.structures import reference_set
 from pymatgen.core import Composition
 from pymatgen.entries.computed_entries import ComputedStructureEntry
+
+from nasx.structures import reference_set
 
 PAPER_EF_EV_PER_ATOM = {
     "Na": 0.0,

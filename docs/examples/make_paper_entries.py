@@ -9,9 +9,10 @@ import json
 from pathlib import Path
 
 from monty.json import MontyEncoder
+from pymatgen.entries.computed_entries import ComputedStructureEntry
+
 from nasx.analysis.paper import NA_S
 from nasx.structures import reference_set
-from pymatgen.entries.computed_entries import ComputedStructureEntry
 
 ELEMENTAL_EV_PER_ATOM = {"Na": -1.3, "S": -4.1}
 

@@ -1,11 +1,11 @@
 import pytest
-from nasx.analysis import analyze
-from nasx.analysis.thermo import thermodynamics_at
-from nasx.structures import reference_set
 from pymatgen.analysis.phase_diagram import PhaseDiagram
 from pymatgen.entries.computed_entries import ComputedStructureEntry
 
+from nasx.analysis import analyze
+from nasx.analysis.thermo import thermodynamics_at
 from nasx.chemistry import BinarySystem
+from nasx.structures import reference_set
 from tests.paper_data import PAPER_EF_EV_PER_ATOM, paper_entries
 
 NA_S = BinarySystem("Na", "S")

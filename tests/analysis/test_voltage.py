@@ -1,10 +1,10 @@
 import pytest
-from nasx.analysis import analyze
-from nasx.analysis.voltage import Plateau, bypassed_plateaus, distinguishable, plateaus
 from pymatgen.analysis.phase_diagram import PhaseDiagram
 from pymatgen.apps.battery.conversion_battery import ConversionElectrode
 from pymatgen.core import Composition
 
+from nasx.analysis import analyze
+from nasx.analysis.voltage import Plateau, bypassed_plateaus, distinguishable, plateaus
 from nasx.chemistry import BinarySystem
 from tests.paper_data import paper_entries
 

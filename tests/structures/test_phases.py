@@ -1,10 +1,10 @@
 from pathlib import Path
 
 import pytest
-from nasx.structures import available_systems, load_directory, reference_set
 from pymatgen.core import Lattice, Structure
 
 from nasx.errors import NasxInputError
+from nasx.structures import available_systems, load_directory, reference_set
 
 PAPER_KGRIDS = {"Na2S": (3, 3, 3), "Na2S2": (5, 5, 2), "Na2S4": (4, 4, 4), "Na2S5": (4, 3, 1)}
 
