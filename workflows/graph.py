@@ -13,6 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fireworks import Firework, Workflow
+
+from nasx.layout import CONVERGENCE_SET, MAIN_SET
 from nasx.structures import PhaseSet
 from nasx.workflows.calculators.base import Calculator
 from nasx.workflows.settings import RunSettings
@@ -23,8 +25,6 @@ from nasx.workflows.tasks import (
     PhononTask,
     RelaxTask,
 )
-
-from nasx.layout import CONVERGENCE_SET, MAIN_SET
 
 RUN_DIR_KEY = "nasx_run_dir"
 

@@ -13,18 +13,22 @@ from phonopy import Phonopy
 
 from nasx.units import kj_per_mol_to_ev
 
+DOS_SMEARING_THZ = 0.05
+
 
 def write(ph: Phonopy, directory: Path, phase_id: str, temperatures_K: list[float]) -> list[Path]:
     """``phonon_dos.png`` and ``free_energy.png`` in ``directory`` (uses the mesh already run)."""
     n_atoms = len(ph.primitive)
-    ph.run_total_dos()
+    ph.run_total_dos(
+        sigma=DOS_SMEARING_THZ, use_tetrahedron_method=False
+    )  # 15× cheaper than tetrahedra
     dos = ph.total_dos
     fig, ax = plt.subplots(figsize=(5, 3.4))
     ax.plot(dos.frequency_points, dos.dos / n_atoms, color="C0")
     ax.axvline(0, color="k", lw=0.6)
     ax.set_xlabel("frequency (THz)")
     ax.set_ylabel("DOS (states/THz/atom)")
-    ax.set_title(f"{phase_id}: phonon DOS")
+    ax.set_title(f"{phase_id}: phonon DOS (Gaussian σ = {DOS_SMEARING_THZ} THz)")
     fig.tight_layout()
     dos_path = directory / "phonon_dos.png"
     fig.savefig(dos_path, dpi=120)

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import phonopy
-from nasx.workflows.symmetry import symmetrized
 from phonopy import Phonopy
 from phonopy.structure.atoms import PhonopyAtoms
 from pymatgen.core import Structure
 
 from nasx.units import j_per_k_mol_to_ev_per_k, kj_per_mol_to_ev
+from nasx.workflows import defaults
+from nasx.workflows.symmetry import symmetrized
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,11 @@ class PhononSettings:
     F_vib is ``imaginary_policy``.
     """
 
-    min_length_A: float = 10.0
+    min_length_A: float = defaults.MIN_SUPERCELL_LENGTH_A
     supercells: dict[str, tuple[int, int, int]] = field(default_factory=dict)
-    displacement_A: float = 0.01
+    displacement_A: float = defaults.DISPLACEMENT_A
     symprec: float = 1e-3
-    mesh_length_A: float = 50.0
+    mesh_length_A: float = defaults.MESH_LENGTH_A
     imaginary_tolerance_THz: float = -0.05
     imaginary_policy: str = "flag"
     """"flag": imaginary modes are left out of F_vib (phonopy sums only ν > 0) and reported;

@@ -20,14 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from nasx.errors import NasxInputError
+from nasx.layout import RunDirectory, read_json, write_json_atomic
 from nasx.structures import PhaseSet
 from nasx.workflows.calculators.base import Calculator
 from nasx.workflows.graph import RUN_DIR_KEY, build_workflow
 from nasx.workflows.settings import RunSettings
 from nasx.workflows.tasks import ANALYSIS_KEY
-
-from nasx.errors import NasxInputError
-from nasx.layout import RunDirectory, read_json, write_json_atomic
 
 
 class RunFailed(RuntimeError):
@@ -135,12 +134,10 @@ def _find_or_add_workflow(lp, phase_set, calculator, settings, run_dir: Path) ->
 
 
 def _workflow_fws(lp, workflow_id: int) -> list[dict]:
-    ids = lp.get_wf_by_fw_id_lzyfw(workflow_id).fw_states.keys()
-    return list(
-        lp.fireworks.find(
-            {"fw_id": {"$in": list(ids)}}, {"fw_id": 1, "state": 1, "name": 1, "spec": 1}
-        )
-    )
+    """State, name and nasx spec keys of every job of the workflow (grows as detours are added)."""
+    nodes = lp.workflows.find_one({"nodes": workflow_id}, {"nodes": 1})["nodes"]
+    fields = {"fw_id": 1, "state": 1, "name": 1, "spec.nasx_kind": 1, f"spec.{ANALYSIS_KEY}": 1}
+    return list(lp.fireworks.find({"fw_id": {"$in": nodes}}, fields))
 
 
 def _prepare_rerun(lp, workflow_id: int, settings: RunSettings) -> None:
@@ -151,9 +148,9 @@ def _prepare_rerun(lp, workflow_id: int, settings: RunSettings) -> None:
             lp.rerun_fw(fw["fw_id"])
         kind = fw["spec"].get("nasx_kind")
         if kind in ("phonons", "analysis") and fw["spec"].get(ANALYSIS_KEY) != options:
-            lp.update_spec([fw["fw_id"]], {ANALYSIS_KEY: options})
             if fw["state"] == "COMPLETED":
-                lp.rerun_fw(fw["fw_id"])
+                lp.rerun_fw(fw["fw_id"])  # FireWorks only updates the spec of unfinished jobs
+            lp.update_spec([fw["fw_id"]], {ANALYSIS_KEY: options})
     analysis = next(
         fw for fw in _workflow_fws(lp, workflow_id) if fw["spec"].get("nasx_kind") == "analysis"
     )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from nasx.workflows import defaults
 from nasx.workflows.calculators.base import RelaxSettings
 from nasx.workflows.phonons import PhononSettings
 
-DEFAULT_TEMPERATURES_K = (300.0, 400.0)
+DEFAULT_TEMPERATURES_K = defaults.TEMPERATURES_K
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,12 @@ import numpy as np
 from fireworks import Firework, FWAction, Workflow
 from fireworks.core.firework import FiretaskBase
 from fireworks.utilities.fw_utilities import explicit_serialize
-from nasx.workflows import phonons
-from nasx.workflows.calculators.base import Calculator, ForcesResult, RelaxResult, RelaxSettings
-from nasx.workflows.symmetry import RELAXED_SYMPREC_A
 from pymatgen.core import Structure
 
 from nasx.layout import MAIN_SET, RunDirectory, read_json, write_json_atomic
+from nasx.workflows import phonons
+from nasx.workflows.calculators.base import Calculator, ForcesResult, RelaxResult, RelaxSettings
+from nasx.workflows.symmetry import RELAXED_SYMPREC_A
 
 ANALYSIS_KEY = "nasx_analysis"
 """Spec key of the analysis options (temperatures, bypass): changing them reruns only the

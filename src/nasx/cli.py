@@ -10,6 +10,7 @@ from pathlib import Path
 
 from nasx import __version__
 from nasx.errors import NasxInputError
+from nasx.workflows import defaults
 
 EPILOG = """\
 examples:
@@ -107,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_temperature,
         metavar="K",
         nargs="+",
-        default=[300.0, 400.0],
+        default=list(defaults.TEMPERATURES_K),
         help="temperatures for F_vib (0 K is always reported)",
     )
     run.add_argument(
@@ -117,10 +118,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="phases skipped on the kinetic path (default for Na–S: Na2S2)",
     )
     group = run.add_argument_group("calculation settings (fixed for a run directory)")
-    group.add_argument("--fmax", type=float, default=1e-3, help="relaxation force threshold (eV/Å)")
-    group.add_argument("--max-steps", type=int, default=500, help="relaxation step limit")
     group.add_argument(
-        "--min-length", type=float, default=10.0, help="minimum supercell height for phonons (Å)"
+        "--fmax",
+        type=float,
+        default=defaults.FMAX_EV_PER_A,
+        help="relaxation force threshold (eV/Å)",
+    )
+    group.add_argument(
+        "--max-steps", type=int, default=defaults.MAX_STEPS, help="relaxation step limit"
+    )
+    group.add_argument(
+        "--min-length",
+        type=float,
+        default=defaults.MIN_SUPERCELL_LENGTH_A,
+        help="minimum supercell height for phonons (Å)",
     )
     group.add_argument(
         "--supercell",
@@ -130,12 +141,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="supercell (repetitions of the conventional cell) for one phase, overriding --min-length",
     )
     group.add_argument(
-        "--displacement", type=float, default=0.01, help="finite displacement amplitude (Å)"
+        "--displacement",
+        type=float,
+        default=defaults.DISPLACEMENT_A,
+        help="finite displacement amplitude (Å)",
     )
     group.add_argument(
-        "--symprec", type=float, default=1e-3, help="symmetry tolerance of relaxed cells (Å)"
+        "--symprec",
+        type=float,
+        default=defaults.RELAX_SYMPREC_A,
+        help="symmetry tolerance of relaxed cells (Å)",
     )
-    group.add_argument("--mesh-length", type=float, default=50.0, help="phonopy q-mesh length (Å)")
+    group.add_argument(
+        "--mesh-length",
+        type=float,
+        default=defaults.MESH_LENGTH_A,
+        help="phonopy q-mesh length (Å)",
+    )
     group.add_argument(
         "--imaginary-policy",
         choices=["flag", "pretend_real"],
@@ -246,6 +268,11 @@ def _cmd_structures(args: argparse.Namespace) -> int:
     return 0
 
 
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+"""One thread each by default: torch's and OpenBLAS's pools collide on small CPUs (measured
+3× slower with two of each on 2 cores; see benchmarks/README.md). Set them to override."""
+
+
 def _supercells(values: list[str]) -> dict[str, tuple[int, int, int]]:
     result = {}
     for value in values:
@@ -263,7 +290,8 @@ def _supercells(values: list[str]) -> dict[str, tuple[int, int, int]]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch loads; see benchmarks/README
+    for variable in THREAD_VARIABLES:  # before torch and numpy's BLAS start their pools
+        os.environ.setdefault(variable, "1")
     from nasx.structures import load_directory, reference_set
     from nasx.workflows.calculators import RelaxSettings, get_calculator
     from nasx.workflows.phonons import PhononSettings
@@ -335,8 +363,10 @@ def _print_results(results: dict) -> None:
         thermo = " / ".join(f"{p['voltage_V']:.2f}" for p in ocv["thermodynamic"][t])
         kinetic = " / ".join(f"{p['voltage_V']:.2f}" for p in ocv["kinetic"][t])
         count = ocv["distinguishable_plateaus"]["thermodynamic"][t]
+        paper = ocv.get("plateaus_in_paper_grouping")
+        grouping = f", {paper['thermodynamic'][t]} in the paper's grouping" if paper else ""
         print(
-            f"{t:>6} K  thermodynamic: {thermo} V ({count} distinguishable plateaus)   kinetic: {kinetic} V"
+            f"{t:>6} K  thermodynamic: {thermo} V ({count} distinguishable{grouping})   kinetic: {kinetic} V"
         )
     for warning in results.get("warnings", []):
         print(f"warning: {warning}")

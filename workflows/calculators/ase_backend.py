@@ -13,9 +13,10 @@ from ase.constraints import FixSymmetry
 from ase.filters import FrechetCellFilter
 from ase.optimize import BFGS
 from ase.units import GPa
-from nasx.workflows.calculators.base import Calculator, ForcesResult, RelaxResult, RelaxSettings
 from pymatgen.core import Structure
 from pymatgen.io.ase import AseAtomsAdaptor
+
+from nasx.workflows.calculators.base import Calculator, ForcesResult, RelaxResult, RelaxSettings
 
 
 class AseBackedCalculator(Calculator):

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import numpy as np
 from monty.json import MSONable
-from nasx.workflows.symmetry import INPUT_SYMPREC_A, symmetrized_primitive
 from pymatgen.core import Structure
+
+from nasx.workflows import defaults
+from nasx.workflows.symmetry import INPUT_SYMPREC_A, symmetrized_primitive
 
 
 @dataclass(frozen=True)
@@ -24,10 +26,10 @@ class RelaxSettings:
     volume); ``max_steps`` is the step limit after which the relaxation is reported unconverged.
     """
 
-    fmax_eV_per_A: float = 1e-3
-    max_steps: int = 500
+    fmax_eV_per_A: float = defaults.FMAX_EV_PER_A
+    max_steps: int = defaults.MAX_STEPS
     relax_cell: bool = True
-    symprec: float = 1e-3
+    symprec: float = defaults.RELAX_SYMPREC_A
 
     def as_dict(self) -> dict:
         return asdict(self)

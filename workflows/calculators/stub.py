@@ -25,11 +25,12 @@ from functools import cache
 import numpy as np
 from ase.calculators.calculator import Calculator as AseCalculator
 from ase.calculators.calculator import all_changes
+from pymatgen.core import Structure
+
 from nasx.analysis.paper import NA_S
 from nasx.structures import PhaseSet, load_directory, reference_set
 from nasx.workflows.calculators.ase_backend import AseBackedCalculator
 from nasx.workflows.symmetry import INPUT_SYMPREC_A, symmetrized_primitive
-from pymatgen.core import Structure
 
 ELEMENTAL_EV_PER_ATOM = {"Na": -1.3, "S": -4.1}
 """Stub chemical potentials for Na–S (arbitrary; no result depends on them)."""

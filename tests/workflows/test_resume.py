@@ -1,0 +1,98 @@
+"""Interrupt a run (kill -9, Ctrl-C) and start it again: nothing finished is lost or recomputed."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from nasx.layout import RunDirectory
+
+PHASES = ["Na", "S", "Na2S", "Na2S2"]  # a short but complete study
+
+
+def command(out: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "nasx",
+        "run",
+        "--calculator",
+        "stub",
+        "--out",
+        str(out),
+        "--quiet",
+        "--phases",
+        *PHASES,
+    ]
+
+
+def start_and_stop_after(out: Path, finished_jobs: int, sig: int) -> subprocess.CompletedProcess:
+    """Start a run and send ``sig`` once the journal shows ``finished_jobs`` jobs."""
+    proc = subprocess.Popen(command(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while len(RunDirectory(out).journal_entries()) < finished_jobs:
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        assert time.time() < deadline
+        time.sleep(0.02)
+    proc.send_signal(sig)
+    stdout, stderr = proc.communicate(timeout=60)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("reference") / "run"
+    subprocess.run(command(out), check=True, capture_output=True)
+    return out
+
+
+def assert_resumed_equals(out: Path, reference: Path) -> None:
+    resumed = subprocess.run(command(out), capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert (out / "results.json").read_text() == (reference / "results.json").read_text().replace(
+        str(reference), str(out)
+    )
+    journal = RunDirectory(out).journal_entries()
+    computed = [e["job"] for e in journal if e["computed"]]
+    assert len(computed) == len(set(computed)), "a finished job was computed again"
+    expected = {e["job"] for e in RunDirectory(reference).journal_entries() if e["computed"]}
+    assert set(computed) == expected
+
+
+@pytest.mark.slow
+def test_kill_9_then_resume(tmp_path, uninterrupted):
+    out = tmp_path / "run"
+    killed = start_and_stop_after(out, finished_jobs=8, sig=signal.SIGKILL)
+    assert killed.returncode == -signal.SIGKILL
+    assert not (out / "results.json").exists()
+    assert_resumed_equals(out, uninterrupted)
+
+
+@pytest.mark.slow
+def test_ctrl_c_then_resume(tmp_path, uninterrupted):
+    out = tmp_path / "run"
+    stopped = start_and_stop_after(out, finished_jobs=5, sig=signal.SIGINT)
+    assert stopped.returncode == 130
+    assert "Run the same command again to resume" in stopped.stderr
+    assert "Traceback" not in stopped.stderr
+    assert_resumed_equals(out, uninterrupted)
+
+
+def test_a_second_run_on_the_same_directory_is_refused(tmp_path):
+    out = tmp_path / "run"
+    first = subprocess.Popen(command(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 60
+        while not RunDirectory(out).journal_entries():
+            assert time.time() < deadline and first.poll() is None
+            time.sleep(0.02)
+        second = subprocess.run(command(out), capture_output=True, text=True, timeout=60)
+        assert second.returncode == 2
+        assert f"another nasx run (pid {first.pid}) is using this directory" in second.stderr
+    finally:
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()

@@ -1,0 +1,153 @@
+"""A full Na–S study with the analytic stub, end to end through the FireWorks engine."""
+
+import json
+
+import numpy as np
+import pytest
+from ase.units import _amu, _e, _hbar, kB
+from phonopy import load as phonopy_load
+from pymatgen.core import Composition
+
+from nasx.cli import main
+from nasx.layout import RunDirectory
+from nasx.workflows.calculators.stub import NA_S_SPRING_EV_PER_A2
+
+PAPER_OCV_V = [2.07, 2.03, 1.84, 1.72]
+
+
+def einstein_free_energy_eV_per_atom(
+    formula: str, spring_eV_per_A2: float, temperature_K: float
+) -> float:
+    """Closed form: three modes per atom at ω = √(k/m), F = ħω/2 + kT ln(1 − e^(−ħω/kT))."""
+    composition = Composition(formula)
+    total = 0.0
+    for element, count in composition.items():
+        omega = np.sqrt(spring_eV_per_A2 * _e / 1e-20 / (float(element.atomic_mass) * _amu))
+        quantum = _hbar * omega / _e
+        total += (
+            3
+            * count
+            * (
+                quantum / 2
+                + kB * temperature_K * np.log(1 - np.exp(-quantum / (kB * temperature_K)))
+            )
+        )
+    return total / composition.num_atoms
+
+
+@pytest.fixture(scope="module")
+def stub_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("stub") / "run"
+    assert main(["run", "--calculator", "stub", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_stub_run_gives_the_papers_ocv_at_0K(stub_run):
+    results = json.loads((stub_run / "results.json").read_text())
+    voltages = [p["voltage_V"] for p in results["ocv"]["thermodynamic"]["0"]]
+    assert voltages == pytest.approx(PAPER_OCV_V, abs=0.01)
+    assert len(results["ocv"]["kinetic"]["0"]) == 3
+    assert all(results["phases"][f]["stable"]["0"] for f in ("Na2S5", "Na2S4", "Na2S2", "Na2S"))
+
+
+def test_phonon_free_energies_equal_the_closed_form(stub_run):
+    results = json.loads((stub_run / "results.json").read_text())
+    for phase_id, record in results["calculations"].items():
+        formula = record["formula"]
+        thermal = record["phonons"]
+        for t, f in zip(thermal["temperatures_K"], thermal["free_energy_eV_per_atom"], strict=True):
+            expected = einstein_free_energy_eV_per_atom(formula, NA_S_SPRING_EV_PER_A2[formula], t)
+            assert f == pytest.approx(expected, abs=2e-6), (phase_id, t)
+
+
+def test_voltages_at_300_and_400K_differ_from_0K(stub_run):
+    results = json.loads((stub_run / "results.json").read_text())
+    v = {
+        t: [p["voltage_V"] for p in results["ocv"]["thermodynamic"][t]] for t in ("0", "300", "400")
+    }
+    assert results["temperatures_K"] == [0, 300, 400]
+    for t in ("300", "400"):
+        assert len(v[t]) == 4
+        assert max(abs(a - b) for a, b in zip(v["0"], v[t], strict=True)) > 0.01
+
+
+def test_outputs_per_phase_and_figures(stub_run):
+    phase = RunDirectory(stub_run).phase("Na2S_Fm-3m")
+    for path in (
+        phase.relaxed_cif,
+        phase.phonopy_yaml(),
+        phase.thermal(),
+        phase.root / "phonon_dos.png",
+        phase.root / "free_energy.png",
+    ):
+        assert path.exists(), path
+    ph = phonopy_load(
+        str(phase.phonopy_yaml()), symmetrize_fc=False, log_level=0
+    )  # forces are inside
+    # Einstein springs: Φ_ii = k·I on every atom, nothing between atoms
+    spring = NA_S_SPRING_EV_PER_A2["Na2S"]
+    fc = ph.force_constants  # compact: (atoms of the primitive cell, atoms of the supercell, 3, 3)
+    assert fc.shape == (3, 96, 3, 3)
+    for i, s in enumerate(ph.primitive.p2s_map):
+        assert np.allclose(fc[i, s], spring * np.eye(3), atol=1e-6)
+    assert np.abs(fc).sum() == pytest.approx(spring * 3 * 3, rel=1e-6)
+    for name in ("results.json", "report.md", "voltage_profile.png", "hull.png"):
+        assert (stub_run / name).exists()
+    report = (stub_run / "report.md").read_text()
+    assert "## Calculations" in report and "sodium melts" in report
+
+
+def test_physical_checks_are_recorded(stub_run):
+    checks = json.loads((stub_run / "results.json").read_text())["checks"]
+    kinds = {(c["phase"], c["check"]) for c in checks}
+    assert ("S8_Fddd", "phase change") in kinds and ("Na_Im-3m", "phase change") in kinds
+    assert all(c["ok"] for c in checks if c["check"] in ("relaxation", "imaginary modes"))
+
+
+def test_every_job_computed_once(stub_run):
+    journal = RunDirectory(stub_run).journal_entries()
+    computed = [e["job"] for e in journal if e["computed"]]
+    assert len(computed) == len(set(computed))
+    assert (
+        sum(j.startswith("forces phonons") for j in computed) == 1 + 24 + 2 + 4 + 18 + 24
+    )  # symmetry-reduced
+
+
+def test_rerunning_a_finished_directory_only_redoes_the_analysis(stub_run):
+    before = len(RunDirectory(stub_run).journal_entries())
+    assert main(["run", "--calculator", "stub", "--out", str(stub_run), "--quiet"]) == 0
+    new = RunDirectory(stub_run).journal_entries()[before:]
+    assert [e["job"] for e in new] == ["analysis"]
+
+
+def test_rerun_with_other_temperatures_recomputes_only_phonons_and_analysis(stub_run):
+    before = len(RunDirectory(stub_run).journal_entries())
+    assert (
+        main(
+            [
+                "run",
+                "--calculator",
+                "stub",
+                "--out",
+                str(stub_run),
+                "--quiet",
+                "--temperatures",
+                "350",
+            ]
+        )
+        == 0
+    )
+    new = RunDirectory(stub_run).journal_entries()[before:]
+    assert {e["job"].split()[0] for e in new} == {"phonons", "analysis"}
+    results = json.loads((stub_run / "results.json").read_text())
+    assert results["temperatures_K"] == [0, 350]
+
+
+def test_rerun_with_other_calculation_settings_is_refused(stub_run, capsys):
+    assert (
+        main(
+            ["run", "--calculator", "stub", "--out", str(stub_run), "--quiet", "--min-length", "14"]
+        )
+        == 2
+    )
+    assert "holds a run with different phonon_settings" in capsys.readouterr().err
