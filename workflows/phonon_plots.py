@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -35,7 +36,9 @@ def write(ph: Phonopy, directory: Path, phase_id: str, temperatures_K: list[floa
     plt.close(fig)
 
     t_max = max([500.0, *temperatures_K])
-    ph.run_thermal_properties(t_min=0, t_max=t_max, t_step=10)
+    with warnings.catch_warnings():  # phonopy's notes are recorded by the phonons job already
+        warnings.simplefilter("ignore")
+        ph.run_thermal_properties(t_min=0, t_max=t_max, t_step=10)
     tp = ph.thermal_properties
     free_energy_meV = np.array([kj_per_mol_to_ev(f) for f in tp.free_energy]) / n_atoms * 1000
     fig, ax = plt.subplots(figsize=(5, 3.4))
