@@ -68,9 +68,12 @@ class EmbeddedStore:
             self.persist()
 
     def recover_lost_runs(self) -> list[int]:
-        """Jobs left RUNNING by a process that died: mark them for rerun. Returns their fw_ids."""
-        _, lost_fw_ids, _ = self.launchpad.detect_lostruns(expiration_secs=0, rerun=True)
-        if lost_fw_ids:
+        """Jobs left RUNNING by a process that died: mark them for rerun, and refresh workflows
+        whose bookkeeping was cut short (a job completed but its children not yet released)."""
+        _, lost_fw_ids, inconsistent = self.launchpad.detect_lostruns(
+            expiration_secs=0, rerun=True, refresh=True
+        )
+        if lost_fw_ids or inconsistent:
             self.persist()
         return list(lost_fw_ids)
 

@@ -7,6 +7,7 @@ primitive cell); nasx stores eV/atom and eV/K/atom (`nasx.units`).
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,11 +196,15 @@ def thermal_properties(
 
 
 def save(ph: Phonopy, path: Path) -> Path:
-    """phonopy.yaml with the displacement dataset and its forces (``phonopy.load`` reads it)."""
+    """phonopy.yaml with the displacement dataset and its forces (``phonopy.load`` reads it),
+    written to a temporary file and renamed, so an interrupted write never leaves half a file."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
     ph.save(
-        filename=str(path),
+        filename=str(tmp),
         settings={"force_sets": True, "displacements": True, "force_constants": False},
     )
+    os.replace(tmp, path)
     return path
 
 

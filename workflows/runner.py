@@ -68,6 +68,13 @@ def run_study(
         start = time.perf_counter()
         launched = _launch_all(lp, workflow_id, persist, progress)
         failed = _failed_jobs(lp, workflow_id)
+        unfinished = [fw for fw in _workflow_fws(lp, workflow_id) if fw["state"] != "COMPLETED"]
+        if unfinished and not failed:
+            raise RunFailed(
+                "the workflow stopped with jobs that can neither run nor failed: "
+                + ", ".join(f"{fw['name']} ({fw['state']})" for fw in unfinished[:10])
+                + "; run the same command again to recover them"
+            )
         if failed:
             raise RunFailed(
                 "jobs failed (finished work is kept; fix the cause and run the same command again):\n"
@@ -200,13 +207,19 @@ def _launch_all(lp, workflow_id: int, persist: Callable[[], None], progress: boo
                 break
             bar.current(ready[0]["name"])
             bar.update(fws)
-            with contextlib.redirect_stderr(log):  # tracebacks and warnings of jobs go to jobs.log
-                launch_rocket(lp, worker, fw_id=ready[0]["fw_id"], strm_lvl="ERROR")
+            try:
+                with contextlib.redirect_stderr(
+                    log
+                ):  # tracebacks and warnings of jobs go to jobs.log
+                    launch_rocket(lp, worker, fw_id=ready[0]["fw_id"], strm_lvl="ERROR")
+            except KeyboardInterrupt:  # second Ctrl-C inside FireWorks' bookkeeping
+                persist()  # the next start recovers the job and refreshes the workflow
+                raise
             launched += 1
             if interrupted():
-                lp.rerun_fw(
-                    ready[0]["fw_id"]
-                )  # FireWorks marked it FIZZLED; it simply did not finish
+                job = lp.fireworks.find_one({"fw_id": ready[0]["fw_id"]}, {"state": 1})
+                if job["state"] == "FIZZLED":  # stopped inside the job: it simply did not finish
+                    lp.rerun_fw(ready[0]["fw_id"])
                 persist()
                 raise KeyboardInterrupt
             persist()
@@ -222,20 +235,23 @@ def _order(fw: dict) -> tuple:
 
 @contextlib.contextmanager
 def _interruptible() -> Iterator[Callable[[], bool]]:
-    """Ctrl-C raises inside the running job (FireWorks records it as failed); remember it."""
-    flag = {"hit": False}
+    """First Ctrl-C: finish the current job, then stop cleanly. Second: stop at once (the job is
+    recorded as failed and rerun on resume)."""
+    flag = {"hits": 0}
     previous = signal.getsignal(signal.SIGINT)
 
     def handler(signum, frame):
-        flag["hit"] = True
-        raise KeyboardInterrupt
+        flag["hits"] += 1
+        if flag["hits"] > 1:
+            raise KeyboardInterrupt
+        sys.stderr.write("\nnasx: stopping after the current job (Ctrl-C again to stop now)\n")
 
     try:
         signal.signal(signal.SIGINT, handler)
     except ValueError:  # not the main thread
         previous = None
     try:
-        yield lambda: flag["hit"]
+        yield lambda: flag["hits"] > 0
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)

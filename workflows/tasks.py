@@ -94,7 +94,8 @@ class PhononSetupTask(FiretaskBase):
         settings = phonons.PhononSettings.from_dict(self["phonon_settings"])
         dataset = phase.displacement_dataset(phonon_set)
         start = time.perf_counter()
-        if dataset.exists():
+        reused = dataset.exists()  # written last: it marks a finished setup
+        if reused:
             ph = phonons.load(dataset)
         else:
             relax = read_json(phase.relax_result)
@@ -115,7 +116,7 @@ class PhononSetupTask(FiretaskBase):
         n = len(ph.displacements)
         run.record(
             f"setup {phonon_set} {phase_id}",
-            computed=True,
+            computed=not reused,
             seconds=time.perf_counter() - start,
             displacements=n,
         )
@@ -194,6 +195,12 @@ class PhononTask(FiretaskBase):
         phase = run.phase(phase_id)
         settings = phonons.PhononSettings.from_dict(self["phonon_settings"])
         start = time.perf_counter()
+        temperatures = sorted({float(t) for t in fw_spec[ANALYSIS_KEY]["temperatures_K"]} - {0.0})
+        job = f"phonons {phonon_set} {phase_id}"
+        cached = read_json(phase.thermal(phonon_set))  # written last: it marks a finished job
+        if cached is not None and cached.get("temperatures_K") == temperatures:
+            run.record(job, computed=False, seconds=time.perf_counter() - start)
+            return FWAction(stored_data=cached)
         ph = phonons.load(phase.displacement_dataset(phonon_set))
         forces = []
         for index in range(1, len(ph.displacements) + 1):
@@ -201,15 +208,12 @@ class PhononTask(FiretaskBase):
             if document is None:
                 raise FileNotFoundError(f"missing forces for displacement {index} of {phase_id}")
             forces.append(ForcesResult.from_dict(document).forces_eV_per_A)
-        temperatures = sorted({float(t) for t in fw_spec[ANALYSIS_KEY]["temperatures_K"]} - {0.0})
         thermal = phonons.thermal_properties(ph, forces, temperatures, settings)
         phonons.save(ph, phase.phonopy_yaml(phonon_set))
-        write_json_atomic(phase.thermal(phonon_set), thermal.as_dict())
         if phonon_set == MAIN_SET:
             phonon_plots.write(ph, phase.root, phase_id, temperatures)
-        run.record(
-            f"phonons {phonon_set} {phase_id}", computed=True, seconds=time.perf_counter() - start
-        )
+        write_json_atomic(phase.thermal(phonon_set), thermal.as_dict())
+        run.record(job, computed=True, seconds=time.perf_counter() - start)
         return FWAction(stored_data=thermal.as_dict())
 
 
