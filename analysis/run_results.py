@@ -83,6 +83,10 @@ def load_run(run_dir: Path, temperatures_K: list[float]) -> RunCalculations:
             "phonons": thermal,
         }
         checks += _checks(phase, relax, thermal, tolerance, temperatures_K, settings)
+        corrections = _corrections(files, relax)
+        if corrections or settings["calculator"]["name"] == "vasp":
+            checks.append(_custodian_check(phase_id, corrections))
+            phases[phase_id]["corrections"] = corrections
         convergence = read_json(files.thermal(CONVERGENCE_SET))
         if convergence is not None:
             check, record = _convergence_check(phase_id, thermal, convergence)
@@ -139,6 +143,25 @@ def _checks(
                 )
             )
     return found
+
+
+def _corrections(files, relax: dict) -> list[dict]:
+    """Every correction custodian applied to a phase: relaxation chain and displacement jobs."""
+    found = list(relax.get("corrections", []))
+    for path in sorted(files.phonon_dir(MAIN_SET).glob("disp-*/forces.json")):
+        for correction in (read_json(path) or {}).get("corrections", []):
+            found.append({**correction, "step": path.parent.name})
+    return found
+
+
+def _custodian_check(phase_id: str, corrections: list[dict]) -> Check:
+    if not corrections:
+        return Check(phase_id, "custodian", True, "no corrections were needed")
+    described = "; ".join(
+        f"{c.get('step', '?')}: {c['handler']} fixed {', '.join(map(str, c['errors'])) or 'an error'}"
+        for c in corrections
+    )
+    return Check(phase_id, "custodian", False, f"{len(corrections)} correction(s): {described}")
 
 
 def _convergence_check(phase_id: str, small: dict, large: dict) -> tuple[Check, dict]:

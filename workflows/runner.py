@@ -140,6 +140,60 @@ def _find_or_add_workflow(lp, phase_set, calculator, settings, run_dir: Path) ->
     return min(mapping.values())
 
 
+def fingerprint(phase_set: PhaseSet, calculator: Calculator, settings: RunSettings) -> str:
+    """What makes two submissions the same study: system, structures, calculator, settings."""
+    import hashlib
+    import json
+
+    document = {
+        "system": phase_set.system.name,
+        "structures": {p.id: p.structure.as_dict()["sites"] for p in phase_set},
+        "calculator": {
+            k: v
+            for k, v in calculator.as_dict().items()
+            if k not in ("vasp_cmd", "polling_time_step")
+        },
+        **settings.calculation_key(),
+    }
+    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()[
+        :16
+    ]
+
+
+def submit_study(
+    phase_set: PhaseSet,
+    calculator: Calculator,
+    settings: RunSettings,
+    run_dir: Path,
+    launchpad,
+    force: bool = False,
+) -> dict[int, str]:
+    """Add the study's workflow to ``launchpad`` for workers to run (``qlaunch``/``rlaunch``).
+
+    The run directory must be reachable by the workers (a shared file system). Submitting the
+    same study twice is refused unless ``force``. Returns fw_id → job name.
+    """
+    run_dir = Path(run_dir).resolve()
+    key = fingerprint(phase_set, calculator, settings)
+    previous = launchpad.workflows.find_one(
+        {"metadata.nasx_fingerprint": key}, {"nodes": 1, "metadata": 1}
+    )
+    if previous and not force:
+        raise NasxInputError(
+            None,
+            f"this study is already on the LaunchPad (workflow of fw_id {min(previous['nodes'])}, run directory "
+            f"{previous['metadata'].get(RUN_DIR_KEY)}); use --force to add it again",
+        )
+    _check_or_write_settings(RunDirectory(run_dir), phase_set, calculator, settings)
+    workflow = build_workflow(phase_set, calculator, settings, run_dir)
+    workflow.metadata["nasx_fingerprint"] = key
+    names = {fw.fw_id: fw.name for fw in workflow.fws}  # add_wf renumbers the Fireworks in place
+    mapping = launchpad.add_wf(workflow)
+    return {
+        new_id: names[old_id] for old_id, new_id in sorted(mapping.items(), key=lambda kv: kv[1])
+    }
+
+
 def _workflow_fws(lp, workflow_id: int) -> list[dict]:
     """State, name and nasx spec keys of every job of the workflow (grows as detours are added)."""
     nodes = lp.workflows.find_one({"nodes": workflow_id}, {"nodes": 1})["nodes"]

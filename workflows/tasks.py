@@ -51,6 +51,7 @@ class RelaxTask(FiretaskBase):
             run.record(job, computed=False, seconds=time.perf_counter() - start)
             return FWAction(stored_data=_relax_summary(cached))
         calculator: Calculator = _decoded(self["calculator"])
+        calculator.use_environment(fw_spec.get("_fw_env", {}))
         structure: Structure = _decoded(self["structure"])
         cell = calculator.relaxation_cell(structure)
         phase.relax_dir.mkdir(parents=True, exist_ok=True)
@@ -60,6 +61,7 @@ class RelaxTask(FiretaskBase):
             "input_structure": cell.as_dict(),
             "conventional_matrix": phonons.conventional_matrix(structure, cell).tolist(),
             "calculator": calculator.describe(),
+            "corrections": calculator.corrections(),
         }
         write_json_atomic(phase.relax_result, document)
         result.structure.to(filename=str(phase.relaxed_cif))
@@ -167,8 +169,11 @@ class ForcesTask(FiretaskBase):
             run.record(job, computed=False, seconds=time.perf_counter() - start)
             return FWAction(stored_data={"energy_eV": cached["energy_eV"]})
         calculator: Calculator = _decoded(self["calculator"])
+        calculator.use_environment(fw_spec.get("_fw_env", {}))
         result: ForcesResult = calculator.forces(structure, directory)
-        write_json_atomic(directory / "forces.json", result.as_dict())
+        write_json_atomic(
+            directory / "forces.json", {**result.as_dict(), "corrections": calculator.corrections()}
+        )
         clock = calculator.clock
         run.record(
             job,

@@ -83,9 +83,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--calculator",
-        choices=["chgnet", "stub"],
+        choices=["chgnet", "stub", "vasp"],
         default="chgnet",
-        help="chgnet: CHGNet's r2SCAN model (no VASP needed); stub: analytic test model",
+        help="chgnet: CHGNet's r2SCAN model (no VASP needed); stub: analytic test model; "
+        "vasp: r2SCAN VASP under custodian (needs --vasp-cmd or a worker's env.vasp_cmd)",
+    )
+    vasp = run.add_argument_group("VASP (--calculator vasp)")
+    vasp.add_argument(
+        "--vasp-cmd",
+        help="command that runs VASP here, e.g. 'mpirun -n 4 vasp_std' or nasx-fake-vasp",
+    )
+    vasp.add_argument(
+        "--auto-kspacing",
+        action="store_true",
+        help="pymatgen's automatic k-spacing instead of the paper's k-grids",
+    )
+    vasp.add_argument(
+        "--polling-seconds",
+        type=float,
+        default=10.0,
+        help="how often custodian checks a running VASP job (s)",
     )
     run.add_argument(
         "--structures",
@@ -177,6 +194,44 @@ def build_parser() -> argparse.ArgumentParser:
         help="minimum supercell height of the convergence check (Å; default 1.5 × --min-length)",
     )
     run.add_argument("--quiet", action="store_true", help="no progress display")
+
+    submit = commands.add_parser(
+        "submit",
+        help="add the VASP workflow to your LaunchPad for cluster workers (qlaunch / rlaunch)",
+        description="Add the study's VASP workflow (relaxations, one job per phonon displacement, "
+        "thermal properties, analysis) to a FireWorks LaunchPad and print the job ids. Workers with "
+        "env.vasp_cmd in my_fworker.yaml run it (see hpc_templates/README.md). The run directory "
+        "must be on a file system the workers share. The same study is refused twice unless --force.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    submit.add_argument(
+        "--launchpad", type=Path, required=True, help="my_launchpad.yaml of your MongoDB"
+    )
+    submit.add_argument(
+        "--out",
+        type=Path,
+        default=Path("nasx-vasp"),
+        help="run directory on the shared file system",
+    )
+    submit.add_argument(
+        "--structures", type=Path, help="your directory of CIFs (default: built-in Na–S)"
+    )
+    submit.add_argument("--phases", nargs="+", metavar="PHASE", help="phase ids or formulas")
+    submit.add_argument(
+        "--temperatures",
+        type=_temperature,
+        metavar="K",
+        nargs="+",
+        default=list(defaults.TEMPERATURES_K),
+    )
+    submit.add_argument(
+        "--auto-kspacing",
+        action="store_true",
+        help="pymatgen's automatic k-spacing instead of the paper's k-grids",
+    )
+    submit.add_argument(
+        "--force", action="store_true", help="add the study even if it is already on the LaunchPad"
+    )
 
     structures = commands.add_parser(
         "structures",
@@ -325,8 +380,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         convergence_length_A=args.convergence_length,
     )
     calculator = get_calculator(
-        args.calculator, str(args.structures.resolve()) if args.structures else None
+        args.calculator,
+        str(args.structures.resolve()) if args.structures else None,
+        phase_set=phase_set,
+        vasp_cmd=args.vasp_cmd,
+        auto_kspacing=args.auto_kspacing,
+        polling_seconds=args.polling_seconds,
     )
+
     launchpad = None
     if args.launchpad:
         from nasx.workflows.launchpad import launchpad_from_file
@@ -375,7 +436,43 @@ def _print_results(results: dict) -> None:
             print(f"check: {check['phase']}: {check['check']}: {check['message']}")
 
 
-COMMANDS = {"analyze": _cmd_analyze, "run": _cmd_run, "structures": _cmd_structures}
+def _cmd_submit(args: argparse.Namespace) -> int:
+    from nasx.structures import load_directory, reference_set
+    from nasx.workflows.calculators import get_calculator
+    from nasx.workflows.launchpad import launchpad_from_file
+    from nasx.workflows.runner import submit_study
+    from nasx.workflows.settings import RunSettings
+
+    phase_set = (
+        load_directory(args.structures) if args.structures else reference_set("Na-S")
+    ).select(args.phases)
+    calculator = get_calculator("vasp", phase_set=phase_set, auto_kspacing=args.auto_kspacing)
+    settings = RunSettings(temperatures_K=tuple(args.temperatures))
+    jobs = submit_study(
+        phase_set,
+        calculator,
+        settings,
+        args.out,
+        launchpad_from_file(args.launchpad),
+        force=args.force,
+    )
+    print(
+        f"added {len(jobs)} jobs for {len(phase_set)} phases of {phase_set.system.name} (run directory {args.out.resolve()}):"
+    )
+    for fw_id, name in jobs.items():
+        print(f"  {fw_id:>6}  {name}")
+    print(
+        "phonon displacement jobs are added when each relaxation finishes; start workers with qlaunch (hpc_templates/README.md)"
+    )
+    return 0
+
+
+COMMANDS = {
+    "analyze": _cmd_analyze,
+    "run": _cmd_run,
+    "structures": _cmd_structures,
+    "submit": _cmd_submit,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -115,3 +115,10 @@ class Calculator(MSONable, ABC):
     def describe(self) -> str:
         """One line for reports: what model produced the numbers."""
         return self.name
+
+    def use_environment(self, env: dict) -> None:
+        """Settings from the FireWorks worker running the job (``env`` of my_fworker.yaml)."""
+
+    def corrections(self) -> list[dict]:
+        """Corrections applied to the last calculation (custodian's, for VASP); none here."""
+        return []

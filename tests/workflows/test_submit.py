@@ -1,0 +1,41 @@
+"""`nasx submit`: the VASP workflow on a LaunchPad, refused twice unless forced."""
+
+import pytest
+
+from nasx.errors import NasxInputError
+from nasx.structures import reference_set
+from nasx.workflows.calculators import get_calculator
+from nasx.workflows.launchpad import EmbeddedStore
+from nasx.workflows.runner import submit_study
+from nasx.workflows.settings import RunSettings
+
+
+def test_submit_adds_the_vasp_workflow_once(tmp_path):
+    store = EmbeddedStore(tmp_path / "lp")  # FireWorks' mongomock store stands in for MongoDB
+    try:
+        phases = reference_set("Na-S").select(None)
+        calculator = get_calculator("vasp", phase_set=phases)
+        jobs = submit_study(phases, calculator, RunSettings(), tmp_path / "run", store.launchpad)
+        names = list(jobs.values())
+        assert sum(n.startswith("relax ") for n in names) == 6
+        assert sum(n.startswith("phonons ") for n in names) == 6 and names.count("analysis") == 1
+        relax = store.launchpad.get_fw_by_id(
+            next(i for i, n in jobs.items() if n == "relax Na2S_Fm-3m")
+        )
+        assert relax.spec["_category"] == "vasp"  # only workers that run VASP pick it up
+        assert (tmp_path / "run" / "run.json").exists()
+        with pytest.raises(NasxInputError, match="already on the LaunchPad"):
+            submit_study(phases, calculator, RunSettings(), tmp_path / "elsewhere", store.launchpad)
+        again = submit_study(
+            phases, calculator, RunSettings(), tmp_path / "elsewhere", store.launchpad, force=True
+        )
+        assert len(again) == len(jobs)
+    finally:
+        store.close()
+
+
+def test_submit_cli_names_a_missing_launchpad_file(tmp_path, capsys):
+    from nasx.cli import main
+
+    assert main(["submit", "--launchpad", str(tmp_path / "my_launchpad.yaml")]) == 2
+    assert "LaunchPad file not found" in capsys.readouterr().err

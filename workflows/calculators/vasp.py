@@ -1,0 +1,220 @@
+"""VASP through custodian: relaxation chain (relax → relax → static) and displacement statics.
+
+The VASP command comes from the worker (``env.vasp_cmd`` in my_fworker.yaml) or from
+``--vasp-cmd``. Every correction custodian applies is returned with the result and reported.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import numpy as np
+from pymatgen.core import Structure
+
+from nasx.analysis.vasp_outputs import VaspRun, read_vasp_run
+from nasx.chemistry import BinarySystem
+from nasx.structures import PhaseSet
+from nasx.workflows import vasp_inputs
+from nasx.workflows.calculators.base import Calculator, ForcesResult, RelaxResult, RelaxSettings
+from nasx.workflows.symmetry import INPUT_SYMPREC_A, symmetrized
+
+WORKER_ENV_KEY = "vasp_cmd"
+
+
+class VaspNotConfigured(RuntimeError):
+    pass
+
+
+class VaspCalculator(Calculator):
+    """r2SCAN VASP (pymatgen input sets, custodian). ``grids`` maps a formula to the paper's
+    k-grid and the lattice lengths of the cell it belongs to; other cells use a line density.
+    ``auto_kspacing`` uses pymatgen's automatic k-spacing instead of any explicit grid."""
+
+    name = "vasp"
+    category = "vasp"
+
+    def __init__(
+        self,
+        vasp_cmd: str | None = None,
+        system: list[str] | None = None,
+        grids: dict[str, dict] | None = None,
+        auto_kspacing: bool = False,
+        polling_time_step: float = 10.0,
+        max_errors: int = 5,
+    ) -> None:
+        self.vasp_cmd = vasp_cmd
+        self.system = system or ["Na", "S"]
+        self.grids = grids or {}
+        self.auto_kspacing = auto_kspacing
+        self.polling_time_step = polling_time_step
+        self.max_errors = max_errors
+
+    @classmethod
+    def for_phases(cls, phase_set: PhaseSet, **kwargs) -> VaspCalculator:
+        grids = {
+            p.formula: {"grid": list(p.kpoints), "cell_abc_A": list(p.structure.lattice.abc)}
+            for p in phase_set
+            if p.kpoints
+        }
+        return cls(system=list(phase_set.system.elements), grids=grids, **kwargs)
+
+    @property
+    def metallic(self) -> set[str]:
+        """Cells of only these elements are metals (the working-ion metal)."""
+        return {self.system[0]}
+
+    def use_environment(self, env: dict) -> None:
+        if not self.vasp_cmd and env.get(WORKER_ENV_KEY):
+            self.vasp_cmd = env[WORKER_ENV_KEY]
+
+    def describe(self) -> str:
+        kpoints = "pymatgen's automatic k-spacing" if self.auto_kspacing else "the paper's k-grids"
+        return f"VASP r2SCAN (ENCUT {vasp_inputs.ENCUT_EV} eV, {kpoints}) under custodian"
+
+    def relaxation_cell(self, structure: Structure) -> Structure:
+        return symmetrized(structure, INPUT_SYMPREC_A)  # the cell the published k-grid refers to
+
+    def _grid(self, structure: Structure, supercell: bool = False) -> tuple[int, int, int] | None:
+        if self.auto_kspacing:
+            return None
+        formula = BinarySystem(*self.system).formula(structure.composition)
+        if formula in self.grids:
+            grid = vasp_inputs.KGrid(
+                tuple(self.grids[formula]["grid"]), tuple(self.grids[formula]["cell_abc_A"])
+            )
+            return grid.for_supercell(structure) if supercell else grid.grid
+        return vasp_inputs.density_grid(structure)
+
+    def relax(self, structure: Structure, settings: RelaxSettings, workdir: Path) -> RelaxResult:
+        workdir = Path(workdir)
+        metallic = self.metallic
+        steps, corrections, current = 0, [], structure
+        for name in ("relax1", "relax2"):
+            directory = workdir / name
+            inputs = vasp_inputs.relax_inputs(
+                current, self._grid(current), metallic, settings.fmax_eV_per_A, settings.max_steps
+            )
+            run, fixes = self._run(inputs, directory)
+            corrections += [{**c, "step": name} for c in fixes]
+            steps += run.ionic_steps
+            current = run.structure
+        static, fixes = self._run(
+            vasp_inputs.static_inputs(current, self._grid(current), metallic), workdir / "static"
+        )
+        corrections += [{**c, "step": "static"} for c in fixes]
+        self._last_corrections = corrections
+        return RelaxResult(
+            structure=current,
+            energy_eV=static.energy_eV,
+            max_force_eV_per_A=float(np.linalg.norm(run.forces_eV_per_A, axis=1).max()),
+            max_stress_GPa=float(np.abs(run.stress_kbar).max() / 10.0),
+            steps=steps,
+            converged=run.converged_ionic,
+        )
+
+    def forces(self, structure: Structure, workdir: Path) -> ForcesResult:
+        from phonopy.interface.vasp import parse_set_of_forces
+
+        inputs = vasp_inputs.displacement_inputs(
+            structure, self._grid(structure, supercell=True), self.metallic
+        )
+        vasprun, fixes = self._run(inputs, Path(workdir))
+        self._last_corrections = fixes
+        (forces,) = parse_set_of_forces(
+            len(structure), [str(Path(workdir) / "vasprun.xml")], verbose=False
+        )
+        return ForcesResult(float(vasprun.final_energy), np.asarray(forces, dtype=float))
+
+    def corrections(self) -> list[dict]:
+        """What custodian corrected in the last relax or forces call."""
+        return list(getattr(self, "_last_corrections", []))
+
+    def _run(self, inputs, directory: Path) -> tuple[VaspRun, list[dict]]:
+        from custodian import Custodian
+        from custodian.vasp.jobs import VaspJob
+
+        if not self.vasp_cmd:
+            raise VaspNotConfigured(
+                "no VASP command: set env.vasp_cmd in my_fworker.yaml or pass --vasp-cmd (e.g. 'srun vasp_std')"
+            )
+        directory.mkdir(parents=True, exist_ok=True)
+        if not (directory / "vasprun.xml").exists():  # a finished step is not run again
+            vasp_inputs.write(inputs, directory)
+            custodian = Custodian(
+                custodian_handlers(),
+                [VaspJob(shlex.split(self.vasp_cmd), auto_npar=False)],
+                validators=custodian_validators(),
+                max_errors=self.max_errors,
+                polling_time_step=self.polling_time_step,
+                monitor_freq=3,
+                directory=str(directory),
+            )
+            custodian.run()
+        return read_vasp_run(directory), _custodian_corrections(directory)
+
+
+def custodian_handlers() -> list:
+    """The error handlers every nasx VASP job runs under."""
+    from custodian.vasp.handlers import (
+        LargeSigmaHandler,
+        MeshSymmetryErrorHandler,
+        NonConvergingErrorHandler,
+        PositiveEnergyErrorHandler,
+        PotimErrorHandler,
+        StdErrHandler,
+        UnconvergedErrorHandler,
+        VaspErrorHandler,
+    )
+
+    return [
+        VaspErrorHandler(),
+        MeshSymmetryErrorHandler(),
+        UnconvergedErrorHandler(),
+        NonConvergingErrorHandler(),
+        PotimErrorHandler(),
+        PositiveEnergyErrorHandler(),
+        LargeSigmaHandler(),
+        StdErrHandler(),
+    ]
+
+
+def custodian_validators() -> list:
+    from custodian.vasp.validators import VaspFilesValidator, VasprunXMLValidator
+
+    return [VasprunXMLValidator(), VaspFilesValidator()]
+
+
+def diagnose(directory: Path) -> list[str]:
+    """Which of nasx's handlers and validators find a problem in a finished VASP directory."""
+    found = []
+    for check in [*custodian_handlers(), *custodian_validators()]:
+        try:
+            flagged = check.check(directory=str(directory))
+        except Exception as exc:  # a handler that cannot read its files says so, it does not pass
+            flagged = True
+            found.append(f"{type(check).__name__} (could not check: {type(exc).__name__})")
+            continue
+        if flagged:
+            found.append(type(check).__name__)
+    return found
+
+
+def _custodian_corrections(directory: Path) -> list[dict]:
+    """Corrections recorded in custodian.json: handler, errors and actions."""
+    import json
+
+    path = directory / "custodian.json"
+    if not path.exists():
+        return []
+    records = []
+    for run in json.loads(path.read_text()):
+        for correction in run.get("corrections", []):
+            records.append(
+                {
+                    "handler": correction.get("handler", {}).get("@class", "?"),
+                    "errors": correction.get("errors", []),
+                    "actions": correction.get("actions", []),
+                }
+            )
+    return records
