@@ -116,15 +116,17 @@ class VaspCalculator(Calculator):
     def forces(self, structure: Structure, workdir: Path) -> ForcesResult:
         from phonopy.interface.vasp import parse_set_of_forces
 
-        inputs = vasp_inputs.displacement_inputs(
-            structure, self._grid(structure, supercell=True), self.metallic
+        grid = self._grid(structure, supercell=True)
+        run, fixes = self._run(
+            vasp_inputs.displacement_inputs(structure, grid, self.metallic), Path(workdir)
         )
-        vasprun, fixes = self._run(inputs, Path(workdir))
         self._last_corrections = fixes
-        (forces,) = parse_set_of_forces(
-            len(structure), [str(Path(workdir) / "vasprun.xml")], verbose=False
-        )
-        return ForcesResult(float(vasprun.final_energy), np.asarray(forces, dtype=float))
+        parsed = parse_set_of_forces(
+            len(structure), [str(run.path)], verbose=False
+        )  # phonopy's reader
+        if not parsed:
+            raise ValueError(f"phonopy could not read {len(structure)} forces from {run.path}")
+        return ForcesResult(run.energy_eV, np.asarray(parsed["forces"][0], dtype=float))
 
     def corrections(self) -> list[dict]:
         """What custodian corrected in the last relax or forces call."""
