@@ -34,6 +34,54 @@ def _temperature(text: str) -> float:
     return value
 
 
+class _DefaultsHelp(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows a default only where it says something (not None, False or already in the help)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default in (None, False, [], argparse.SUPPRESS) or "default" in (
+            action.help or ""
+        ):
+            return action.help or ""
+        return super()._get_help_string(action)
+
+
+AUTO_KSPACING = {
+    "action": "store_true",
+    "help": "pymatgen's automatic k-spacing instead of the paper's k-grids",
+}
+
+
+def _add_study_options(parser: argparse.ArgumentParser) -> None:
+    """Which phases and temperatures: shared by `run` and `submit`."""
+    parser.add_argument(
+        "--structures",
+        type=Path,
+        help="your directory of CIFs of one binary A–X system (default: built-in Na–S)",
+    )
+    parser.add_argument(
+        "--phases",
+        nargs="+",
+        metavar="PHASE",
+        help="phase ids or formulas (default: the set's default phases)",
+    )
+    parser.add_argument(
+        "--temperatures",
+        type=_temperature,
+        metavar="K",
+        nargs="+",
+        default=list(defaults.TEMPERATURES_K),
+        help="temperatures for F_vib (0 K is always reported)",
+    )
+
+
+def _phase_set(args: argparse.Namespace):
+    from nasx.structures import load_directory, reference_set
+
+    return (load_directory(args.structures) if args.structures else reference_set("Na-S")).select(
+        args.phases
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nasx",
@@ -73,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         "temperature. Runs through a FireWorks workflow: by default an embedded file-backed LaunchPad "
         "inside --out, so interrupting (Ctrl-C, kill) and running the same command again resumes, and "
         "rerunning a finished directory only redoes the analysis.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_DefaultsHelp,
     )
     run.add_argument(
         "--out",
@@ -93,40 +141,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--vasp-cmd",
         help="command that runs VASP here, e.g. 'mpirun -n 4 vasp_std' or nasx-fake-vasp",
     )
-    vasp.add_argument(
-        "--auto-kspacing",
-        action="store_true",
-        help="pymatgen's automatic k-spacing instead of the paper's k-grids",
-    )
+    vasp.add_argument("--auto-kspacing", **AUTO_KSPACING)
     vasp.add_argument(
         "--polling-seconds",
         type=float,
         default=10.0,
         help="how often custodian checks a running VASP job (s)",
     )
-    run.add_argument(
-        "--structures",
-        type=Path,
-        help="your directory of CIFs of one binary A–X system (default: built-in Na–S)",
-    )
-    run.add_argument(
-        "--phases",
-        nargs="+",
-        metavar="PHASE",
-        help="phase ids or formulas (default: the set's default phases)",
-    )
+    _add_study_options(run)
     run.add_argument(
         "--launchpad",
         type=Path,
         help="FireWorks my_launchpad.yaml of your MongoDB (default: embedded store in --out)",
-    )
-    run.add_argument(
-        "--temperatures",
-        type=_temperature,
-        metavar="K",
-        nargs="+",
-        default=list(defaults.TEMPERATURES_K),
-        help="temperatures for F_vib (0 K is always reported)",
     )
     run.add_argument(
         "--bypass",
@@ -202,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
         "thermal properties, analysis) to a FireWorks LaunchPad and print the job ids. Workers with "
         "env.vasp_cmd in my_fworker.yaml run it (see hpc_templates/README.md). The run directory "
         "must be on a file system the workers share. The same study is refused twice unless --force.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_DefaultsHelp,
     )
     submit.add_argument(
         "--launchpad", type=Path, required=True, help="my_launchpad.yaml of your MongoDB"
@@ -213,22 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("nasx-vasp"),
         help="run directory on the shared file system",
     )
-    submit.add_argument(
-        "--structures", type=Path, help="your directory of CIFs (default: built-in Na–S)"
-    )
-    submit.add_argument("--phases", nargs="+", metavar="PHASE", help="phase ids or formulas")
-    submit.add_argument(
-        "--temperatures",
-        type=_temperature,
-        metavar="K",
-        nargs="+",
-        default=list(defaults.TEMPERATURES_K),
-    )
-    submit.add_argument(
-        "--auto-kspacing",
-        action="store_true",
-        help="pymatgen's automatic k-spacing instead of the paper's k-grids",
-    )
+    _add_study_options(submit)
+    submit.add_argument("--auto-kspacing", **AUTO_KSPACING)
     submit.add_argument(
         "--force", action="store_true", help="add the study even if it is already on the LaunchPad"
     )
@@ -347,15 +359,12 @@ def _supercells(values: list[str]) -> dict[str, tuple[int, int, int]]:
 def _cmd_run(args: argparse.Namespace) -> int:
     for variable in THREAD_VARIABLES:  # before torch and numpy's BLAS start their pools
         os.environ.setdefault(variable, "1")
-    from nasx.structures import load_directory, reference_set
     from nasx.workflows.calculators import RelaxSettings, get_calculator
     from nasx.workflows.phonons import PhononSettings
     from nasx.workflows.runner import RunFailed, run_study
     from nasx.workflows.settings import RunSettings
 
-    phase_set = (
-        load_directory(args.structures) if args.structures else reference_set("Na-S")
-    ).select(args.phases)
+    phase_set = _phase_set(args)
     supercells = _supercells(args.supercell)
     convergence = phase_set.ids if args.check_convergence == ["all"] else args.check_convergence
     for name in [*supercells, *convergence]:
@@ -437,15 +446,12 @@ def _print_results(results: dict) -> None:
 
 
 def _cmd_submit(args: argparse.Namespace) -> int:
-    from nasx.structures import load_directory, reference_set
     from nasx.workflows.calculators import get_calculator
     from nasx.workflows.launchpad import launchpad_from_file
     from nasx.workflows.runner import submit_study
     from nasx.workflows.settings import RunSettings
 
-    phase_set = (
-        load_directory(args.structures) if args.structures else reference_set("Na-S")
-    ).select(args.phases)
+    phase_set = _phase_set(args)
     calculator = get_calculator("vasp", phase_set=phase_set, auto_kspacing=args.auto_kspacing)
     settings = RunSettings(temperatures_K=tuple(args.temperatures))
     jobs = submit_study(
