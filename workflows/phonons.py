@@ -40,6 +40,10 @@ class PhononSettings:
     symprec: float = 1e-3
     mesh_length_A: float = defaults.MESH_LENGTH_A
     imaginary_tolerance_THz: float = -0.05
+    exclude_gamma_acoustic: bool | None = None
+    """Leave the three acoustic modes at Γ out of the thermal sums: their frequencies are zero
+    up to noise, and kT ln(1 − e^(−hν/kT)) diverges there (phonopy's recommendation). None:
+    decided by the calculator (yes for translationally invariant models)."""
     imaginary_policy: str = "flag"
     """"flag": imaginary modes are left out of F_vib (phonopy sums only ν > 0) and reported;
     "pretend_real": |ν| enters F_vib instead."""
@@ -67,6 +71,7 @@ class PhononSettings:
             "mesh_length_A": self.mesh_length_A,
             "imaginary_tolerance_THz": self.imaginary_tolerance_THz,
             "imaginary_policy": self.imaginary_policy,
+            "exclude_gamma_acoustic": self.exclude_gamma_acoustic,
         }
 
     @classmethod
@@ -160,18 +165,28 @@ def displaced_supercells(ph: Phonopy) -> list[Structure]:
 
 
 def thermal_properties(
-    ph: Phonopy, forces: list[np.ndarray], temperatures_K: list[float], settings: PhononSettings
+    ph: Phonopy,
+    forces: list[np.ndarray],
+    temperatures_K: list[float],
+    settings: PhononSettings,
+    symmetrize_fc: bool = False,
 ) -> ThermalProperties:
     """Force constants from ``forces`` (one (n_atoms, 3) array per displacement, eV/Å) and
     harmonic properties per atom at ``temperatures_K``. Sets ``ph.forces`` (saved with it)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ph.forces = np.array(forces)
-        ph.produce_force_constants()
+        if symmetrize_fc:  # exactly what phonopy.load does by default: compact, then symmetrised
+            from phonopy.cui.load_helper import produce_force_constants
+
+            produce_force_constants(ph, symmetrize_fc=True, is_compact_fc=True)
+        else:
+            ph.produce_force_constants()
         ph.run_mesh(settings.mesh_length_A, is_mesh_symmetry=True)
         ph.run_thermal_properties(
             temperatures=[float(t) for t in temperatures_K],
             pretend_real=settings.imaginary_policy == "pretend_real",
+            exclude_gamma_acoustic=settings.exclude_gamma_acoustic,
         )
     frequencies = ph.mesh.frequencies
     weights = ph.mesh.weights.astype(float)

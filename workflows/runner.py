@@ -55,6 +55,7 @@ def run_study(
 
     run_dir = Path(run_dir).resolve()
     run = RunDirectory(run_dir)
+    settings = settings.for_calculator(calculator)
     store = EmbeddedStore(run_dir) if launchpad is None else None
     lp = store.launchpad if store else launchpad
     persist = store.persist if store else (lambda: None)
@@ -174,6 +175,7 @@ def submit_study(
     same study twice is refused unless ``force``. Returns fw_id → job name.
     """
     run_dir = Path(run_dir).resolve()
+    settings = settings.for_calculator(calculator)
     key = fingerprint(phase_set, calculator, settings)
     previous = launchpad.workflows.find_one(
         {"metadata.nasx_fingerprint": key}, {"nodes": 1, "metadata": 1}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from nasx.workflows import defaults
 from nasx.workflows.calculators.base import RelaxSettings
@@ -25,6 +25,14 @@ class RunSettings:
     phonons: PhononSettings = field(default_factory=PhononSettings)
     convergence_phases: tuple[str, ...] = ()
     convergence_length_A: float | None = None
+
+    def for_calculator(self, calculator) -> RunSettings:
+        """Settings adapted to the model: Γ acoustic modes are only zero for a translationally
+        invariant one (not for the stub's springs to fixed sites)."""
+        if self.phonons.exclude_gamma_acoustic is not None:
+            return self
+        phonons = replace(self.phonons, exclude_gamma_acoustic=calculator.translation_invariant)
+        return replace(self, phonons=phonons)
 
     def convergence_settings(self) -> PhononSettings:
         length = self.convergence_length_A or 1.5 * self.phonons.min_length_A

@@ -208,6 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="flag: imaginary modes are left out of F_vib and reported; pretend_real: |ν| enters F_vib",
     )
     group.add_argument(
+        "--gamma-acoustic",
+        choices=["auto", "exclude", "include"],
+        default="auto",
+        help="the three acoustic modes at Γ in F_vib: excluded for translationally invariant models "
+        "(auto: every calculator but the stub), or as chosen",
+    )
+    group.add_argument(
         "--check-convergence",
         nargs="+",
         default=[],
@@ -384,6 +391,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             displacement_A=args.displacement,
             mesh_length_A=args.mesh_length,
             imaginary_policy=args.imaginary_policy,
+            exclude_gamma_acoustic={"auto": None, "exclude": True, "include": False}[
+                args.gamma_acoustic
+            ],
         ),
         convergence_phases=tuple(convergence),
         convergence_length_A=args.convergence_length,

@@ -91,6 +91,8 @@ class Calculator(MSONable, ABC):
     """A source of energies and forces. ``workdir`` is where a backend may keep its files."""
 
     name: str = "calculator"
+    translation_invariant: bool = True
+    """Energy unchanged when every atom moves together: acoustic modes vanish at Γ."""
 
     @property
     def clock(self) -> ModelClock:

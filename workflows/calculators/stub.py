@@ -168,6 +168,7 @@ class StubCalculator(AseBackedCalculator):
     """Analytic test calculator over a phase set (``structures_dir`` None: the built-in Na–S set)."""
 
     name = "stub"
+    translation_invariant = False  # springs to fixed sites: no zero-frequency modes at Γ
 
     def __init__(self, structures_dir: str | None = None) -> None:
         self.structures_dir = structures_dir

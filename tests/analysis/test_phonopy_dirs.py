@@ -1,0 +1,82 @@
+"""Real phonopy force sets give the same F, S, Cv per atom as phonopy's own tools."""
+
+import gzip
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import phonopy
+import pytest
+
+from nasx.analysis.phonopy_dirs import displacement_vaspruns, thermal_from_directory
+from nasx.errors import NasxInputError
+from nasx.units import j_per_k_mol_to_ev_per_k, kj_per_mol_to_ev
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+TEMPERATURES = [300.0, 400.0]
+MESH = 40.0
+
+
+def phonopy_reference(folder: Path, tmp_path: Path) -> dict[str, list[float]]:
+    """phonopy's own path: `phonopy-init -f` writes FORCE_SETS, `phonopy.load` reads it."""
+    work = tmp_path / "reference"
+    work.mkdir()
+    vaspruns = []
+    for path in displacement_vaspruns(folder):
+        target = work / path.name.removesuffix(".gz")
+        with gzip.open(path, "rb") as src, open(target, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        vaspruns.append(target.name)
+    shutil.copy(folder / "phonopy_disp.yaml", work)
+    init = Path(sys.executable).parent / "phonopy-init"
+    subprocess.run([str(init), "-f", *vaspruns], cwd=work, check=True, capture_output=True)
+    born = folder / "BORN"
+    ph = phonopy.load(
+        str(work / "phonopy_disp.yaml"),
+        force_sets_filename=str(work / "FORCE_SETS"),
+        born_filename=str(born) if born.exists() else None,
+        log_level=0,
+    )
+    ph.run_mesh(MESH)
+    ph.run_thermal_properties(
+        temperatures=TEMPERATURES, exclude_gamma_acoustic=True
+    )  # nasx's setting
+    tp, n = ph.thermal_properties, len(ph.primitive)
+    return {
+        "F": [kj_per_mol_to_ev(f) / n for f in tp.free_energy],
+        "S": [j_per_k_mol_to_ev_per_k(s) / n for s in tp.entropy],
+        "Cv": [j_per_k_mol_to_ev_per_k(c) / n for c in tp.heat_capacity],
+    }
+
+
+@pytest.mark.parametrize("name", ["phonopy_NaCl", "phonopy_Si", "phonopy_Al2O3"])
+def test_real_force_sets_match_phonopy(name, tmp_path):
+    folder = FIXTURES / name
+    ours = thermal_from_directory(folder, TEMPERATURES, MESH)
+    reference = phonopy_reference(folder, tmp_path)
+    assert ours.free_energy_eV_per_atom == pytest.approx(reference["F"], abs=1e-9)
+    assert ours.entropy_eV_per_K_per_atom == pytest.approx(reference["S"], abs=1e-12)
+    assert ours.heat_capacity_eV_per_K_per_atom == pytest.approx(reference["Cv"], abs=1e-12)
+    assert ours.imaginary_fraction == 0
+
+
+def test_born_file_is_used(tmp_path):
+    without = tmp_path / "NaCl"
+    shutil.copytree(FIXTURES / "phonopy_NaCl", without)
+    (without / "BORN").unlink()
+    with_born = thermal_from_directory(FIXTURES / "phonopy_NaCl", TEMPERATURES, MESH)
+    plain = thermal_from_directory(without, TEMPERATURES, MESH)
+    assert with_born.free_energy_eV_per_atom != pytest.approx(
+        plain.free_energy_eV_per_atom, abs=1e-6
+    )
+
+
+def test_a_missing_displacement_is_named(tmp_path):
+    folder = tmp_path / "NaCl"
+    shutil.copytree(FIXTURES / "phonopy_NaCl", folder)
+    (folder / "vasprun.xml-002.gz").unlink()
+    with pytest.raises(
+        NasxInputError, match=r"phonopy_disp\.yaml has 2 displacements but 1 vasprun files"
+    ):
+        thermal_from_directory(folder, TEMPERATURES, MESH)
