@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from nasx.analysis import plots, report
 from nasx.analysis.study import StudyResult
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write then rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
+from nasx.layout import write_text_atomic
 
 
 def results_json_text(document: dict) -> str:

@@ -111,9 +111,6 @@ class ThermalProperties:
     def from_dict(cls, d: dict) -> ThermalProperties:
         return cls(**{**d, "supercell": tuple(d["supercell"])})
 
-    def free_energy_at(self, temperature_K: float) -> float:
-        return self.free_energy_eV_per_atom[self.temperatures_K.index(temperature_K)]
-
 
 def _to_phonopy(structure: Structure) -> PhonopyAtoms:
     return PhonopyAtoms(

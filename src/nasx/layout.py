@@ -32,13 +32,18 @@ MAIN_SET = "phonons"
 CONVERGENCE_SET = "phonons-convergence"
 
 
-def write_json_atomic(path: Path, document: object) -> None:
-    """Write JSON to ``path`` via a temporary file and a rename."""
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` via a temporary file and a rename: a reader or a crash never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "w") as handle:
-        json.dump(document, handle, cls=MontyEncoder, indent=1)
+        handle.write(text)
     os.replace(tmp, path)
+
+
+def write_json_atomic(path: Path, document: object) -> None:
+    """Write JSON (monty-encoded) to ``path`` atomically."""
+    write_text_atomic(path, json.dumps(document, cls=MontyEncoder, indent=1))
 
 
 def read_json(path: Path) -> dict | None:
