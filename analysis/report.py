@@ -34,6 +34,9 @@ def paper_standard_hull_depths(published: Published) -> dict[str, float]:
     return {f: p.hull_distance_meV_per_atom for f, p in thermo.ground_states().items()}
 
 
+MISSING = "missing"
+
+
 def render(result: StudyResult, extra_sections: list[str] | None = None) -> str:
     """The whole report as Markdown text."""
     system = result.system
@@ -65,7 +68,10 @@ def render(result: StudyResult, extra_sections: list[str] | None = None) -> str:
     rows = []
     for f in formulas:
         row = [f, grounds[temps[0]][f].label, f"{grounds[temps[0]][f].ion_fraction:.3f}"]
-        row += [_fmt(grounds[t][f].formation_energy_eV_per_atom) for t in temps]
+        row += [
+            _fmt(grounds[t][f].formation_energy_eV_per_atom) if f in grounds[t] else MISSING
+            for t in temps
+        ]
         if published:
             row.append(_fmt(published.formation_energy_eV_per_atom.get(f)))
         rows.append(row)
@@ -88,8 +94,12 @@ def render(result: StudyResult, extra_sections: list[str] | None = None) -> str:
             continue
         row = [f]
         for t in temps:
-            item = grounds[t][f]
-            row.append(f"{item.hull_distance_meV_per_atom:.1f} ({' + '.join(item.competing)})")
+            item = grounds[t].get(f)
+            row.append(
+                f"{item.hull_distance_meV_per_atom:.1f} ({' + '.join(item.competing)})"
+                if item
+                else MISSING
+            )
         if published:
             depth = published.hull_depth_meV_per_atom.get(f)
             row.append(f"{depth[0]:.0f} ({depth[1]})" if depth else "–")
@@ -145,6 +155,8 @@ def render(result: StudyResult, extra_sections: list[str] | None = None) -> str:
             f,
             *(
                 f"{len(result.single_bypass[t][f])} ({distinguishable(result.single_bypass[t][f])})"
+                if f in result.single_bypass[t]
+                else MISSING
                 for t in temps
             ),
         ]
@@ -188,6 +200,17 @@ def render(result: StudyResult, extra_sections: list[str] | None = None) -> str:
                 rows.append(row)
         lines += ["## Volumes", "", *_table(header, rows), ""]
 
+    if result.left_out:
+        lines += [
+            "## Left out",
+            "",
+            *(
+                f"- {t:g} K: {', '.join(labels)} (no F_vib): that temperature's hull and voltages "
+                "are computed without them"
+                for t, labels in sorted(result.left_out.items())
+            ),
+            "",
+        ]
     for section in extra_sections or []:
         lines += [section, ""]
     notes = list(result.warnings) + (list(published.notes) if published else [])

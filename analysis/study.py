@@ -13,6 +13,7 @@ from nasx.analysis.entries import (
     Entry,
     common_temperatures,
     entry_label,
+    free_energies,
     infer_system,
     volume_A3_per_atom,
 )
@@ -44,6 +45,8 @@ class StudyResult:
     single_bypass: dict[float, dict[str, list[Plateau]]]
     volumes_A3_per_atom: dict[str, float]
     warnings: list[str] = field(default_factory=list)
+    left_out: dict[float, list[str]] = field(default_factory=dict)
+    """Entries without F_vib at a temperature, left out of that temperature's phase diagram."""
 
     def to_dict(self) -> dict:
         """The ``results.json`` document (see the README's output contract)."""
@@ -60,6 +63,9 @@ class StudyResult:
                     ("polymorph", item.label),
                 ):
                     phase.setdefault(name, {})[keys[t]] = value
+        for phase in phases.values():  # null where a phase was left out at a temperature
+            for name in ("formation_energy_eV_per_atom", "hull_distance_meV_per_atom", "stable"):
+                phase[name] = {keys[t]: phase[name].get(keys[t]) for t in self.temperatures_K}
         for phase in phases.values():
             ground_label = phase["polymorph"][keys[self.temperatures_K[0]]]
             if ground_label in self.volumes_A3_per_atom:
@@ -95,7 +101,11 @@ class StudyResult:
                 "kinetic": {"bypassed": list(self.bypassed), **profile(self.kinetic)},
                 "single_bypass": {
                     formula: {
-                        keys[t]: [p.as_dict() for p in self.single_bypass[t][formula]]
+                        keys[t]: (
+                            [p.as_dict() for p in self.single_bypass[t][formula]]
+                            if formula in self.single_bypass[t]
+                            else None
+                        )
                         for t in self.temperatures_K
                     }
                     for formula in self.single_bypass[self.temperatures_K[0]]
@@ -112,6 +122,11 @@ class StudyResult:
                 },
             },
             "warnings": list(self.warnings),
+            **(
+                {"left_out": {keys[t]: self.left_out[t] for t in sorted(self.left_out)}}
+                if self.left_out
+                else {}
+            ),
         }
 
     def _paper_grouping(self, keys: dict[float, str]) -> dict:
@@ -144,12 +159,15 @@ def analyze(
     bypass: Sequence[str] | None = None,
     system: BinarySystem | None = None,
     source: str | Path | None = None,
+    missing_ok: bool = False,
 ) -> StudyResult:
     """Formation energies, hull distances and voltage profiles at every temperature.
 
     ``temperatures_K`` defaults to 0 K plus every temperature at which all entries carry F_vib.
     ``bypass`` names the formulas skipped on the kinetic path (default: the study's, Na2S2 for
-    Na–S). ``source`` names the input in error messages.
+    Na–S). ``source`` names the input in error messages. With ``missing_ok``, an entry without
+    F_vib at a temperature is left out of that temperature (and listed in ``left_out``) instead
+    of being an error.
     """
     entries = list(entries)
     system = infer_system(entries, source, declared=system)
@@ -180,23 +198,51 @@ def analyze(
     if set(bypass) & set(system.elements):
         raise NasxInputError(source, "cannot bypass an elemental reference")
 
-    thermo, thermodynamic, kinetic, single = {}, {}, {}, {}
+    thermo, thermodynamic, kinetic, single, left_out = {}, {}, {}, {}, {}
     for t in temperatures_K:
+        present = entries
+        if missing_ok and t > 0:
+            present = [e for e in entries if t in free_energies(e)]
+            if len(present) < len(entries):
+                left_out[t] = sorted(
+                    entry_label(e, system) for e in entries if t not in free_energies(e)
+                )
+        absent = [
+            el
+            for el in system.elements
+            if not any(e.is_element and system.formula(e.composition) == el for e in present)
+        ]
+        if absent and (t == 0 or not missing_ok):
+            raise NasxInputError(
+                source,
+                f"no phase diagram: no entry for the elemental reference {', '.join(absent)}",
+            )
+        if absent:
+            warnings.append(
+                f"no phase diagram at {t:g} K: the elemental reference {', '.join(absent)} has no F_vib there"
+            )
+            left_out.pop(t, None)
+            continue
         try:
-            thermo[t] = thermodynamics_at(entries, system, t)
+            thermo[t] = thermodynamics_at(present, system, t)
         except NasxInputError as exc:
             raise NasxInputError(source, exc.problem) from None
         shifted = list(thermo[t].phase_diagram.all_entries)
         thermodynamic[t] = plateaus(thermo[t].phase_diagram, system)
-        kinetic[t] = bypassed_plateaus(shifted, system, bypass)
+        formulas_at_t = {system.formula(e.composition) for e in shifted}
+        kinetic[t] = bypassed_plateaus(shifted, system, [b for b in bypass if b in formulas_at_t])
         single[t] = {}
+    temperatures_K = [t for t in temperatures_K if t in thermo]
     intermediates = sorted(
         {step.phase_end for t in temperatures_K for step in thermodynamic[t][:-1]},
         key=lambda f: system.ion_fraction(Composition(f)),
     )
     for t in temperatures_K:
         shifted = list(thermo[t].phase_diagram.all_entries)
-        single[t] = {f: bypassed_plateaus(shifted, system, [f]) for f in intermediates}
+        formulas_at_t = {system.formula(e.composition) for e in shifted}
+        single[t] = {
+            f: bypassed_plateaus(shifted, system, [f]) for f in intermediates if f in formulas_at_t
+        }
 
     volumes = {
         entry_label(e, system): v for e in entries if (v := volume_A3_per_atom(e)) is not None
@@ -212,6 +258,7 @@ def analyze(
         single_bypass=single,
         volumes_A3_per_atom=volumes,
         warnings=warnings,
+        left_out=left_out,
     )
 
 

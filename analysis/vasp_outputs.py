@@ -1,7 +1,8 @@
-"""Read a finished VASP calculation (plain or gzipped files) with pymatgen."""
+"""Read a finished VASP calculation (plain or gzipped files) with pymatgen and phonopy."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import numpy as np
 from pymatgen.core import Structure
 from pymatgen.io.vasp.outputs import Vasprun
 
+from nasx.analysis.records import DftSettings
 from nasx.errors import NasxInputError
 
 
@@ -27,14 +29,35 @@ class VaspRun:
     functional: str
     encut_eV: float
     potcars: tuple[str, ...]
+    potcar_family: str
+    nsw: int
+
+    @property
+    def dft(self) -> DftSettings:
+        return DftSettings(self.functional, self.encut_eV, self.potcar_family, self.potcars)
+
+    @property
+    def max_force_eV_per_A(self) -> float:
+        return float(np.linalg.norm(self.forces_eV_per_A, axis=1).max())
+
+    @property
+    def max_stress_GPa(self) -> float:
+        return float(np.abs(self.stress_kbar).max() / 10.0)
 
 
 def find_output(directory: Path, name: str = "vasprun.xml") -> Path:
     """``name`` in ``directory``, gzipped or not; NasxInputError when neither exists."""
+    found = existing_output(directory, name)
+    if found is None:
+        raise NasxInputError(directory, f"has no {name} (or {name}.gz)")
+    return found
+
+
+def existing_output(directory: Path, name: str = "vasprun.xml") -> Path | None:
     for candidate in (directory / name, directory / f"{name}.gz"):
         if candidate.exists():
             return candidate
-    raise NasxInputError(directory, f"has no {name} (or {name}.gz)")
+    return None
 
 
 def read_vasp_run(directory: str | Path) -> VaspRun:
@@ -42,11 +65,10 @@ def read_vasp_run(directory: str | Path) -> VaspRun:
     path = find_output(Path(directory))
     try:
         run = Vasprun(str(path), parse_dos=False, parse_eigen=False, parse_potcar_file=False)
+        last = run.ionic_steps[-1]
     except Exception as exc:  # a truncated or malformed file raises several types
-        raise NasxInputError(
-            path, f"is not a complete vasprun.xml ({type(exc).__name__}: {str(exc)[:120]})"
-        ) from None
-    last = run.ionic_steps[-1]
+        raise NasxInputError(path, f"is not a complete vasprun.xml ({_brief(exc)})") from None
+    titles = [s.split() for s in run.potcar_symbols]
     return VaspRun(
         path=path,
         energy_eV=float(run.final_energy),
@@ -58,5 +80,42 @@ def read_vasp_run(directory: str | Path) -> VaspRun:
         converged_ionic=bool(run.converged_ionic),
         functional=str(run.run_type),
         encut_eV=float(run.parameters.get("ENCUT", run.incar.get("ENCUT", float("nan")))),
-        potcars=tuple(s.split()[1] if len(s.split()) > 1 else s for s in run.potcar_symbols),
+        potcars=tuple(t[1] if len(t) > 1 else " ".join(t) for t in titles),
+        potcar_family=" ".join(sorted({t[0] for t in titles if t})) or "unknown",
+        nsw=int(run.parameters.get("NSW", run.incar.get("NSW", 0))),
     )
+
+
+def read_forces(path: Path, n_atoms: int) -> np.ndarray:
+    """The forces (eV/Å) of a single-point vasprun.xml, read with phonopy's own VASP reader."""
+    from phonopy.interface.vasp import parse_set_of_forces
+
+    try:
+        parsed = parse_set_of_forces(n_atoms, [str(path)], verbose=False)
+    except Exception as exc:  # expat raises on truncated XML
+        raise NasxInputError(path, f"is not a complete vasprun.xml ({_brief(exc)})") from None
+    if not parsed:
+        raise NasxInputError(path, f"holds no forces for the {n_atoms} atoms of the supercell")
+    return np.asarray(parsed["forces"][0], dtype=float)
+
+
+def custodian_corrections(directory: Path) -> list[dict]:
+    """Corrections recorded in custodian.json: handler, errors and actions."""
+    path = directory / "custodian.json"
+    if not path.exists():
+        return []
+    records = []
+    for run in json.loads(path.read_text()):
+        for correction in run.get("corrections", []):
+            records.append(
+                {
+                    "handler": correction.get("handler", {}).get("@class", "?"),
+                    "errors": correction.get("errors", []),
+                    "actions": correction.get("actions", []),
+                }
+            )
+    return records
+
+
+def _brief(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:120]}".rstrip(": ")

@@ -229,13 +229,18 @@ class AnalysisTask(FiretaskBase):
     required_params = ["run_dir"]
 
     def run_task(self, fw_spec: dict) -> FWAction:
-        from nasx.analysis.run_results import analyze_run
+        from nasx.analysis.reanalysis import analyze_calculations
+        from nasx.analysis.run_reader import read_run_directory
 
         options = fw_spec[ANALYSIS_KEY]
         start = time.perf_counter()
-        temperatures = sorted({float(t) for t in options["temperatures_K"]} - {0.0})
-        result = analyze_run(Path(self["run_dir"]), temperatures, options.get("bypass"))
-        RunDirectory(Path(self["run_dir"])).record(
-            "analysis", computed=True, seconds=time.perf_counter() - start
+        run_dir = Path(self["run_dir"])
+        analysis = analyze_calculations(
+            read_run_directory(run_dir),
+            run_dir,
+            temperatures_K=options["temperatures_K"],
+            bypass=options.get("bypass"),
+            phase_files=False,  # the phonon jobs wrote them
         )
-        return FWAction(stored_data={"results": result.to_dict()})
+        RunDirectory(run_dir).record("analysis", computed=True, seconds=time.perf_counter() - start)
+        return FWAction(stored_data={"complete": analysis.complete})

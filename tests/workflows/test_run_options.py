@@ -6,10 +6,12 @@ from pathlib import Path
 import pytest
 from pymatgen.core import Lattice, Structure
 
-from nasx.analysis.run_results import _checks
+from nasx.analysis.reanalysis import _checks
+from nasx.analysis.records import PhaseRecord
 from nasx.cli import main
 from nasx.structures import reference_set
 from nasx.workflows.calculators.stub import StubCalculator
+from nasx.workflows.phonons import ThermalProperties
 
 SMALL = ["--phases", "Na_Im-3m", "S8_Fddd", "Na2S_Fm-3m"]
 
@@ -90,14 +92,12 @@ def test_a_failing_job_is_reported_and_a_rerun_finishes(tmp_path, monkeypatch, c
 
 
 def test_unconverged_relaxation_and_imaginary_modes_are_flagged():
-    phase = {"id": "X", "phase_changes": []}
-    relax = {"converged": False, "steps": 500, "max_force_eV_per_A": 0.02}
-    thermal = {"imaginary_fraction": 0.012, "min_frequency_THz": -0.6}
-    settings = {
-        "relax_settings": {"fmax_eV_per_A": 1e-3},
-        "phonon_settings": {"imaginary_policy": "flag"},
-    }
-    checks = {c.kind: c for c in _checks(phase, relax, thermal, -0.05, [300.0], settings)}
+    record = PhaseRecord(
+        "X", relaxation={"converged": False, "steps": 500, "max_force_eV_per_A": 0.02}
+    )
+    thermal = ThermalProperties([300.0], [0.0], [0.0], [0.0], 0.012, -0.6, (1, 1, 1), 1)
+    run = {"phonon_settings": {"imaginary_policy": "flag", "imaginary_tolerance_THz": -0.05}}
+    checks = {c.kind: c for c in _checks([record], {"X": thermal}, {}, [300.0], run)}
     assert not checks["relaxation"].ok and "NOT converged" in checks["relaxation"].message
     assert not checks["imaginary modes"].ok
     assert (

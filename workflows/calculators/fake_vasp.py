@@ -180,6 +180,9 @@ def job_from_incar(incar: Incar, structure: Structure, zvals: list[tuple[str, fl
         "ALGO": "Normal",
         "GGA": "--",
         "METAGGA": "--",
+        "LHFCALC": False,  # VASP writes its exchange defaults; pymatgen's run_type reads them
+        "AEXX": 0.0,
+        "LDAU": False,
         "LREAL": False,
         "ISYM": 2,
         "NGX": ngx,

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from pymatgen.core import Structure
 
-from nasx.analysis.vasp_outputs import VaspRun, read_vasp_run
+from nasx.analysis.vasp_outputs import VaspRun, custodian_corrections, read_vasp_run
 from nasx.chemistry import BinarySystem
 from nasx.structures import PhaseSet
 from nasx.workflows import vasp_inputs
@@ -153,7 +153,7 @@ class VaspCalculator(Calculator):
                 directory=str(directory),
             )
             custodian.run()
-        return read_vasp_run(directory), _custodian_corrections(directory)
+        return read_vasp_run(directory), custodian_corrections(directory)
 
 
 def custodian_handlers() -> list:
@@ -200,23 +200,3 @@ def diagnose(directory: Path) -> list[str]:
         if flagged:
             found.append(type(check).__name__)
     return found
-
-
-def _custodian_corrections(directory: Path) -> list[dict]:
-    """Corrections recorded in custodian.json: handler, errors and actions."""
-    import json
-
-    path = directory / "custodian.json"
-    if not path.exists():
-        return []
-    records = []
-    for run in json.loads(path.read_text()):
-        for correction in run.get("corrections", []):
-            records.append(
-                {
-                    "handler": correction.get("handler", {}).get("@class", "?"),
-                    "errors": correction.get("errors", []),
-                    "actions": correction.get("actions", []),
-                }
-            )
-    return records

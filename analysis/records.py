@@ -1,0 +1,100 @@
+"""What was found for each phase, before any thermodynamics: the common currency of every source.
+
+A run directory, a tree of VASP and phonopy folders and a LaunchPad are all read into
+``Calculations``; one analysis (``reanalysis.py``) turns them into results. Whatever could not be
+read is a ``Problem`` naming the file and the reason, never an exception that stops the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from phonopy import Phonopy
+from pymatgen.core import Structure
+
+from nasx.workflows.phonons import PhononSettings
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An input that could not be used: where it is, what is wrong, and what is missing because of it."""
+
+    path: str
+    reason: str
+    phase: str | None = None
+    missing: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "phase": self.phase,
+            "path": self.path,
+            "reason": self.reason,
+            "missing": self.missing,
+        }
+
+
+@dataclass(frozen=True)
+class DftSettings:
+    """What makes two total energies comparable."""
+
+    functional: str
+    encut_eV: float
+    potcar_family: str
+    potcars: tuple[str, ...]
+
+    def as_dict(self) -> dict:
+        return {
+            "functional": self.functional,
+            "encut_eV": self.encut_eV,
+            "potcar_family": self.potcar_family,
+            "potcars": list(self.potcars),
+        }
+
+
+@dataclass
+class PhononInput:
+    """A displacement data set with the forces of every displacement, ready for phonopy."""
+
+    phonopy: Phonopy
+    forces_eV_per_A: list[np.ndarray]
+    settings: PhononSettings
+    symmetrize_fc: bool
+    source: str
+
+
+@dataclass
+class PhaseRecord:
+    """One phase: its relaxation (energy of the cell, structure) and its phonons, each optional."""
+
+    id: str
+    formula: str = ""
+    structure: Structure | None = None
+    energy_eV: float | None = None
+    relaxation: dict | None = None
+    """energy_eV, max_force_eV_per_A, max_stress_GPa, steps, converged."""
+    label: str = ""
+    status: str = ""
+    phase_changes: list[dict] = field(default_factory=list)
+    dft: DftSettings | None = None
+    phonons: PhononInput | None = None
+    convergence: PhononInput | None = None
+    corrections: list[dict] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    """What came from where (paths relative to the analysed root)."""
+
+
+@dataclass
+class Calculations:
+    """Everything read from one source."""
+
+    source: str
+    kind: str
+    """"nasx run", "tree" or "launchpad"."""
+    phases: list[PhaseRecord]
+    problems: list[Problem] = field(default_factory=list)
+    run: dict | None = None
+    """The run.json document when the source is a nasx run (settings, phases, analysis options)."""
+
+    def phase(self, phase_id: str) -> PhaseRecord | None:
+        return next((p for p in self.phases if p.id == phase_id), None)

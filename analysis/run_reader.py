@@ -1,0 +1,207 @@
+"""Read a nasx run directory into ``Calculations``.
+
+Primary data first: where a step ran VASP, its vasprun.xml files are parsed (relax/relax1,
+relax2, static; phonons/disp-NNN); the JSON records the calculators write (relax/result.json,
+disp-NNN/forces.json) are read only where no VASP output exists, which is the case for the ML
+and stub calculators.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pymatgen.core import Structure
+
+from nasx.analysis.records import Calculations, PhaseRecord, PhononInput, Problem
+from nasx.analysis.vasp_outputs import (
+    custodian_corrections,
+    existing_output,
+    read_forces,
+    read_vasp_run,
+)
+from nasx.errors import NasxInputError
+from nasx.layout import CONVERGENCE_SET, MAIN_SET, PhaseDirectory, RunDirectory, read_json
+from nasx.workflows import phonons
+
+RELAX_CHAIN = ("relax1", "relax2")
+STATIC = "static"
+LEFT_OUT = "energy: the phase is left out"
+NO_PHONONS = "phonons: no F_vib, S, Cv"
+
+
+def is_run_directory(path: Path) -> bool:
+    document = read_json(path / "run.json")
+    return isinstance(document, dict) and "phases" in document and "phonon_settings" in document
+
+
+def read_run_directory(root: str | Path) -> Calculations:
+    """Every phase of the run in ``root``, with a Problem for each input that cannot be used."""
+    root = Path(root)
+    run = RunDirectory(root)
+    settings = read_json(run.settings)
+    if settings is None:
+        raise NasxInputError(run.settings, "missing or unreadable: not a nasx run directory")
+    reader = _Reader(root)
+    phonon_settings = {
+        MAIN_SET: phonons.PhononSettings.from_dict(settings["phonon_settings"]),
+    }
+    if settings.get("convergence_settings"):
+        phonon_settings[CONVERGENCE_SET] = phonons.PhononSettings.from_dict(
+            settings["convergence_settings"]
+        )
+    records = []
+    for phase in settings["phases"]:
+        files = run.phase(phase["id"])
+        record = PhaseRecord(
+            id=phase["id"],
+            formula=phase["formula"],
+            label=phase["label"],
+            status=phase["status"],
+            phase_changes=phase.get("phase_changes", []),
+        )
+        reader.relaxation(files, record)
+        record.phonons = reader.phonons(files, record, MAIN_SET, phonon_settings[MAIN_SET])
+        if phase["id"] in settings.get("convergence_phases", []):
+            record.convergence = reader.phonons(
+                files, record, CONVERGENCE_SET, phonon_settings[CONVERGENCE_SET]
+            )
+        records.append(record)
+    return Calculations(str(root), "nasx run", records, reader.problems, run=settings)
+
+
+class _Reader:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[Problem] = []
+
+    def rel(self, path: Path | str) -> str:
+        path = Path(path)
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def problem(self, phase: str, path: Path | str, reason: str, missing: str) -> None:
+        self.problems.append(Problem(self.rel(path), reason, phase, missing))
+
+    def relaxation(self, files: PhaseDirectory, record: PhaseRecord) -> None:
+        chain = [files.relax_dir / name for name in (*RELAX_CHAIN, STATIC)]
+        if any(existing_output(d) for d in chain):
+            self._vasp_relaxation(files, record)
+        else:
+            self._recorded_relaxation(files, record)
+
+    def _vasp_relaxation(self, files: PhaseDirectory, record: PhaseRecord) -> None:
+        runs = []
+        for name in (*RELAX_CHAIN, STATIC):
+            directory = files.relax_dir / name
+            try:
+                runs.append(read_vasp_run(directory))
+            except NasxInputError as exc:
+                self.problem(record.id, exc.source or directory, exc.problem, LEFT_OUT)
+                return
+            record.corrections += [{**c, "step": name} for c in custodian_corrections(directory)]
+        *relaxations, static = runs
+        final = relaxations[-1]
+        record.relaxation = {
+            "energy_eV": static.energy_eV,
+            "max_force_eV_per_A": final.max_force_eV_per_A,
+            "max_stress_GPa": final.max_stress_GPa,
+            "steps": sum(r.ionic_steps for r in relaxations),
+            "converged": final.converged_ionic,
+        }
+        record.structure = final.structure
+        record.dft = static.dft
+        record.sources = {"energy": self.rel(static.path), "structure": self.rel(final.path)}
+        if not final.converged_ionic:
+            self.problem(
+                record.id,
+                final.path,
+                f"relaxation not converged after {final.ionic_steps} ionic steps "
+                f"(residual force {final.max_force_eV_per_A:.3g} eV/Å)",
+                LEFT_OUT,
+            )
+        elif not static.converged_electronic:
+            self.problem(record.id, static.path, "electronic SCF not converged", LEFT_OUT)
+        else:
+            record.energy_eV = static.energy_eV
+
+    def _recorded_relaxation(self, files: PhaseDirectory, record: PhaseRecord) -> None:
+        document = read_json(files.relax_result)
+        if document is None:
+            self.problem(
+                record.id, files.relax_result, "missing: the relaxation has not finished", LEFT_OUT
+            )
+            return
+        record.relaxation = {
+            k: document[k]
+            for k in ("energy_eV", "max_force_eV_per_A", "max_stress_GPa", "steps", "converged")
+        }
+        record.structure = Structure.from_dict(document["structure"])
+        record.corrections += list(document.get("corrections", []))
+        record.sources = {"energy": self.rel(files.relax_result)}
+        if document["converged"]:
+            record.energy_eV = document["energy_eV"]
+        else:
+            self.problem(
+                record.id,
+                files.relax_result,
+                f"relaxation not converged after {document['steps']} steps "
+                f"(residual force {document['max_force_eV_per_A']:.3g} eV/Å)",
+                LEFT_OUT,
+            )
+
+    def phonons(
+        self,
+        files: PhaseDirectory,
+        record: PhaseRecord,
+        phonon_set: str,
+        settings: phonons.PhononSettings,
+    ) -> PhononInput | None:
+        missing = NO_PHONONS if phonon_set == MAIN_SET else "supercell convergence check"
+        dataset = files.displacement_dataset(phonon_set)
+        if not dataset.exists():
+            self.problem(record.id, dataset, "missing: the phonon setup has not run", missing)
+            return None
+        try:
+            ph = phonons.load(dataset)
+        except Exception as exc:  # phonopy raises several types for a broken file
+            self.problem(record.id, dataset, f"unreadable ({type(exc).__name__})", missing)
+            return None
+        n, n_atoms = len(ph.displacements), len(ph.supercell)
+        forces, complete = [], True
+        for index in range(1, n + 1):
+            directory = files.displacement_dir(index, phonon_set)
+            vasprun = existing_output(directory)
+            try:
+                if vasprun is not None:
+                    forces.append(read_forces(vasprun, n_atoms))
+                    record.corrections += [
+                        {**c, "step": directory.name} for c in custodian_corrections(directory)
+                    ]
+                else:
+                    found, corrections = self._recorded_forces(directory, index, n, n_atoms)
+                    forces.append(found)
+                    record.corrections += [{**c, "step": directory.name} for c in corrections]
+            except NasxInputError as exc:
+                self.problem(record.id, exc.source or directory, exc.problem, missing)
+                complete = False
+        if not complete:
+            return None
+        return PhononInput(ph, forces, settings, symmetrize_fc=False, source=self.rel(dataset))
+
+    @staticmethod
+    def _recorded_forces(directory: Path, index: int, n: int, n_atoms: int):
+        from nasx.workflows.calculators.base import ForcesResult
+
+        document = read_json(directory / "forces.json")
+        if document is None:
+            raise NasxInputError(
+                directory, f"missing: displacement {index} of {n} has no vasprun.xml or forces.json"
+            )
+        result = ForcesResult.from_dict(document)
+        if result.forces_eV_per_A.shape != (n_atoms, 3):
+            raise NasxInputError(
+                directory / "forces.json", f"holds forces of shape {result.forces_eV_per_A.shape}"
+            )
+        return result.forces_eV_per_A, list(document.get("corrections", []))
