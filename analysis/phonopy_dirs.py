@@ -1,7 +1,8 @@
 """Finite-displacement calculations in phonopy's own convention, read with phonopy's API.
 
 A folder holds ``phonopy_disp.yaml`` (or ``phonopy.yaml``), one ``vasprun.xml-NNN`` (or
-``vasprun-NNN.xml``) per displacement, or a single ``vasprun.xml`` for one displacement, and
+``vasprun-NNN.xml``, or ``disp-NNN/vasprun.xml``) per displacement, or a single
+``vasprun.xml`` for one displacement, and
 optionally ``BORN``. Any file may be gzipped. The force constants are symmetrised, as
 ``phonopy.load`` does by default.
 """
@@ -11,15 +12,18 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import phonopy
 from phonopy import Phonopy
-from phonopy.interface.vasp import parse_set_of_forces
 
+from nasx.analysis.records import PhononInput
+from nasx.analysis.vasp_outputs import existing_output, read_forces
 from nasx.errors import NasxInputError
 from nasx.workflows.phonons import PhononSettings, ThermalProperties, thermal_properties
 
 DATASETS = ("phonopy_disp.yaml", "phonopy.yaml")
 _INDEXED = re.compile(r"^vasprun(?:\.xml-|-)(\d+)(?:\.xml)?(?:\.gz)?$")
+DISPLACEMENT_FOLDER = re.compile(r"^(?:disp-?)?(\d+)$")
 
 
 def dataset_file(directory: Path) -> Path | None:
@@ -32,43 +36,87 @@ def dataset_file(directory: Path) -> Path | None:
 
 
 def displacement_vaspruns(directory: Path) -> list[Path]:
-    """vasprun files of the displacements, ordered by their number."""
+    """vasprun files of the displacements, ordered by their number: ``vasprun.xml-NNN`` files,
+    else ``disp-NNN/vasprun.xml`` sub-folders, else a lone ``vasprun.xml``."""
+    return [path for _, path in _numbered_vaspruns(directory)]
+
+
+def _numbered_vaspruns(directory: Path) -> list[tuple[int, Path]]:
     indexed = sorted(
         (int(m.group(1)), p) for p in directory.iterdir() if (m := _INDEXED.match(p.name))
     )
+    if not indexed:
+        indexed = sorted(
+            (int(m.group(1)), found)
+            for p in directory.iterdir()
+            if p.is_dir()
+            and (m := DISPLACEMENT_FOLDER.match(p.name))
+            and (found := existing_output(p)) is not None
+        )
     if indexed:
-        return [p for _, p in indexed]
-    return [p for p in (directory / "vasprun.xml", directory / "vasprun.xml.gz") if p.exists()][:1]
+        return indexed
+    lone = existing_output(directory)
+    return [(1, lone)] if lone is not None else []
 
 
-def load_phonopy_directory(directory: str | Path) -> tuple[Phonopy, list]:
-    """The phonopy object of a folder and the forces of its displacements (eV/Å)."""
-    directory = Path(directory)
+def load_dataset(directory: Path) -> Phonopy:
+    """The displacement data set of a phonopy folder (with NAC parameters when BORN is there)."""
     dataset = dataset_file(directory)
     if dataset is None:
         raise NasxInputError(directory, "has no phonopy_disp.yaml or phonopy.yaml")
     born = directory / "BORN"
-    ph = phonopy.load(
-        str(dataset),
-        born_filename=str(born) if born.exists() else None,
-        produce_fc=False,
-        log_level=0,
-    )
-    files = displacement_vaspruns(directory)
-    if len(files) != len(ph.displacements):
-        raise NasxInputError(
-            directory,
-            f"{dataset.name} has {len(ph.displacements)} displacements but {len(files)} vasprun files were found",
+    try:
+        return phonopy.load(
+            str(dataset),
+            born_filename=str(born) if born.exists() else None,
+            produce_fc=False,
+            log_level=0,
         )
-    forces = []
-    for path in files:
-        parsed = parse_set_of_forces(len(ph.supercell), [str(path)], verbose=False)
-        if not parsed:
-            raise NasxInputError(
-                path, f"holds no forces for the {len(ph.supercell)} atoms of the supercell"
+    except Exception as exc:  # phonopy raises several types for a broken file
+        raise NasxInputError(dataset, f"unreadable ({type(exc).__name__}: {exc})") from None
+
+
+def read_displacement_forces(
+    directory: Path, ph: Phonopy
+) -> tuple[list[np.ndarray], list[NasxInputError]]:
+    """Forces of every displacement, and one error per missing or unreadable file."""
+    numbered = _numbered_vaspruns(directory)
+    forces, errors = [], []
+    for _, path in numbered:
+        try:
+            forces.append(read_forces(path, len(ph.supercell)))
+        except NasxInputError as exc:
+            errors.append(exc)
+    n = len(ph.displacements)
+    absent = sorted(set(range(1, n + 1)) - {i for i, _ in numbered})
+    if absent or len(numbered) != n:
+        errors.append(
+            NasxInputError(
+                directory,
+                f"missing displacement{'s' * (len(absent) != 1)} "
+                f"{', '.join(f'{i:03d}' for i in absent) or '(numbering)'}: "
+                f"the data set has {n}, {len(numbered)} vasprun files were found",
             )
-        forces.append(parsed["forces"][0])
+        )
+    return forces, errors
+
+
+def load_phonopy_directory(directory: str | Path) -> tuple[Phonopy, list[np.ndarray]]:
+    """The phonopy object of a folder and the forces of its displacements (eV/Å)."""
+    directory = Path(directory)
+    ph = load_dataset(directory)
+    forces, errors = read_displacement_forces(directory, ph)
+    if errors:
+        raise errors[0]
     return ph, forces
+
+
+def phonon_input(
+    directory: Path, ph: Phonopy, forces: list[np.ndarray], source: str
+) -> PhononInput:
+    """Real (translationally invariant) data, symmetrised force constants as phonopy.load does."""
+    settings = PhononSettings(exclude_gamma_acoustic=True)
+    return PhononInput(ph, forces, settings, symmetrize_fc=True, source=source)
 
 
 def thermal_from_directory(
@@ -76,7 +124,5 @@ def thermal_from_directory(
 ) -> ThermalProperties:
     """F, S and Cv per atom at ``temperatures_K`` from a phonopy folder (q-mesh by length, Å)."""
     ph, forces = load_phonopy_directory(directory)
-    settings = PhononSettings(
-        mesh_length_A=mesh_length_A, exclude_gamma_acoustic=True
-    )  # real, invariant data
+    settings = PhononSettings(mesh_length_A=mesh_length_A, exclude_gamma_acoustic=True)
     return thermal_properties(ph, forces, temperatures_K, settings, symmetrize_fc=True)

@@ -174,6 +174,7 @@ def analyze_calculations(
         "consistency": consistency,
         "problems": [p.as_dict() for p in problems],
         "missing": missing,
+        "notes": list(calculations.notes),
         "complete": not problems and not missing,
     }
     out = Path(out_dir)
@@ -464,6 +465,8 @@ def _report_section(
             for p in problems
         ]
         lines += [f"- missing {m['quantity']}: {m['reason']}" for m in missing]
+    if calculations.notes:
+        lines += ["", "Notes:", "", *(f"- {n}" for n in calculations.notes)]
     lines += ["", "### Checks", ""]
     failed = [c for c in checks if not c.ok]
     if not failed:

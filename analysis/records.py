@@ -93,6 +93,8 @@ class Calculations:
     """"nasx run", "tree" or "launchpad"."""
     phases: list[PhaseRecord]
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Things worth knowing that cost no result (e.g. a second phonon set of a phase)."""
     run: dict | None = None
     """The run.json document when the source is a nasx run (settings, phases, analysis options)."""
 

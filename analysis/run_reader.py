@@ -34,14 +34,15 @@ def is_run_directory(path: Path) -> bool:
     return isinstance(document, dict) and "phases" in document and "phonon_settings" in document
 
 
-def read_run_directory(root: str | Path) -> Calculations:
-    """Every phase of the run in ``root``, with a Problem for each input that cannot be used."""
+def read_run_directory(root: str | Path, base: Path | None = None) -> Calculations:
+    """Every phase of the run in ``root``, with a Problem for each input that cannot be used.
+    Paths are given relative to ``base`` (default: ``root``)."""
     root = Path(root)
     run = RunDirectory(root)
     settings = read_json(run.settings)
     if settings is None:
         raise NasxInputError(run.settings, "missing or unreadable: not a nasx run directory")
-    reader = _Reader(root)
+    reader = _Reader(base or root)
     phonon_settings = {
         MAIN_SET: phonons.PhononSettings.from_dict(settings["phonon_settings"]),
     }
@@ -188,6 +189,8 @@ class _Reader:
                 complete = False
         if not complete:
             return None
+        if phonon_set == MAIN_SET:
+            record.sources["phonons"] = self.rel(dataset)
         return PhononInput(ph, forces, settings, symmetrize_fc=False, source=self.rel(dataset))
 
     @staticmethod

@@ -10,9 +10,11 @@ phonons job waits for all of them; they run in parallel wherever workers are.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from fireworks import Firework, Workflow
+from monty.json import MontyEncoder
 
 from nasx.layout import CONVERGENCE_SET, MAIN_SET
 from nasx.structures import PhaseSet
@@ -27,6 +29,36 @@ from nasx.workflows.tasks import (
 )
 
 RUN_DIR_KEY = "nasx_run_dir"
+RUN_KEY = "nasx_run"
+
+
+def run_document(phase_set: PhaseSet, calculator: Calculator, settings: RunSettings) -> dict:
+    """The run's settings (run.json, and the workflow's metadata): calculator, phases with their
+    provenance, calculation settings and analysis options."""
+    return {
+        "calculator": {
+            "name": calculator.name,
+            "description": calculator.describe(),
+            "object": calculator.as_dict(),
+        },
+        "system": phase_set.system.name,
+        "phases": [
+            {
+                "id": p.id,
+                "formula": p.formula,
+                "label": p.label,
+                "status": p.status,
+                "source": p.source,
+                "phase_changes": [
+                    {"temperature_K": c.temperature_K, "description": c.description}
+                    for c in p.phase_changes
+                ],
+            }
+            for p in phase_set
+        ],
+        **settings.calculation_key(),
+        "analysis": settings.analysis_options(),
+    }
 
 
 def build_workflow(
@@ -92,6 +124,9 @@ def build_workflow(
         name=f"nasx {phase_set.system.name} ({calculator.name})",
         metadata={
             RUN_DIR_KEY: run_dir,
+            RUN_KEY: json.loads(
+                json.dumps(run_document(phase_set, calculator, settings), cls=MontyEncoder)
+            ),
             "nasx_system": phase_set.system.name,
             "nasx_calculator": calculator.name,
         },

@@ -24,7 +24,7 @@ from nasx.errors import NasxInputError
 from nasx.layout import RunDirectory, read_json, write_json_atomic
 from nasx.structures import PhaseSet
 from nasx.workflows.calculators.base import Calculator
-from nasx.workflows.graph import RUN_DIR_KEY, build_workflow
+from nasx.workflows.graph import RUN_DIR_KEY, build_workflow, run_document
 from nasx.workflows.settings import RunSettings
 from nasx.workflows.tasks import ANALYSIS_KEY
 
@@ -91,29 +91,8 @@ def run_study(
 def _check_or_write_settings(
     run: RunDirectory, phase_set: PhaseSet, calculator: Calculator, settings: RunSettings
 ) -> None:
-    document = {
-        "calculator": {
-            "name": calculator.name,
-            "description": calculator.describe(),
-            "object": calculator.as_dict(),
-        },
-        "system": phase_set.system.name,
-        "phases": [
-            {
-                "id": p.id,
-                "formula": p.formula,
-                "label": p.label,
-                "status": p.status,
-                "source": p.source,
-                "phase_changes": [
-                    {"temperature_K": c.temperature_K, "description": c.description}
-                    for c in p.phase_changes
-                ],
-            }
-            for p in phase_set
-        ],
-        **settings.calculation_key(),
-    }
+    document = run_document(phase_set, calculator, settings)
+    document.pop("analysis")
     previous = read_json(run.settings)
     if previous is not None:
         fixed = ("calculator", "system", "phases", *settings.calculation_key())
@@ -124,7 +103,7 @@ def _check_or_write_settings(
                 f"holds a run with different {', '.join(changed)}; use another --out for new calculations "
                 "(only --temperatures and --bypass may change on a rerun)",
             )
-    write_json_atomic(run.settings, {**document, "analysis": settings.analysis_options()})
+    write_json_atomic(run.settings, run_document(phase_set, calculator, settings))
 
 
 def _normal(value: object) -> object:

@@ -78,8 +78,9 @@ class RelaxTask(FiretaskBase):
 
 
 def _relax_summary(document: dict) -> dict:
+    """What the LaunchPad keeps of a relaxation: enough to analyse without the run directory."""
     keys = ("energy_eV", "max_force_eV_per_A", "max_stress_GPa", "steps", "converged", "structure")
-    return {k: document[k] for k in keys}
+    return {**{k: document[k] for k in keys}, "corrections": document.get("corrections", [])}
 
 
 @explicit_serialize
@@ -145,6 +146,7 @@ class PhononSetupTask(FiretaskBase):
             stored_data={
                 "displacements": n,
                 "supercell": list(np.diag(ph.supercell_matrix).tolist()),
+                "phonopy_disp_yaml": dataset.read_text(),
             },
             detours=Workflow(jobs),
         )
@@ -167,13 +169,12 @@ class ForcesTask(FiretaskBase):
         cached = read_json(directory / "forces.json")
         if cached is not None and np.shape(cached.get("forces_eV_per_A")) == (len(structure), 3):
             run.record(job, computed=False, seconds=time.perf_counter() - start)
-            return FWAction(stored_data={"energy_eV": cached["energy_eV"]})
+            return FWAction(stored_data=_forces_summary(cached))
         calculator: Calculator = _decoded(self["calculator"])
         calculator.use_environment(fw_spec.get("_fw_env", {}))
         result: ForcesResult = calculator.forces(structure, directory)
-        write_json_atomic(
-            directory / "forces.json", {**result.as_dict(), "corrections": calculator.corrections()}
-        )
+        document = {**result.as_dict(), "corrections": calculator.corrections()}
+        write_json_atomic(directory / "forces.json", document)
         clock = calculator.clock
         run.record(
             job,
@@ -182,7 +183,12 @@ class ForcesTask(FiretaskBase):
             model_calls=clock.calls,
             model_seconds=round(clock.seconds, 4),
         )
-        return FWAction(stored_data={"energy_eV": result.energy_eV})
+        return FWAction(stored_data=_forces_summary(document))
+
+
+def _forces_summary(document: dict) -> dict:
+    keys = ("energy_eV", "forces_eV_per_A", "corrections")
+    return {k: document.get(k, []) for k in keys}
 
 
 @explicit_serialize

@@ -17,7 +17,9 @@ examples:
   nasx run                                            the whole Na–S study with CHGNet r2SCAN
   nasx run --calculator stub --out stub-run           the analytic test calculator
   nasx run --structures my_li_s/ --out li-s           your own binary A–X set
-  nasx analyze entries.json --out results/          formation energies, hulls, OCVs, report
+  nasx analyze nasx-run/ --temperatures 300 350 400   re-analyse a finished run, nothing recomputed
+  nasx analyze my_vasp_tree/ --out results/           VASP relaxations and phonopy folders
+  nasx analyze --launchpad my_launchpad.yaml --workflow 12
   nasx analyze entries.json --temperatures 0 300 --bypass Na2S2 Na2S4
   nasx structures                                     the built-in Na–S set and its provenance
   nasx structures my_cifs/                            validate your own binary A–X set
@@ -96,20 +98,62 @@ def build_parser() -> argparse.ArgumentParser:
 
     analyze = commands.add_parser(
         "analyze",
-        help="analyse finished calculations (a JSON list of pymatgen entries)",
-        description="Build the A–X phase diagram at each temperature from pymatgen entries and write "
-        "results.json, report.md, voltage_profile.png and hull.png. Each entry's energy is the static "
-        "energy of its cell (eV); data['free_energy_vib_eV_per_atom'] = {'300': ..., '400': ...} adds "
-        "harmonic free energies at those temperatures.",
+        help="analyse finished calculations: a run directory, a tree of VASP/phonopy folders, "
+        "a LaunchPad, or a JSON list of entries",
+        description="Formation energies, hull distances and OCV plateaus (thermodynamic and kinetic "
+        "path) from finished calculations, without recomputing anything. Writes results.json, "
+        "report.md, voltage_profile.png, hull.png and, per phase with phonons, "
+        "phases/<id>/phonopy.yaml, thermal.json and figures.\n\n"
+        "SOURCE may be:\n"
+        "  a nasx run directory       (run.json; VASP outputs are re-parsed where VASP ran)\n"
+        "  any directory tree         folders with vasprun.xml (relaxation or static runs) and "
+        "phonopy folders\n"
+        "                             (phonopy_disp.yaml or phonopy.yaml with vasprun.xml-NNN or "
+        "disp-NNN/vasprun.xml,\n"
+        "                             optionally BORN); files may be gzipped; phases are "
+        "recognised by formula and space group\n"
+        "  ENTRIES.json               a JSON list of pymatgen entries; data['free_energy_vib_eV_per_atom'] "
+        "= {'300': ...}\n"
+        "or give --launchpad instead of SOURCE.\n\n"
+        "Broken inputs (a truncated vasprun.xml, a missing displacement, an unconverged relaxation) "
+        "are named in report.md and results.json ('problems') and what depends on them is marked "
+        "missing; the rest is analysed. A phase with phonons gets F, S and Cv even when no phase "
+        "diagram can be built.\n\n"
+        "exit status: 0 complete results, 3 partial results (see 'problems' and 'missing'), "
+        "2 unusable input.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     analyze.add_argument(
-        "source", type=Path, help="ENTRIES.json: a JSON list of pymatgen entry dicts"
+        "source",
+        type=Path,
+        nargs="?",
+        help="run directory, directory tree of calculations, or ENTRIES.json",
+    )
+    analyze.add_argument(
+        "--launchpad",
+        type=Path,
+        metavar="FILE",
+        help="read the calculations from a LaunchPad: my_launchpad.yaml, or a run's embedded "
+        "launchpad.json",
+    )
+    analyze.add_argument(
+        "--workflow",
+        type=int,
+        metavar="ID",
+        help="with --launchpad: any job id of the workflow (needed when it holds several)",
     )
     analyze.add_argument(
         "--out",
         type=Path,
         default=Path("nasx-analysis"),
         help="output directory (default: %(default)s)",
+    )
+    analyze.add_argument(
+        "--phases",
+        nargs="+",
+        metavar="PHASE",
+        help="analyse only these phases (ids or formulas; both elemental references are needed "
+        "for a hull)",
     )
     _add_analysis_options(analyze)
 
@@ -285,15 +329,65 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+PARTIAL_EXIT = 3
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from nasx.analysis import analyze, load_entries_json
-    from nasx.analysis.outputs import write_outputs
     from nasx.chemistry import BinarySystem
 
-    if args.source.is_dir():
-        raise NasxInputError(args.source, "is a directory; give a JSON file of pymatgen entries")
-    entries = load_entries_json(args.source)
     system = BinarySystem.parse(args.system) if args.system else None
+    if args.launchpad is not None:
+        if args.source is not None:
+            raise NasxInputError(args.source, "give either SOURCE or --launchpad, not both")
+        from nasx.workflows.launchpad_reader import open_launchpad, read_launchpad
+
+        calculations = read_launchpad(
+            open_launchpad(args.launchpad), args.workflow, f"LaunchPad {args.launchpad}"
+        )
+    elif args.source is None:
+        raise NasxInputError(None, "give SOURCE (a directory or ENTRIES.json) or --launchpad FILE")
+    elif args.source.is_dir():
+        from nasx.analysis.tree_reader import read_tree
+
+        calculations = read_tree(args.source)
+    else:
+        return _analyze_entries(args, system)
+    if args.workflow is not None and args.launchpad is None:
+        raise NasxInputError(None, "--workflow needs --launchpad")
+    from nasx.analysis.reanalysis import analyze_calculations
+
+    print(
+        f"nasx analyze: {len(calculations.phases)} phases from {calculations.source} -> {args.out}"
+    )
+    analysis = analyze_calculations(
+        calculations,
+        args.out,
+        temperatures_K=args.temperatures,
+        bypass=args.bypass,
+        phases=args.phases,
+        system=system,
+    )
+    _print_results(analysis.document)
+    print(f"report: {analysis.paths['report']}")
+    if analysis.complete:
+        return 0
+    print(
+        f"partial results: {len(analysis.document['problems'])} unusable input(s); "
+        "see 'problems' and 'missing' in the report",
+        file=sys.stderr,
+    )
+    return PARTIAL_EXIT
+
+
+def _analyze_entries(args: argparse.Namespace, system) -> int:
+    from nasx.analysis import analyze, load_entries_json
+    from nasx.analysis.outputs import write_outputs
+
+    if args.phases or args.workflow is not None:
+        raise NasxInputError(
+            args.source, "--phases and --workflow apply to directories and LaunchPads"
+        )
+    entries = load_entries_json(args.source)
     result = analyze(
         entries,
         temperatures_K=args.temperatures,
@@ -430,16 +524,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 130
     from nasx.analysis.outputs import read_results
 
-    _print_results(read_results(summary.run_dir))
+    results = read_results(summary.run_dir)
+    _print_results(results)
     print(
         f"{summary.jobs_launched} jobs in {summary.seconds:.0f} s; report: {summary.run_dir / 'report.md'}"
     )
-    return 0
+    return 0 if results.get("complete", True) else PARTIAL_EXIT
 
 
 def _print_results(results: dict) -> None:
-    ocv = results["ocv"]
-    for t in map(str, results["temperatures_K"]):
+    ocv = results.get("ocv")
+    for t in map(str, results["temperatures_K"] if ocv else []):
+        if t not in ocv["thermodynamic"]:
+            continue
         thermo = " / ".join(f"{p['voltage_V']:.2f}" for p in ocv["thermodynamic"][t])
         kinetic = " / ".join(f"{p['voltage_V']:.2f}" for p in ocv["kinetic"][t])
         count = ocv["distinguishable_plateaus"]["thermodynamic"][t]
@@ -448,11 +545,24 @@ def _print_results(results: dict) -> None:
         print(
             f"{t:>6} K  thermodynamic: {thermo} V ({count} distinguishable{grouping})   kinetic: {kinetic} V"
         )
+    if not ocv:
+        for phase_id, record in results.get("calculations", {}).items():
+            phonons = record.get("phonons")
+            if phonons:
+                values = ", ".join(
+                    f"F {f * 1000:.1f} meV/atom at {t:g} K"
+                    for t, f in zip(phonons["temperatures_K"], phonons["free_energy_eV_per_atom"])
+                )
+                print(f"  {phase_id}: {values}")
     for warning in results.get("warnings", []):
         print(f"warning: {warning}")
     for check in results.get("checks", []):
         if not check["ok"]:
             print(f"check: {check['phase']}: {check['check']}: {check['message']}")
+    for problem in results.get("problems", []):
+        print(f"problem: {problem['path']}: {problem['reason']} (missing {problem['missing']})")
+    for item in results.get("missing", []):
+        print(f"missing: {item['quantity']}: {item['reason']}")
 
 
 def _cmd_submit(args: argparse.Namespace) -> int:

@@ -77,6 +77,7 @@ def test_a_missing_displacement_is_named(tmp_path):
     shutil.copytree(FIXTURES / "phonopy_NaCl", folder)
     (folder / "vasprun.xml-002.gz").unlink()
     with pytest.raises(
-        NasxInputError, match=r"phonopy_disp\.yaml has 2 displacements but 1 vasprun files"
+        NasxInputError,
+        match=r"missing displacement 002: the data set has 2, 1 vasprun files were found",
     ):
         thermal_from_directory(folder, TEMPERATURES, MESH)

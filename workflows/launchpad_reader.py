@@ -1,0 +1,232 @@
+"""Read a nasx workflow on a LaunchPad into ``Calculations``, without its run directory.
+
+The jobs keep what the analysis needs in their launches' stored data: the relaxed structure
+and energy, the displacement data set (phonopy_disp.yaml) and the forces of every displacement.
+Settings and phases come from the workflow's metadata, the analysis options from the analysis
+job's spec. A job that did not complete is a Problem naming it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from pymatgen.core import Structure
+
+from nasx.analysis.records import Calculations, PhaseRecord, PhononInput, Problem
+from nasx.analysis.run_reader import LEFT_OUT, NO_PHONONS
+from nasx.errors import NasxInputError
+from nasx.layout import CONVERGENCE_SET, MAIN_SET
+from nasx.workflows import phonons
+from nasx.workflows.graph import RUN_DIR_KEY, RUN_KEY
+from nasx.workflows.tasks import ANALYSIS_KEY
+
+
+def open_launchpad(path: Path):
+    """A my_launchpad.yaml (MongoDB), or the embedded store (launchpad.json) of a run directory."""
+    from nasx.workflows.launchpad import _mongomock_launchpad, launchpad_from_file
+
+    path = Path(path)
+    if path.is_dir() and (path / "launchpad.json").exists():
+        path = path / "launchpad.json"
+    if path.suffix == ".json":
+        if not path.is_file():
+            raise NasxInputError(path, "embedded LaunchPad store not found")
+        return _mongomock_launchpad(path)
+    return launchpad_from_file(path)
+
+
+def nasx_workflows(lp) -> list[dict]:
+    """The nasx workflows on a LaunchPad: first job id, name, state, run directory."""
+    found = lp.workflows.find(
+        {f"metadata.{RUN_DIR_KEY}": {"$exists": True}},
+        {"nodes": 1, "name": 1, "state": 1, "metadata": 1},
+    )
+    return sorted(
+        (
+            {
+                "id": min(w["nodes"]),
+                "name": w["name"],
+                "state": w.get("state", "?"),
+                "run_dir": w["metadata"][RUN_DIR_KEY],
+            }
+            for w in found
+        ),
+        key=lambda w: w["id"],
+    )
+
+
+def read_launchpad(lp, workflow_id: int | None, source: str) -> Calculations:
+    """The calculations of the nasx workflow holding job ``workflow_id`` (the only one if None)."""
+    if workflow_id is None:
+        workflows = nasx_workflows(lp)
+        if not workflows:
+            raise NasxInputError(source, "holds no nasx workflow")
+        if len(workflows) > 1:
+            listed = "; ".join(f"{w['id']}: {w['name']} ({w['state']})" for w in workflows)
+            raise NasxInputError(
+                source,
+                f"holds {len(workflows)} nasx workflows, choose one with --workflow ID: {listed}",
+            )
+        workflow_id = workflows[0]["id"]
+    workflow = lp.workflows.find_one({"nodes": workflow_id})
+    if workflow is None:
+        raise NasxInputError(source, f"no workflow holds job {workflow_id}")
+    run = workflow.get("metadata", {}).get(RUN_KEY)
+    if run is None:
+        raise NasxInputError(
+            source, f"workflow of job {workflow_id} is not a nasx workflow (no {RUN_KEY} metadata)"
+        )
+    jobs = list(lp.fireworks.find({"fw_id": {"$in": workflow["nodes"]}}))
+    launch_ids = [i for job in jobs for i in job.get("launches", [])]
+    stored = {
+        launch["fw_id"]: (launch.get("action") or {}).get("stored_data") or {}
+        for launch in lp.launches.find({"launch_id": {"$in": launch_ids}, "state": "COMPLETED"})
+    }
+    analysis = next((j for j in jobs if j["spec"].get("nasx_kind") == "analysis"), None)
+    run = {**run, "analysis": analysis["spec"][ANALYSIS_KEY] if analysis else run["analysis"]}
+    reader = _JobReader(jobs, stored)
+    records = []
+    for phase in run["phases"]:
+        record = PhaseRecord(
+            id=phase["id"],
+            formula=phase["formula"],
+            label=phase["label"],
+            status=phase["status"],
+            phase_changes=phase.get("phase_changes", []),
+        )
+        reader.relaxation(record)
+        record.phonons = reader.phonons(
+            record, MAIN_SET, phonons.PhononSettings.from_dict(run["phonon_settings"])
+        )
+        if phase["id"] in run.get("convergence_phases", []):
+            record.convergence = reader.phonons(
+                record,
+                CONVERGENCE_SET,
+                phonons.PhononSettings.from_dict(run["convergence_settings"]),
+            )
+        records.append(record)
+    return Calculations(source, "launchpad", records, reader.problems, run=run)
+
+
+class _JobReader:
+    def __init__(self, jobs: list[dict], stored: dict[int, dict]) -> None:
+        self.jobs = jobs
+        self.stored = stored
+        self.problems: list[Problem] = []
+
+    @staticmethod
+    def name(job: dict) -> str:
+        return f"job {job['fw_id']} ({job['name']})"
+
+    def find(self, kind: str, phase_id: str, phonon_set: str = MAIN_SET) -> list[dict]:
+        return [
+            j
+            for j in self.jobs
+            if j["spec"].get("nasx_kind") == kind
+            and j["spec"].get("nasx_phase") == phase_id
+            and j["spec"]["_tasks"][0].get("phonon_set", MAIN_SET) == phonon_set
+        ]
+
+    def finished(self, job: dict, phase_id: str, missing: str) -> dict | None:
+        if job["fw_id"] in self.stored and job["state"] == "COMPLETED":
+            return self.stored[job["fw_id"]]
+        self.problems.append(
+            Problem(self.name(job), f"not completed (state {job['state']})", phase_id, missing)
+        )
+        return None
+
+    def relaxation(self, record: PhaseRecord) -> None:
+        jobs = self.find("relax", record.id)
+        if not jobs:
+            self.problems.append(Problem("workflow", "has no relaxation job", record.id, LEFT_OUT))
+            return
+        data = self.finished(jobs[0], record.id, LEFT_OUT)
+        if data is None:
+            return
+        keys = ("energy_eV", "max_force_eV_per_A", "max_stress_GPa", "steps", "converged")
+        record.relaxation = {k: data[k] for k in keys}
+        record.structure = Structure.from_dict(data["structure"])
+        record.corrections += list(data.get("corrections", []))
+        record.sources = {"energy": self.name(jobs[0])}
+        if data["converged"]:
+            record.energy_eV = data["energy_eV"]
+        else:
+            self.problems.append(
+                Problem(
+                    self.name(jobs[0]),
+                    f"relaxation not converged after {data['steps']} steps "
+                    f"(residual force {data['max_force_eV_per_A']:.3g} eV/Å)",
+                    record.id,
+                    LEFT_OUT,
+                )
+            )
+
+    def phonons(
+        self, record: PhaseRecord, phonon_set: str, settings: phonons.PhononSettings
+    ) -> PhononInput | None:
+        missing = NO_PHONONS if phonon_set == MAIN_SET else "supercell convergence check"
+        setups = self.find("setup", record.id, phonon_set)
+        if not setups:
+            self.problems.append(
+                Problem("workflow", f"has no {phonon_set} setup job", record.id, missing)
+            )
+            return None
+        data = self.finished(setups[0], record.id, missing)
+        if data is None:
+            return None
+        if "phonopy_disp_yaml" not in data:
+            self.problems.append(
+                Problem(
+                    self.name(setups[0]),
+                    "stored no displacement data set (made by an older nasx)",
+                    record.id,
+                    missing,
+                )
+            )
+            return None
+        with tempfile.TemporaryDirectory() as tmp:
+            dataset = Path(tmp) / "phonopy_disp.yaml"
+            dataset.write_text(data["phonopy_disp_yaml"])
+            ph = phonons.load(dataset)
+        forces_jobs = {
+            j["spec"]["_tasks"][0]["index"]: j for j in self.find("forces", record.id, phonon_set)
+        }
+        forces, complete = [], True
+        for index in range(1, len(ph.displacements) + 1):
+            job = forces_jobs.get(index)
+            if job is None:
+                self.problems.append(
+                    Problem(
+                        self.name(setups[0]),
+                        f"added no job for displacement {index}",
+                        record.id,
+                        missing,
+                    )
+                )
+                complete = False
+                continue
+            found = self.finished(job, record.id, missing)
+            if found is not None and "forces_eV_per_A" not in found:
+                self.problems.append(
+                    Problem(
+                        self.name(job),
+                        "stored no forces (made by an older nasx)",
+                        record.id,
+                        missing,
+                    )
+                )
+                found = None
+            if found is None:
+                complete = False
+                continue
+            forces.append(np.asarray(found["forces_eV_per_A"], dtype=float))
+            record.corrections += [
+                {**c, "step": f"disp-{index:03d}"} for c in found.get("corrections", [])
+            ]
+        if not complete:
+            return None
+        if phonon_set == MAIN_SET:
+            record.sources["phonons"] = self.name(setups[0])
+        return PhononInput(ph, forces, settings, symmetrize_fc=False, source=self.name(setups[0]))
