@@ -111,7 +111,9 @@ def hull(result: StudyResult, path: Path) -> Path:
     width = 0.8 / (len(temps) + (1 if published else 0))
     for i, t in enumerate(temps):
         ground = result.thermo[t].ground_states()
-        values = [ground[f].hull_distance_meV_per_atom for f in compounds]
+        values = [  # NaN (no bar) where a phase was left out at this temperature
+            ground[f].hull_distance_meV_per_atom if f in ground else float("nan") for f in compounds
+        ]
         right.bar(
             [k + i * width for k in range(len(compounds))],
             values,

@@ -123,17 +123,12 @@ def analyze_calculations(
 
     missing: list[dict] = []
     result = None
-    try:
-        result = analyze(
-            entries,
-            temperatures_K=[0.0, *temperatures],
-            bypass=bypass,
-            system=system,
-            source=calculations.source,
-            missing_ok=True,
+    if not entries:
+        missing.append(
+            {"quantity": NO_THERMO, "reason": "no phase has a usable energy (no relaxation found)"}
         )
-    except NasxInputError as exc:
-        missing.append({"quantity": NO_THERMO, "reason": exc.problem})
+    else:
+        result = _study(entries, temperatures, bypass, system, calculations.source, missing)
     if result is not None:
         for t in temperatures:
             if t not in result.temperatures_K:
@@ -201,6 +196,25 @@ def analyze_calculations(
             if record.id in thermal:
                 _write_phase_files(out, record, thermal[record.id], temperatures)
     return Analysis(result, document, paths)
+
+
+def _study(
+    entries, temperatures, bypass, system, source, missing: list[dict]
+) -> StudyResult | None:
+    """The study at 0 K and ``temperatures``, or None (reason added to ``missing``) without a
+    phase diagram."""
+    try:
+        return analyze(
+            entries,
+            temperatures_K=[0.0, *temperatures],
+            bypass=bypass,
+            system=system,
+            source=source,
+            missing_ok=True,
+        )
+    except NasxInputError as exc:
+        missing.append({"quantity": NO_THERMO, "reason": exc.problem})
+        return None
 
 
 def _selected(calculations: Calculations, names: Sequence[str] | None) -> list[PhaseRecord]:

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from nasx.cli import main
 from tests.paper_data import paper_entries, write_entries
 
 
@@ -9,3 +10,11 @@ from tests.paper_data import paper_entries, write_entries
 def paper_entries_json(tmp_path: Path) -> Path:
     """ENTRIES.json of the paper's six phases (static energies only)."""
     return write_entries(tmp_path / "entries.json", paper_entries())
+
+
+@pytest.fixture(scope="session")
+def stub_run(tmp_path_factory) -> Path:
+    """A finished stub study (all six phases, 92 jobs). Copy it before changing anything."""
+    out = tmp_path_factory.mktemp("stub") / "run"
+    assert main(["run", "--calculator", "stub", "--out", str(out), "--quiet"]) == 0
+    return out

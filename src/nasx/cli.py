@@ -551,7 +551,9 @@ def _print_results(results: dict) -> None:
             if phonons:
                 values = ", ".join(
                     f"F {f * 1000:.1f} meV/atom at {t:g} K"
-                    for t, f in zip(phonons["temperatures_K"], phonons["free_energy_eV_per_atom"])
+                    for t, f in zip(
+                        phonons["temperatures_K"], phonons["free_energy_eV_per_atom"], strict=True
+                    )
                 )
                 print(f"  {phase_id}: {values}")
     for warning in results.get("warnings", []):

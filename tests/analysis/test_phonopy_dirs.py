@@ -1,6 +1,7 @@
 """Real phonopy force sets give the same F, S, Cv per atom as phonopy's own tools."""
 
 import gzip
+import json
 import shutil
 import subprocess
 import sys
@@ -8,19 +9,22 @@ from pathlib import Path
 
 import phonopy
 import pytest
+from pymatgen.core import Composition
 
 from nasx.analysis.phonopy_dirs import displacement_vaspruns, thermal_from_directory
+from nasx.cli import main
 from nasx.errors import NasxInputError
 from nasx.units import j_per_k_mol_to_ev_per_k, kj_per_mol_to_ev
+from nasx.workflows.defaults import MESH_LENGTH_A
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TEMPERATURES = [300.0, 400.0]
 MESH = 40.0
 
 
-def phonopy_reference(folder: Path, tmp_path: Path) -> dict[str, list[float]]:
+def phonopy_reference(folder: Path, tmp_path: Path, mesh: float = MESH) -> dict[str, list[float]]:
     """phonopy's own path: `phonopy-init -f` writes FORCE_SETS, `phonopy.load` reads it."""
-    work = tmp_path / "reference"
+    work = tmp_path / f"reference-{folder.name}"
     work.mkdir()
     vaspruns = []
     for path in displacement_vaspruns(folder):
@@ -38,7 +42,7 @@ def phonopy_reference(folder: Path, tmp_path: Path) -> dict[str, list[float]]:
         born_filename=str(born) if born.exists() else None,
         log_level=0,
     )
-    ph.run_mesh(MESH)
+    ph.run_mesh(mesh)
     ph.run_thermal_properties(
         temperatures=TEMPERATURES, exclude_gamma_acoustic=True
     )  # nasx's setting
@@ -81,3 +85,33 @@ def test_a_missing_displacement_is_named(tmp_path):
         match=r"missing displacement 002: the data set has 2, 1 vasprun files were found",
     ):
         thermal_from_directory(folder, TEMPERATURES, MESH)
+
+
+def test_nasx_analyze_on_a_tree_of_phonopy_folders_matches_phonopy(tmp_path):
+    """The command-line path: walk, recognise by content, default q-mesh, per-phase outputs."""
+    tree = tmp_path / "tree"
+    for name in ("phonopy_NaCl", "phonopy_Si", "phonopy_Al2O3"):
+        shutil.copytree(FIXTURES / name, tree / "deeper" / name)
+    out = tmp_path / "out"
+    argv = ["analyze", str(tree), "--out", str(out), "--temperatures", "300", "400"]
+    assert main(argv) == 3  # partial: no relaxations, so no hull
+    document = json.loads((out / "results.json").read_text())
+    by_formula = {
+        Composition(r["formula"]).reduced_formula: r for r in document["calculations"].values()
+    }
+    assert sorted(by_formula) == ["Al2O3", "NaCl", "Si"]
+    for name, formula in (
+        ("phonopy_NaCl", "NaCl"),
+        ("phonopy_Si", "Si"),
+        ("phonopy_Al2O3", "Al2O3"),
+    ):
+        reference = phonopy_reference(FIXTURES / name, tmp_path, MESH_LENGTH_A)
+        phonons = by_formula[formula]["phonons"]
+        assert phonons["free_energy_eV_per_atom"] == pytest.approx(reference["F"], abs=1e-9)
+        assert phonons["entropy_eV_per_K_per_atom"] == pytest.approx(reference["S"], abs=1e-12)
+        assert phonons["heat_capacity_eV_per_K_per_atom"] == pytest.approx(
+            reference["Cv"], abs=1e-12
+        )
+        assert by_formula[formula]["sources"]["phonons"] == f"deeper/{name}"
+    for phase_id in document["calculations"]:
+        assert (out / "phases" / phase_id / "phonopy.yaml").exists()

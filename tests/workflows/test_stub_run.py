@@ -35,13 +35,6 @@ def einstein_free_energy_eV_per_atom(
     return total / composition.num_atoms
 
 
-@pytest.fixture(scope="module")
-def stub_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("stub") / "run"
-    assert main(["run", "--calculator", "stub", "--out", str(out), "--quiet"]) == 0
-    return out
-
-
 def test_stub_run_gives_the_papers_ocv_at_0K(stub_run):
     results = json.loads((stub_run / "results.json").read_text())
     voltages = [p["voltage_V"] for p in results["ocv"]["thermodynamic"]["0"]]

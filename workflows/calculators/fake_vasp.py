@@ -182,6 +182,7 @@ def job_from_incar(incar: Incar, structure: Structure, zvals: list[tuple[str, fl
         "METAGGA": "--",
         "LHFCALC": False,  # VASP writes its exchange defaults; pymatgen's run_type reads them
         "AEXX": 0.0,
+        "HFSCREEN": 0.0,
         "LDAU": False,
         "LREAL": False,
         "ISYM": 2,
