@@ -15,6 +15,8 @@ from pathlib import Path
 from pymatgen.entries.computed_entries import ComputedStructureEntry
 
 from nasx import __version__
+from nasx.analysis.calculations_report import calculations_section
+from nasx.analysis.checks import Check, convergence_record, phase_checks, settings_consistency
 from nasx.analysis.entries import FVIB_KEY
 from nasx.analysis.outputs import results_json_text, write_outputs
 from nasx.analysis.records import Calculations, PhaseRecord, PhononInput, Problem
@@ -22,29 +24,11 @@ from nasx.analysis.study import StudyResult, analyze
 from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
 from nasx.layout import MAIN_SET, PhaseDirectory, write_json_atomic, write_text_atomic
-from nasx.units import MEV_PER_EV, temperature_key
+from nasx.units import temperature_key
 from nasx.workflows.phonons import ThermalProperties, thermal_properties
 
 DEFAULT_TEMPERATURES_K = (300.0, 400.0)
 NO_THERMO = "formation energies, hull distances and voltages"
-
-
-@dataclass
-class Check:
-    """One physical-validity check of one phase: what was found and whether it needs attention."""
-
-    phase_id: str
-    kind: str
-    ok: bool
-    message: str
-
-    def as_dict(self) -> dict:
-        return {
-            "phase": self.phase_id,
-            "check": self.kind,
-            "ok": bool(self.ok),
-            "message": self.message,
-        }
 
 
 @dataclass
@@ -145,8 +129,8 @@ def analyze_calculations(
                         "reason": "no F_vib: that temperature's hull and voltages are computed without them",
                     }
                 )
-    checks = _checks(records, thermal, convergence, temperatures, calculations.run)
-    consistency = _consistency(records)
+    checks = phase_checks(records, thermal, convergence, temperatures, calculations.run)
+    consistency = settings_consistency(records)
     if not consistency["consistent"]:
         checks.append(Check("all", "consistency", False, consistency["message"]))
     calc_records = {
@@ -173,7 +157,7 @@ def analyze_calculations(
         "complete": not problems and not missing,
     }
     out = Path(out_dir)
-    section = _report_section(
+    section = calculations_section(
         records, thermal, checks, problems, missing, consistency, calculations
     )
     if result is not None:
@@ -262,129 +246,9 @@ def _calculation_record(
     if record.corrections or record.dft is not None:
         document["corrections"] = record.corrections
     if thermal and convergence:
-        document["supercell_convergence"] = _convergence_record(thermal, convergence)
+        document["supercell_convergence"] = convergence_record(thermal, convergence)
     document["sources"] = dict(sorted(record.sources.items()))
     return document
-
-
-def _checks(
-    records: list[PhaseRecord],
-    thermal: dict[str, ThermalProperties],
-    convergence: dict[str, ThermalProperties],
-    temperatures: list[float],
-    run: dict | None,
-) -> list[Check]:
-    found = []
-    tolerance = (run or {}).get("phonon_settings", {}).get("imaginary_tolerance_THz", -0.05)
-    policy = (run or {}).get("phonon_settings", {}).get("imaginary_policy", "flag")
-    for record in records:
-        relax = record.relaxation
-        if relax is not None:
-            found.append(
-                Check(
-                    record.id,
-                    "relaxation",
-                    bool(relax["converged"]),
-                    f"relaxed in {relax['steps']} steps, residual force {relax['max_force_eV_per_A']:.2e} eV/Å"
-                    + ("" if relax["converged"] else ": NOT converged"),
-                )
-            )
-        if record.id in thermal:
-            t = thermal[record.id]
-            what = "left out of F_vib" if policy == "flag" else "entered F_vib as |ν|"
-            found.append(
-                Check(
-                    record.id,
-                    "imaginary modes",
-                    t.imaginary_fraction == 0,
-                    f"{100 * t.imaginary_fraction:.2f} % of mesh modes below {tolerance:g} THz "
-                    f"(lowest {t.min_frequency_THz:.3f} THz)"
-                    + (f"; {what}" if t.imaginary_fraction else ""),
-                )
-            )
-        for change in record.phase_changes:
-            above = [t for t in temperatures if t >= change["temperature_K"]]
-            if above:
-                found.append(
-                    Check(
-                        record.id,
-                        "phase change",
-                        False,
-                        f"{', '.join(f'{t:g}' for t in above)} K ≥ {change['temperature_K']:g} K "
-                        f"({change['description']}): the harmonic F_vib there is an extrapolation",
-                    )
-                )
-        if record.corrections or record.dft is not None:
-            found.append(_custodian_check(record.id, record.corrections))
-        if record.id in thermal and record.id in convergence:
-            found.append(_convergence_check(record.id, thermal[record.id], convergence[record.id]))
-    return found
-
-
-def _custodian_check(phase_id: str, corrections: list[dict]) -> Check:
-    if not corrections:
-        return Check(phase_id, "custodian", True, "no corrections were needed")
-    described = "; ".join(
-        f"{c.get('step', '?')}: {c['handler']} fixed {', '.join(map(str, c['errors'])) or 'an error'}"
-        for c in corrections
-    )
-    return Check(phase_id, "custodian", False, f"{len(corrections)} correction(s): {described}")
-
-
-def _convergence_record(small: ThermalProperties, large: ThermalProperties) -> dict:
-    delta = {
-        temperature_key(t): (
-            large.free_energy_eV_per_atom[large.temperatures_K.index(t)]
-            - small.free_energy_eV_per_atom[i]
-        )
-        * MEV_PER_EV
-        for i, t in enumerate(small.temperatures_K)
-        if t in large.temperatures_K
-    }
-    return {
-        "supercells": [list(small.supercell), list(large.supercell)],
-        "delta_F_vib_meV_per_atom": delta,
-    }
-
-
-def _convergence_check(phase_id: str, small: ThermalProperties, large: ThermalProperties) -> Check:
-    delta = _convergence_record(small, large)["delta_F_vib_meV_per_atom"]
-    worst = max((abs(d) for d in delta.values()), default=0.0)
-    message = (
-        f"F_vib change from supercell {'×'.join(map(str, small.supercell))} to "
-        f"{'×'.join(map(str, large.supercell))}: "
-        + ", ".join(f"{d:+.2f} meV/atom at {t} K" for t, d in delta.items())
-    )
-    return Check(phase_id, "supercell convergence", worst < 1.0, message)
-
-
-def _consistency(records: list[PhaseRecord]) -> dict:
-    """Same functional, cutoff and POTCAR family for every entry whose settings are known."""
-    known = [r for r in records if r.dft is not None]
-    values = {
-        "functional": {r.id: r.dft.functional for r in known},
-        "encut_eV": {r.id: r.dft.encut_eV for r in known},
-        "potcar_family": {r.id: r.dft.potcar_family for r in known},
-    }
-    mixed = {k: sorted({str(v) for v in by_phase.values()}) for k, by_phase in values.items()}
-    mixed = {k: v for k, v in mixed.items() if len(v) > 1}
-    if not known:
-        message = "settings not recorded in these calculations (not VASP): not checked"
-    elif mixed:
-        message = "MIXED settings, energies are not comparable: " + "; ".join(
-            f"{k} "
-            + ", ".join(
-                f"{v} ({', '.join(p for p, x in values[k].items() if str(x) == v)})" for v in vs
-            )
-            for k, vs in mixed.items()
-        )
-    else:
-        first = known[0].dft
-        message = (
-            f"all {len(known)} phases: {first.functional}, ENCUT {first.encut_eV:g} eV, "
-            f"POTCARs {first.potcar_family}"
-        )
-    return {**values, "consistent": not mixed, "message": message}
 
 
 def _calculator(calculations: Calculations, consistency: dict) -> dict:
@@ -429,87 +293,3 @@ def _write_without_thermodynamics(document: dict, out: Path, section: str) -> di
     write_text_atomic(paths["report"], text)
     write_text_atomic(paths["results"], results_json_text(document))
     return paths
-
-
-def _report_section(
-    records: list[PhaseRecord],
-    thermal: dict[str, ThermalProperties],
-    checks: list[Check],
-    problems: list[Problem],
-    missing: list[dict],
-    consistency: dict,
-    calculations: Calculations,
-) -> str:
-    lines = ["## Calculations", ""]
-    if calculations.run:
-        lines += [f"Calculator: {calculations.run['calculator']['description']}.", ""]
-    lines += [f"Settings: {consistency['message']}.", ""]
-    lines += [
-        "| phase | status | relax steps | residual force (eV/Å) | supercell | displacements | imaginary modes | F (meV/atom) | S (meV/K/atom) | Cv (meV/K/atom) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for record in records:
-        relax, t = record.relaxation, thermal.get(record.id)
-        steps = (
-            f"{relax['steps']}{'' if relax['converged'] else ' (unconverged)'}"
-            if relax
-            else "missing"
-        )
-        force = f"{relax['max_force_eV_per_A']:.1e}" if relax else "missing"
-        if t is None:
-            phonon_cells = ["missing"] * 6
-        else:
-            phonon_cells = [
-                "×".join(map(str, t.supercell)),
-                str(t.n_displacements),
-                f"{100 * t.imaginary_fraction:.2f} % (min {t.min_frequency_THz:.2f} THz)",
-                _per_t(t.temperatures_K, t.free_energy_eV_per_atom, 1),
-                _per_t(t.temperatures_K, t.entropy_eV_per_K_per_atom, 3),
-                _per_t(t.temperatures_K, t.heat_capacity_eV_per_K_per_atom, 3),
-            ]
-        lines.append(
-            f"| {record.id} | {record.status or '–'} | {steps} | {force} | "
-            + " | ".join(phonon_cells)
-            + " |"
-        )
-    if problems or missing:
-        lines += ["", "### Problems: what could not be used, and what is missing because of it", ""]
-        lines += [
-            f"- **{p.phase or 'input'}**: `{p.path}`: {p.reason} → missing {p.missing}"
-            for p in problems
-        ]
-        lines += [f"- missing {m['quantity']}: {m['reason']}" for m in missing]
-    if calculations.notes:
-        lines += ["", "Notes:", "", *(f"- {n}" for n in calculations.notes)]
-    lines += ["", "### Checks", ""]
-    failed = [c for c in checks if not c.ok]
-    if not failed:
-        lines.append("All checks passed.")
-    lines += [f"- **{c.phase_id}, {c.kind}**: {c.message}" for c in failed]
-    converged = [c for c in checks if c.kind == "supercell convergence"]
-    lines += [f"- {c.phase_id}, supercell convergence: {c.message}" for c in converged if c.ok]
-    unchecked = [
-        r.id for r in records if r.id in thermal and r.id not in {c.phase_id for c in converged}
-    ]
-    if unchecked and calculations.run:
-        lines.append(
-            f"- Supercell convergence of F_vib not checked for {', '.join(unchecked)} "
-            "(`nasx run --check-convergence PHASE` repeats the phonons in a larger supercell)."
-        )
-    notes = [f"{phase_id}: {n}" for phase_id, t in thermal.items() for n in t.notes]
-    if notes:
-        lines += ["", "phonopy reported:", "", *(f"- {n}" for n in notes)]
-    lines += [
-        "",
-        "Per phase: `phases/<id>/relaxed.cif`, `phonopy.yaml` (with forces), `thermal.json`, "
-        "`phonon_dos.png`, `free_energy.png`.",
-    ]
-    return "\n".join(lines)
-
-
-def _per_t(temperatures: list[float], values_eV: list[float], digits: int) -> str:
-    """Values in meV (per atom, or per K and atom) at each temperature."""
-    return ", ".join(
-        f"{v * MEV_PER_EV:.{digits}f} @ {t:g} K"
-        for t, v in zip(temperatures, values_eV, strict=True)
-    )

@@ -83,6 +83,25 @@ class PhaseRecord:
     sources: dict[str, str] = field(default_factory=dict)
     """What came from where (paths relative to the analysed root)."""
 
+    @classmethod
+    def from_run(cls, phase: dict) -> PhaseRecord:
+        """An empty record for one phase of a run document (run.json or workflow metadata)."""
+        return cls(
+            id=phase["id"],
+            formula=phase["formula"],
+            label=phase["label"],
+            status=phase["status"],
+            phase_changes=phase.get("phase_changes", []),
+        )
+
+
+def unconverged(steps: int, max_force_eV_per_A: float) -> str:
+    """The reason given for an unconverged relaxation."""
+    return (
+        f"relaxation not converged after {steps} ionic steps "
+        f"(residual force {max_force_eV_per_A:.3g} eV/Å)"
+    )
+
 
 @dataclass
 class Calculations:

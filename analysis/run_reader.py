@@ -12,7 +12,13 @@ from pathlib import Path
 
 from pymatgen.core import Structure
 
-from nasx.analysis.records import Calculations, PhaseRecord, PhononInput, Problem
+from nasx.analysis.records import (
+    Calculations,
+    PhaseRecord,
+    PhononInput,
+    Problem,
+    unconverged,
+)
 from nasx.analysis.vasp_outputs import (
     custodian_corrections,
     existing_output,
@@ -53,13 +59,7 @@ def read_run_directory(root: str | Path, base: Path | None = None) -> Calculatio
     records = []
     for phase in settings["phases"]:
         files = run.phase(phase["id"])
-        record = PhaseRecord(
-            id=phase["id"],
-            formula=phase["formula"],
-            label=phase["label"],
-            status=phase["status"],
-            phase_changes=phase.get("phase_changes", []),
-        )
+        record = PhaseRecord.from_run(phase)
         reader.relaxation(files, record)
         record.phonons = reader.phonons(files, record, MAIN_SET, phonon_settings[MAIN_SET])
         if phase["id"] in settings.get("convergence_phases", []):
@@ -118,8 +118,7 @@ class _Reader:
             self.problem(
                 record.id,
                 final.path,
-                f"relaxation not converged after {final.ionic_steps} ionic steps "
-                f"(residual force {final.max_force_eV_per_A:.3g} eV/Å)",
+                unconverged(final.ionic_steps, final.max_force_eV_per_A),
                 LEFT_OUT,
             )
         elif not static.converged_electronic:
@@ -147,8 +146,7 @@ class _Reader:
             self.problem(
                 record.id,
                 files.relax_result,
-                f"relaxation not converged after {document['steps']} steps "
-                f"(residual force {document['max_force_eV_per_A']:.3g} eV/Å)",
+                unconverged(document["steps"], document["max_force_eV_per_A"]),
                 LEFT_OUT,
             )
 

@@ -31,7 +31,7 @@ from nasx.analysis.phonopy_dirs import (
     phonon_input,
     read_displacement_forces,
 )
-from nasx.analysis.records import Calculations, PhaseRecord, Problem
+from nasx.analysis.records import Calculations, PhaseRecord, Problem, unconverged
 from nasx.analysis.run_reader import LEFT_OUT, NO_PHONONS, is_run_directory, read_run_directory
 from nasx.analysis.vasp_outputs import (
     VaspRun,
@@ -234,8 +234,7 @@ class _TreeReader:
                 self.problems.append(
                     Problem(
                         self.rel(final.path),
-                        f"relaxation not converged after {final.ionic_steps} ionic steps "
-                        f"(residual force {final.max_force_eV_per_A:.3g} eV/Å)",
+                        unconverged(final.ionic_steps, final.max_force_eV_per_A),
                         record.id,
                         LEFT_OUT,
                     )

@@ -14,7 +14,13 @@ from pathlib import Path
 import numpy as np
 from pymatgen.core import Structure
 
-from nasx.analysis.records import Calculations, PhaseRecord, PhononInput, Problem
+from nasx.analysis.records import (
+    Calculations,
+    PhaseRecord,
+    PhononInput,
+    Problem,
+    unconverged,
+)
 from nasx.analysis.run_reader import LEFT_OUT, NO_PHONONS
 from nasx.errors import NasxInputError
 from nasx.layout import CONVERGENCE_SET, MAIN_SET
@@ -89,13 +95,7 @@ def read_launchpad(lp, workflow_id: int | None, source: str) -> Calculations:
     reader = _JobReader(jobs, stored)
     records = []
     for phase in run["phases"]:
-        record = PhaseRecord(
-            id=phase["id"],
-            formula=phase["formula"],
-            label=phase["label"],
-            status=phase["status"],
-            phase_changes=phase.get("phase_changes", []),
-        )
+        record = PhaseRecord.from_run(phase)
         reader.relaxation(record)
         record.phonons = reader.phonons(
             record, MAIN_SET, phonons.PhononSettings.from_dict(run["phonon_settings"])
@@ -156,8 +156,7 @@ class _JobReader:
             self.problems.append(
                 Problem(
                     self.name(jobs[0]),
-                    f"relaxation not converged after {data['steps']} steps "
-                    f"(residual force {data['max_force_eV_per_A']:.3g} eV/Å)",
+                    unconverged(data["steps"], data["max_force_eV_per_A"]),
                     record.id,
                     LEFT_OUT,
                 )

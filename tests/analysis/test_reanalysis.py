@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pymatgen.core import Composition
 
-from nasx.analysis.reanalysis import _consistency
+from nasx.analysis.checks import settings_consistency
 from nasx.analysis.records import DftSettings, PhaseRecord
 from nasx.cli import PARTIAL_EXIT, main
 
@@ -164,11 +164,11 @@ def test_mixed_settings_are_flagged():
     def record(name, functional, encut, family):
         return PhaseRecord(name, dft=DftSettings(functional, encut, family, ("X",)))
 
-    same = _consistency(
+    same = settings_consistency(
         [record("a", "R2SCAN", 680.0, "PAW_PBE"), record("b", "R2SCAN", 680.0, "PAW_PBE")]
     )
     assert same["consistent"] and "R2SCAN, ENCUT 680 eV" in same["message"]
-    mixed = _consistency(
+    mixed = settings_consistency(
         [record("a", "R2SCAN", 680.0, "PAW_PBE"), record("b", "PBE", 520.0, "PAW_PBE")]
     )
     assert not mixed["consistent"]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from pymatgen.core import Lattice, Structure
 
-from nasx.analysis.reanalysis import _checks
+from nasx.analysis.checks import phase_checks
 from nasx.analysis.records import PhaseRecord
 from nasx.cli import main
 from nasx.structures import reference_set
@@ -97,7 +97,7 @@ def test_unconverged_relaxation_and_imaginary_modes_are_flagged():
     )
     thermal = ThermalProperties([300.0], [0.0], [0.0], [0.0], 0.012, -0.6, (1, 1, 1), 1)
     run = {"phonon_settings": {"imaginary_policy": "flag", "imaginary_tolerance_THz": -0.05}}
-    checks = {c.kind: c for c in _checks([record], {"X": thermal}, {}, [300.0], run)}
+    checks = {c.kind: c for c in phase_checks([record], {"X": thermal}, {}, [300.0], run)}
     assert not checks["relaxation"].ok and "NOT converged" in checks["relaxation"].message
     assert not checks["imaginary modes"].ok
     assert (
