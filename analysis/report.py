@@ -138,6 +138,8 @@ def render(result: StudyResult, extra_sections: list[str] | None = None) -> str:
             title = (
                 f"### {name}, {t:g} K: {len(steps)} steps, {distinguishable(steps)} distinguishable"
             )
+            if t in result.left_out:
+                title += f" (without {', '.join(result.left_out[t])}: no F_vib)"
             lines += [
                 title,
                 "",

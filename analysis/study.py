@@ -270,7 +270,9 @@ def _physics_warnings(thermo: dict[float, Thermodynamics], system: BinarySystem)
         t: {f for f, p in thermo[t].ground_states().items() if p.stable} for t in temperatures
     }
     for t in temperatures[1:]:
-        lost, gained = stable[temperatures[0]] - stable[t], stable[t] - stable[temperatures[0]]
+        present = set(thermo[t].ground_states())  # phases left out at t are neither lost nor gained
+        lost = (stable[temperatures[0]] - stable[t]) & present
+        gained = stable[t] - stable[temperatures[0]]
         if lost:
             notes.append(f"at {t:g} K {', '.join(sorted(lost))} is no longer on the hull")
         if gained:

@@ -542,8 +542,10 @@ def _print_results(results: dict) -> None:
         count = ocv["distinguishable_plateaus"]["thermodynamic"][t]
         paper = ocv.get("plateaus_in_paper_grouping")
         grouping = f", {paper['thermodynamic'][t]} in the paper's grouping" if paper else ""
+        without = results.get("left_out", {}).get(t)
         print(
             f"{t:>6} K  thermodynamic: {thermo} V ({count} distinguishable{grouping})   kinetic: {kinetic} V"
+            + (f"   WITHOUT {', '.join(without)} (no F_vib)" if without else "")
         )
     if not ocv:
         for phase_id, record in results.get("calculations", {}).items():

@@ -111,7 +111,9 @@ def test_a_missing_displacement_leaves_that_phase_out_at_finite_temperature(
             == full["phases"][formula]["formation_energy_eV_per_atom"]
         )
     assert document["ocv"]["thermodynamic"]["0"] == full["ocv"]["thermodynamic"]["0"]
+    assert not any("Na2S2" in w for w in document["warnings"])  # left out, not off the hull
     report = (out / "report.md").read_text()
+    assert "300 K: 3 steps, 2 distinguishable (without Na2S2_P6_3mmc: no F_vib)" in report
     assert "phases/Na2S2_P6_3mmc/phonons/disp-002" in report and "missing" in report
 
 
