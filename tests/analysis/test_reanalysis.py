@@ -50,12 +50,24 @@ def test_the_launchpad_alone_gives_the_same_numbers(stub_run, tmp_path):
         assert other["sources"]["energy"].startswith("job ")
 
 
-def test_a_launchpad_with_several_workflows_asks_which(stub_run, tmp_path, capsys):
-    assert (
-        main(["analyze", "--launchpad", str(stub_run / "launchpad.json"), "--workflow", "99999"])
-        == 2
-    )
+def test_an_unknown_workflow_and_an_ambiguous_launchpad_are_named(stub_run, tmp_path, capsys):
+    from fireworks import Firework, Workflow
+    from fireworks.user_objects.firetasks.script_task import ScriptTask
+
+    from nasx.workflows.launchpad import embedded_store
+
+    store = tmp_path / "launchpad.json"
+    shutil.copy(stub_run / "launchpad.json", store)
+    assert main(["analyze", "--launchpad", str(store), "--workflow", "99999"]) == 2
     assert "no workflow holds job 99999" in capsys.readouterr().err
+    with embedded_store(tmp_path) as embedded:
+        other = Firework(ScriptTask.from_str("true"), name="other")
+        metadata = {"nasx_run_dir": "/elsewhere"}
+        embedded.launchpad.add_wf(Workflow([other], name="second nasx run", metadata=metadata))
+    assert main(["analyze", "--launchpad", str(store), "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "holds 2 nasx workflows, choose one with --workflow ID" in err
+    assert "second nasx run" in err
 
 
 def test_new_temperatures_bypass_and_phase_subset(stub_run, tmp_path):

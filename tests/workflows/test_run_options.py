@@ -8,7 +8,7 @@ from pymatgen.core import Lattice, Structure
 
 from nasx.analysis.checks import phase_checks
 from nasx.analysis.records import PhaseRecord
-from nasx.cli import main
+from nasx.cli import PARTIAL_EXIT, main
 from nasx.structures import reference_set
 from nasx.workflows.calculators.stub import StubCalculator
 from nasx.workflows.phonons import ThermalProperties
@@ -87,6 +87,17 @@ def test_a_failing_job_is_reported_and_a_rerun_finishes(tmp_path, monkeypatch, c
     assert "jobs failed" in err and "RuntimeError: node lost" in err and "jobs.log" in err
     assert "Traceback (most recent call last)" in (out / "launches" / "jobs.log").read_text()
     assert not (out / "results.json").exists()
+    # what finished can be analysed now, from the directory or the LaunchPad: partial results
+    lp_out, dir_out = tmp_path / "from-launchpad", tmp_path / "from-directory"
+    argv = ["analyze", "--launchpad", str(out / "launchpad.json"), "--out", str(lp_out)]
+    assert main(argv) == PARTIAL_EXIT
+    assert main(["analyze", str(out), "--out", str(dir_out)]) == PARTIAL_EXIT
+    [from_lp] = json.loads((lp_out / "results.json").read_text())["problems"]
+    assert (
+        from_lp["path"].startswith("job ") and "not completed (state FIZZLED)" in from_lp["reason"]
+    )
+    [from_dir] = json.loads((dir_out / "results.json").read_text())["problems"]
+    assert from_dir["phase"] == from_lp["phase"] and "forces.json" in from_dir["reason"]
     assert main(["run", "--calculator", "stub", "--out", str(out), "--quiet", *SMALL]) == 0
     assert (out / "results.json").exists()
 
