@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from nasx.analysis.checks import Check
 from nasx.analysis.records import Calculations, PhaseRecord, Problem
+from nasx.phonons import ThermalProperties
 from nasx.units import MEV_PER_EV
-from nasx.workflows.phonons import ThermalProperties
 
 
 def calculations_section(
@@ -20,7 +20,7 @@ def calculations_section(
 ) -> str:
     lines = ["## Calculations", ""]
     if calculations.run:
-        lines += [f"Calculator: {calculations.run['calculator']['description']}.", ""]
+        lines += [f"Calculator: {calculations.run.calculator.description}.", ""]
     lines += [f"Settings: {consistency['message']}.", ""]
     lines += [
         "| phase | status | relax steps | residual force (eV/Å) | supercell | displacements | imaginary modes | F (meV/atom) | S (meV/K/atom) | Cv (meV/K/atom) |",
@@ -29,11 +29,9 @@ def calculations_section(
     for record in records:
         relax, t = record.relaxation, thermal.get(record.id)
         steps = (
-            f"{relax['steps']}{'' if relax['converged'] else ' (unconverged)'}"
-            if relax
-            else "missing"
+            f"{relax.steps}{'' if relax.converged else ' (unconverged)'}" if relax else "missing"
         )
-        force = f"{relax['max_force_eV_per_A']:.1e}" if relax else "missing"
+        force = f"{relax.max_force_eV_per_A:.1e}" if relax else "missing"
         if t is None:
             phonon_cells = ["missing"] * 6
         else:

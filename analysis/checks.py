@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nasx.analysis.records import PhaseRecord
+from nasx.phonons import ThermalProperties
+from nasx.settings import PhononSettings
 from nasx.units import MEV_PER_EV, temperature_key
-from nasx.workflows.phonons import ThermalProperties
 
 
 @dataclass
@@ -33,11 +34,13 @@ def phase_checks(
     thermal: dict[str, ThermalProperties],
     convergence: dict[str, ThermalProperties],
     temperatures: list[float],
-    run: dict | None,
+    phonon_settings: PhononSettings,
 ) -> list[Check]:
+    """Relaxation, imaginary modes, phase changes, custodian corrections and supercell
+    convergence of every phase; ``phonon_settings`` give the imaginary tolerance and policy."""
     found = []
-    tolerance = (run or {}).get("phonon_settings", {}).get("imaginary_tolerance_THz", -0.05)
-    policy = (run or {}).get("phonon_settings", {}).get("imaginary_policy", "flag")
+    tolerance = phonon_settings.imaginary_tolerance_THz
+    policy = phonon_settings.imaginary_policy
     for record in records:
         relax = record.relaxation
         if relax is not None:
@@ -45,9 +48,9 @@ def phase_checks(
                 Check(
                     record.id,
                     "relaxation",
-                    bool(relax["converged"]),
-                    f"relaxed in {relax['steps']} steps, residual force {relax['max_force_eV_per_A']:.2e} eV/Å"
-                    + ("" if relax["converged"] else ": NOT converged"),
+                    relax.converged,
+                    f"relaxed in {relax.steps} steps, residual force {relax.max_force_eV_per_A:.2e} eV/Å"
+                    + ("" if relax.converged else ": NOT converged"),
                 )
             )
         if record.id in thermal:
@@ -64,15 +67,15 @@ def phase_checks(
                 )
             )
         for change in record.phase_changes:
-            above = [t for t in temperatures if t >= change["temperature_K"]]
+            above = [t for t in temperatures if t >= change.temperature_K]
             if above:
                 found.append(
                     Check(
                         record.id,
                         "phase change",
                         False,
-                        f"{', '.join(f'{t:g}' for t in above)} K ≥ {change['temperature_K']:g} K "
-                        f"({change['description']}): the harmonic F_vib there is an extrapolation",
+                        f"{', '.join(f'{t:g}' for t in above)} K ≥ {change.temperature_K:g} K "
+                        f"({change.description}): the harmonic F_vib there is an extrapolation",
                     )
                 )
         if record.corrections or record.dft is not None:

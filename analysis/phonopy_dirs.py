@@ -19,7 +19,8 @@ from phonopy import Phonopy
 from nasx.analysis.records import PhononInput
 from nasx.analysis.vasp_outputs import existing_output, read_forces
 from nasx.errors import NasxInputError
-from nasx.workflows.phonons import PhononSettings, ThermalProperties, thermal_properties
+from nasx.phonons import ThermalProperties, thermal_properties
+from nasx.settings import PhononSettings
 
 DATASETS = ("phonopy_disp.yaml", "phonopy.yaml")
 _INDEXED = re.compile(r"^vasprun(?:\.xml-|-)(\d+)(?:\.xml)?(?:\.gz)?$")

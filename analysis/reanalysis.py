@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pymatgen.entries.computed_entries import ComputedStructureEntry
 
-from nasx import __version__
+from nasx import __version__, phonons
 from nasx.analysis.calculations_report import calculations_section
 from nasx.analysis.checks import Check, convergence_record, phase_checks, settings_consistency
 from nasx.analysis.entries import FVIB_KEY
@@ -23,11 +23,17 @@ from nasx.analysis.records import Calculations, PhaseRecord, PhononInput, Proble
 from nasx.analysis.study import StudyResult, analyze
 from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
-from nasx.layout import MAIN_SET, PhaseDirectory, write_json_atomic, write_text_atomic
+from nasx.layout import (
+    CONVERGENCE_SET,
+    MAIN_SET,
+    PhaseDirectory,
+    write_json_atomic,
+    write_text_atomic,
+)
+from nasx.phonons import ThermalProperties, thermal_properties
+from nasx.settings import AnalysisOptions, PhononSettings, normalized_temperatures
 from nasx.units import temperature_key
-from nasx.workflows.phonons import ThermalProperties, thermal_properties
 
-DEFAULT_TEMPERATURES_K = (300.0, 400.0)
 NO_THERMO = "formation energies, hull distances and voltages"
 
 
@@ -60,16 +66,19 @@ def analyze_calculations(
     300 and 400 K and the study's bypass. ``phases`` keeps the phases named by id or formula.
     ``phase_files`` also writes phases/<id>/phonopy.yaml, thermal.json and phonon figures.
     """
-    options = (calculations.run or {}).get("analysis", {})
-    if temperatures_K is None:
-        temperatures_K = options.get("temperatures_K", DEFAULT_TEMPERATURES_K)
-    temperatures = sorted({float(t) for t in temperatures_K} - {0.0})
+    run = calculations.run
+    options = run.analysis if run else AnalysisOptions()
+    temperatures = list(
+        options.temperatures_K
+        if temperatures_K is None
+        else normalized_temperatures(temperatures_K)
+    )
     if any(t < 0 for t in temperatures):
         raise NasxInputError(None, "temperatures must be ≥ 0 K")
     if bypass is None:
-        bypass = options.get("bypass")
-    if system is None and calculations.run:
-        system = BinarySystem.parse(calculations.run["system"])
+        bypass = options.bypass
+    if system is None and run:
+        system = BinarySystem.parse(run.system)
     records = _selected(calculations, phases)
     problems = [
         p for p in calculations.problems if p.phase is None or p.phase in {r.id for r in records}
@@ -129,7 +138,9 @@ def analyze_calculations(
                         "reason": "no F_vib: that temperature's hull and voltages are computed without them",
                     }
                 )
-    checks = phase_checks(records, thermal, convergence, temperatures, calculations.run)
+    checks = phase_checks(
+        records, thermal, convergence, temperatures, run.phonons if run else PhononSettings()
+    )
     consistency = settings_consistency(records)
     if not consistency["consistent"]:
         checks.append(Check("all", "consistency", False, consistency["message"]))
@@ -141,10 +152,11 @@ def analyze_calculations(
         **(
             {
                 "calculation_settings": {
-                    k: calculations.run[k] for k in ("relax_settings", "phonon_settings")
+                    "relax_settings": run.relax.to_document(),
+                    "phonon_settings": run.phonons.to_document(),
                 }
             }
-            if calculations.run
+            if run
             else {}
         ),
         "source": {"kind": calculations.kind},
@@ -178,7 +190,9 @@ def analyze_calculations(
     if phase_files:
         for record in records:
             if record.id in thermal:
-                _write_phase_files(out, record, thermal[record.id], temperatures)
+                _write_phase_files(
+                    out, record, thermal[record.id], convergence.get(record.id), temperatures
+                )
     return Analysis(result, document, paths)
 
 
@@ -237,7 +251,7 @@ def _calculation_record(
     record: PhaseRecord, thermal: ThermalProperties | None, convergence: ThermalProperties | None
 ) -> dict:
     document: dict = {"formula": record.formula, "label": record.label, "status": record.status}
-    document["relaxation"] = record.relaxation
+    document["relaxation"] = record.relaxation.summary() if record.relaxation else None
     if record.structure is not None:
         document["volume_A3_per_atom"] = record.structure.volume / len(record.structure)
     document["phonons"] = thermal.as_dict() if thermal else None
@@ -253,14 +267,20 @@ def _calculation_record(
 
 def _calculator(calculations: Calculations, consistency: dict) -> dict:
     if calculations.run:
-        return calculations.run["calculator"]
+        return calculations.run.calculator.to_document()
     return {"name": "vasp", "description": f"VASP outputs ({consistency['message']})"}
 
 
 def _write_phase_files(
-    out: Path, record: PhaseRecord, thermal: ThermalProperties, temperatures: list[float]
+    out: Path,
+    record: PhaseRecord,
+    thermal: ThermalProperties,
+    convergence: ThermalProperties | None,
+    temperatures: list[float],
 ) -> None:
-    from nasx.workflows import phonon_plots, phonons
+    """phonopy.yaml (with forces), thermal.json, the phonon figures and relaxed.cif of a phase,
+    and the supercell-convergence set's phonopy and thermal files where it has one."""
+    from nasx.analysis import phonon_plots
 
     files = PhaseDirectory(out / "phases" / record.id)
     files.root.mkdir(parents=True, exist_ok=True)
@@ -268,6 +288,9 @@ def _write_phase_files(
     phonons.save(ph, files.phonopy_yaml())
     write_json_atomic(files.thermal(), thermal.as_dict())
     phonon_plots.write(ph, files.root, record.id, temperatures)
+    if convergence is not None:
+        phonons.save(record.convergence.phonopy, files.phonopy_yaml(CONVERGENCE_SET))
+        write_json_atomic(files.thermal(CONVERGENCE_SET), convergence.as_dict())
     if record.structure is not None:
         record.structure.to(filename=str(files.relaxed_cif))
 

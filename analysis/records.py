@@ -13,7 +13,13 @@ import numpy as np
 from phonopy import Phonopy
 from pymatgen.core import Structure
 
-from nasx.workflows.phonons import PhononSettings
+from nasx.results import RelaxResult
+from nasx.run_document import PhaseInfo, RunDocument
+from nasx.settings import PhononSettings
+from nasx.structures import PhaseChange
+
+LEFT_OUT = "energy: the phase is left out"
+NO_PHONONS = "phonons: no F_vib, S, Cv"
 
 
 @dataclass(frozen=True)
@@ -71,11 +77,10 @@ class PhaseRecord:
     formula: str = ""
     structure: Structure | None = None
     energy_eV: float | None = None
-    relaxation: dict | None = None
-    """energy_eV, max_force_eV_per_A, max_stress_GPa, steps, converged."""
+    relaxation: RelaxResult | None = None
     label: str = ""
     status: str = ""
-    phase_changes: list[dict] = field(default_factory=list)
+    phase_changes: tuple[PhaseChange, ...] = ()
     dft: DftSettings | None = None
     phonons: PhononInput | None = None
     convergence: PhononInput | None = None
@@ -84,23 +89,27 @@ class PhaseRecord:
     """What came from where (paths relative to the analysed root)."""
 
     @classmethod
-    def from_run(cls, phase: dict) -> PhaseRecord:
+    def from_run(cls, phase: PhaseInfo) -> PhaseRecord:
         """An empty record for one phase of a run document (run.json or workflow metadata)."""
         return cls(
-            id=phase["id"],
-            formula=phase["formula"],
-            label=phase["label"],
-            status=phase["status"],
-            phase_changes=phase.get("phase_changes", []),
+            id=phase.id,
+            formula=phase.formula,
+            label=phase.label,
+            status=phase.status,
+            phase_changes=phase.phase_changes,
         )
 
-
-def unconverged(steps: int, max_force_eV_per_A: float) -> str:
-    """The reason given for an unconverged relaxation."""
-    return (
-        f"relaxation not converged after {steps} ionic steps "
-        f"(residual force {max_force_eV_per_A:.3g} eV/Å)"
-    )
+    def use_relaxation(self, relaxation: RelaxResult, source: str) -> Problem | None:
+        """Take the relaxation's structure; its energy only when it is usable, else the Problem
+        (at ``source``) that says why not. Corrections are kept either way."""
+        self.relaxation = relaxation
+        self.structure = relaxation.structure
+        self.corrections += list(relaxation.corrections)
+        reason = relaxation.unusable_reason()
+        if reason is None:
+            self.energy_eV = relaxation.energy_eV
+            return None
+        return Problem(source, reason, self.id, LEFT_OUT)
 
 
 @dataclass
@@ -114,8 +123,8 @@ class Calculations:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     """Things worth knowing that cost no result (e.g. a second phonon set of a phase)."""
-    run: dict | None = None
-    """The run.json document when the source is a nasx run (settings, phases, analysis options)."""
+    run: RunDocument | None = None
+    """The run document when the source is a nasx run (settings, phases, analysis options)."""
 
     def phase(self, phase_id: str) -> PhaseRecord | None:
         return next((p for p in self.phases if p.id == phase_id), None)

@@ -10,29 +10,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pymatgen.core import Structure
-
+from nasx import phonons
 from nasx.analysis.records import (
+    LEFT_OUT,
+    NO_PHONONS,
     Calculations,
     PhaseRecord,
     PhononInput,
     Problem,
-    unconverged,
 )
 from nasx.analysis.vasp_outputs import (
     custodian_corrections,
     existing_output,
+    failing_run,
     read_forces,
     read_vasp_run,
+    relaxation_from_vasp,
 )
 from nasx.errors import NasxInputError
 from nasx.layout import CONVERGENCE_SET, MAIN_SET, PhaseDirectory, RunDirectory, read_json
-from nasx.workflows import phonons
+from nasx.results import ForcesResult, RelaxResult
+from nasx.run_document import RunDocument
+from nasx.settings import PhononSettings
 
 RELAX_CHAIN = ("relax1", "relax2")
 STATIC = "static"
-LEFT_OUT = "energy: the phase is left out"
-NO_PHONONS = "phonons: no F_vib, S, Cv"
 
 
 def is_run_directory(path: Path) -> bool:
@@ -45,26 +47,20 @@ def read_run_directory(root: str | Path, base: Path | None = None) -> Calculatio
     Paths are given relative to ``base`` (default: ``root``)."""
     root = Path(root)
     run = RunDirectory(root)
-    settings = read_json(run.settings)
-    if settings is None:
+    document = read_json(run.settings)
+    if document is None:
         raise NasxInputError(run.settings, "missing or unreadable: not a nasx run directory")
+    settings = RunDocument.from_document(document)
     reader = _Reader(base or root)
-    phonon_settings = {
-        MAIN_SET: phonons.PhononSettings.from_dict(settings["phonon_settings"]),
-    }
-    if settings.get("convergence_settings"):
-        phonon_settings[CONVERGENCE_SET] = phonons.PhononSettings.from_dict(
-            settings["convergence_settings"]
-        )
     records = []
-    for phase in settings["phases"]:
-        files = run.phase(phase["id"])
+    for phase in settings.phases:
+        files = run.phase(phase.id)
         record = PhaseRecord.from_run(phase)
         reader.relaxation(files, record)
-        record.phonons = reader.phonons(files, record, MAIN_SET, phonon_settings[MAIN_SET])
-        if phase["id"] in settings.get("convergence_phases", []):
+        record.phonons = reader.phonons(files, record, MAIN_SET, settings.phonons)
+        if phase.id in settings.convergence_phases:
             record.convergence = reader.phonons(
-                files, record, CONVERGENCE_SET, phonon_settings[CONVERGENCE_SET]
+                files, record, CONVERGENCE_SET, settings.phonon_settings(CONVERGENCE_SET)
             )
         records.append(record)
     return Calculations(str(root), "nasx run", records, reader.problems, run=settings)
@@ -93,7 +89,7 @@ class _Reader:
             self._recorded_relaxation(files, record)
 
     def _vasp_relaxation(self, files: PhaseDirectory, record: PhaseRecord) -> None:
-        runs = []
+        runs, corrections = [], []
         for name in (*RELAX_CHAIN, STATIC):
             directory = files.relax_dir / name
             try:
@@ -101,30 +97,15 @@ class _Reader:
             except NasxInputError as exc:
                 self.problem(record.id, exc.source or directory, exc.problem, LEFT_OUT)
                 return
-            record.corrections += [{**c, "step": name} for c in custodian_corrections(directory)]
+            corrections += [{**c, "step": name} for c in custodian_corrections(directory)]
         *relaxations, static = runs
-        final = relaxations[-1]
-        record.relaxation = {
-            "energy_eV": static.energy_eV,
-            "max_force_eV_per_A": final.max_force_eV_per_A,
-            "max_stress_GPa": final.max_stress_GPa,
-            "steps": sum(r.ionic_steps for r in relaxations),
-            "converged": final.converged_ionic,
-        }
-        record.structure = final.structure
         record.dft = static.dft
-        record.sources = {"energy": self.rel(static.path), "structure": self.rel(final.path)}
-        if not final.converged_ionic:
-            self.problem(
-                record.id,
-                final.path,
-                unconverged(final.ionic_steps, final.max_force_eV_per_A),
-                LEFT_OUT,
-            )
-        elif not static.converged_electronic:
-            self.problem(record.id, static.path, "electronic SCF not converged", LEFT_OUT)
-        else:
-            record.energy_eV = static.energy_eV
+        record.sources = {
+            "energy": self.rel(static.path),
+            "structure": self.rel(relaxations[-1].path),
+        }
+        relaxation = relaxation_from_vasp(relaxations, static, corrections)
+        self._use(record, relaxation, failing_run(relaxations, static))
 
     def _recorded_relaxation(self, files: PhaseDirectory, record: PhaseRecord) -> None:
         document = read_json(files.relax_result)
@@ -133,29 +114,20 @@ class _Reader:
                 record.id, files.relax_result, "missing: the relaxation has not finished", LEFT_OUT
             )
             return
-        record.relaxation = {
-            k: document[k]
-            for k in ("energy_eV", "max_force_eV_per_A", "max_stress_GPa", "steps", "converged")
-        }
-        record.structure = Structure.from_dict(document["structure"])
-        record.corrections += list(document.get("corrections", []))
         record.sources = {"energy": self.rel(files.relax_result)}
-        if document["converged"]:
-            record.energy_eV = document["energy_eV"]
-        else:
-            self.problem(
-                record.id,
-                files.relax_result,
-                unconverged(document["steps"], document["max_force_eV_per_A"]),
-                LEFT_OUT,
-            )
+        self._use(record, RelaxResult.from_dict(document), files.relax_result)
+
+    def _use(self, record: PhaseRecord, relaxation: RelaxResult, source: Path) -> None:
+        problem = record.use_relaxation(relaxation, self.rel(source))
+        if problem is not None:
+            self.problems.append(problem)
 
     def phonons(
         self,
         files: PhaseDirectory,
         record: PhaseRecord,
         phonon_set: str,
-        settings: phonons.PhononSettings,
+        settings: PhononSettings,
     ) -> PhononInput | None:
         missing = NO_PHONONS if phonon_set == MAIN_SET else "supercell convergence check"
         dataset = files.displacement_dataset(phonon_set)
@@ -193,8 +165,6 @@ class _Reader:
 
     @staticmethod
     def _recorded_forces(directory: Path, index: int, n: int, n_atoms: int):
-        from nasx.workflows.calculators.base import ForcesResult
-
         document = read_json(directory / "forces.json")
         if document is None:
             raise NasxInputError(
@@ -205,4 +175,4 @@ class _Reader:
             raise NasxInputError(
                 directory / "forces.json", f"holds forces of shape {result.forces_eV_per_A.shape}"
             )
-        return result.forces_eV_per_A, list(document.get("corrections", []))
+        return result.forces_eV_per_A, result.corrections

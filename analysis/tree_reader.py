@@ -31,17 +31,19 @@ from nasx.analysis.phonopy_dirs import (
     phonon_input,
     read_displacement_forces,
 )
-from nasx.analysis.records import Calculations, PhaseRecord, Problem, unconverged
-from nasx.analysis.run_reader import LEFT_OUT, NO_PHONONS, is_run_directory, read_run_directory
+from nasx.analysis.records import LEFT_OUT, NO_PHONONS, Calculations, PhaseRecord, Problem
+from nasx.analysis.run_reader import is_run_directory, read_run_directory
 from nasx.analysis.vasp_outputs import (
     VaspRun,
     custodian_corrections,
     existing_output,
+    failing_run,
     read_vasp_run,
+    relaxation_from_vasp,
 )
 from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
-from nasx.workflows.symmetry import INPUT_SYMPREC_A
+from nasx.symmetry import INPUT_SYMPREC_A
 
 PhaseKey = tuple[str, int]
 """Reduced formula and space-group number."""
@@ -205,51 +207,31 @@ class _TreeReader:
         return chosen
 
     def _relaxation(self, record: PhaseRecord, runs: list[VaspRun], broken: list[Problem]) -> None:
+        """The phase's energy from its last static run (else its last relaxation), structure and
+        convergence from its last relaxation; no energy when any of its files is broken."""
         if runs:
             runs = sorted(runs, key=lambda r: str(r.path))
             statics = [r for r in runs if r.nsw == 0]
             relaxations = [r for r in runs if r.nsw != 0] or statics
-            energy_run, final = (statics or relaxations)[-1], relaxations[-1]
-            record.structure = final.structure
+            energy_run = (statics or relaxations)[-1]
             record.dft = energy_run.dft
-            record.relaxation = {
-                "energy_eV": energy_run.energy_eV,
-                "max_force_eV_per_A": final.max_force_eV_per_A,
-                "max_stress_GPa": final.max_stress_GPa,
-                "steps": sum(r.ionic_steps for r in relaxations if r.nsw != 0),
-                "converged": final.converged_ionic,
-            }
             record.sources = {
                 "energy": self.rel(energy_run.path),
-                "structure": self.rel(final.path),
+                "structure": self.rel(relaxations[-1].path),
             }
-            for run in runs:
-                record.corrections += [
-                    {**c, "step": self.rel(run.path.parent)}
-                    for c in custodian_corrections(run.path.parent)
-                ]
-            if broken:  # a file of this phase is broken: its energy is not used
-                pass
-            elif not final.converged_ionic:
-                self.problems.append(
-                    Problem(
-                        self.rel(final.path),
-                        unconverged(final.ionic_steps, final.max_force_eV_per_A),
-                        record.id,
-                        LEFT_OUT,
-                    )
-                )
-            elif not energy_run.converged_electronic:
-                self.problems.append(
-                    Problem(
-                        self.rel(energy_run.path),
-                        "electronic SCF not converged",
-                        record.id,
-                        LEFT_OUT,
-                    )
-                )
-            else:
-                record.energy_eV = energy_run.energy_eV
+            corrections = [
+                {**c, "step": self.rel(run.path.parent)}
+                for run in runs
+                for c in custodian_corrections(run.path.parent)
+            ]
+            relaxation = relaxation_from_vasp(relaxations, energy_run, corrections)
+            problem = record.use_relaxation(
+                relaxation, self.rel(failing_run(relaxations, energy_run))
+            )
+            if broken:
+                record.energy_eV = None  # a file of this phase is broken: no energy is trusted
+            elif problem is not None:
+                self.problems.append(problem)
         self.problems += [Problem(p.path, p.reason, record.id, p.missing) for p in broken]
 
     def _flag_duplicate_ids(self, records: list[PhaseRecord]) -> None:

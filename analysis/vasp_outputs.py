@@ -12,6 +12,7 @@ from pymatgen.io.vasp.outputs import Vasprun
 
 from nasx.analysis.records import DftSettings
 from nasx.errors import NasxInputError
+from nasx.results import RelaxResult
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,31 @@ class VaspRun:
     @property
     def max_stress_GPa(self) -> float:
         return float(np.abs(self.stress_kbar).max() / 10.0)
+
+
+def relaxation_from_vasp(
+    relaxations: list[VaspRun], energy_run: VaspRun, corrections: list[dict] = ()
+) -> RelaxResult:
+    """One relaxation from a chain of VASP runs: the structure, residual force and convergence of
+    the last run of ``relaxations``, the ionic steps of its relaxation runs (a static run has
+    none), and the energy and SCF state of ``energy_run``."""
+    final = relaxations[-1]
+    return RelaxResult(
+        structure=final.structure,
+        energy_eV=energy_run.energy_eV,
+        max_force_eV_per_A=final.max_force_eV_per_A,
+        max_stress_GPa=final.max_stress_GPa,
+        steps=sum(r.ionic_steps for r in relaxations if r.nsw != 0),
+        converged=final.converged_ionic,
+        scf_converged=energy_run.converged_electronic,
+        corrections=list(corrections),
+    )
+
+
+def failing_run(relaxations: list[VaspRun], energy_run: VaspRun) -> Path:
+    """The file a problem with the relaxation points to: the unconverged relaxation, else the
+    energy run."""
+    return relaxations[-1].path if not relaxations[-1].converged_ionic else energy_run.path
 
 
 def find_output(directory: Path, name: str = "vasprun.xml") -> Path:

@@ -25,14 +25,14 @@ from pathlib import Path
 def measure(threads: int) -> dict:
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[variable] = str(threads)
+    from nasx import phonons
     from nasx.layout import RunDirectory
+    from nasx.settings import RelaxSettings, RunSettings
     from nasx.structures import reference_set
-    from nasx.workflows import phonons
-    from nasx.workflows.calculators import RelaxSettings, get_calculator
+    from nasx.symmetry import RELAXED_SYMPREC_A
+    from nasx.workflows.calculators import get_calculator
     from nasx.workflows.calculators.chgnet_r2scan import _model
     from nasx.workflows.runner import run_study
-    from nasx.workflows.settings import RunSettings
-    from nasx.workflows.symmetry import RELAXED_SYMPREC_A
 
     phase_set = reference_set("Na-S").select(None)
     settings = RunSettings()
@@ -57,7 +57,9 @@ def measure(threads: int) -> dict:
                 calculator.forces(s, Path(scratch)).forces_eV_per_A
                 for s in phonons.displaced_supercells(ph)
             ]
-            phonons.thermal_properties(ph, forces, list(settings.temperatures_K), settings.phonons)
+            phonons.thermal_properties(
+                ph, forces, list(settings.analysis.temperatures_K), settings.phonons
+            )
     bare_s = time.perf_counter() - start
     bare_model_s, bare_calls = calculator.clock.seconds, calculator.clock.calls
 

@@ -77,6 +77,21 @@ class EmbeddedStore:
             self.persist()
         return list(lost_fw_ids)
 
+    def adopt_moved_workflow(self, run_key: str) -> int | None:
+        """The store's own nasx workflow after its run directory was copied or moved: its jobs'
+        run directory is rewritten to this one. None when the store holds no such workflow."""
+        lp, here = self.launchpad, str(self.directory.resolve())
+        found = list(lp.workflows.find({f"metadata.{run_key}": {"$exists": True}}, {"nodes": 1}))
+        if len(found) != 1:
+            return None
+        nodes = found[0]["nodes"]
+        lp.workflows.update_one({"_id": found[0]["_id"]}, {"$set": {f"metadata.{run_key}": here}})
+        for fw in lp.fireworks.find({"fw_id": {"$in": nodes}}, {"fw_id": 1, "spec._tasks": 1}):
+            tasks = [{**t, "run_dir": here} if "run_dir" in t else t for t in fw["spec"]["_tasks"]]
+            lp.fireworks.update_one({"fw_id": fw["fw_id"]}, {"$set": {"spec._tasks": tasks}})
+        self.persist()
+        return min(nodes)
+
     def persist(self) -> None:
         """Write the whole store atomically: a reader or a crash never sees half a file."""
         from bson import json_util

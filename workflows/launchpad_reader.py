@@ -11,20 +11,20 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import numpy as np
-from pymatgen.core import Structure
-
+from nasx import phonons
 from nasx.analysis.records import (
+    LEFT_OUT,
+    NO_PHONONS,
     Calculations,
     PhaseRecord,
     PhononInput,
     Problem,
-    unconverged,
 )
-from nasx.analysis.run_reader import LEFT_OUT, NO_PHONONS
 from nasx.errors import NasxInputError
 from nasx.layout import CONVERGENCE_SET, MAIN_SET
-from nasx.workflows import phonons
+from nasx.results import ForcesResult, RelaxResult
+from nasx.run_document import RunDocument
+from nasx.settings import AnalysisOptions, PhononSettings
 from nasx.workflows.graph import RUN_DIR_KEY, RUN_KEY
 from nasx.workflows.tasks import ANALYSIS_KEY
 
@@ -90,21 +90,19 @@ def read_launchpad(lp, workflow_id: int | None, source: str) -> Calculations:
         launch["fw_id"]: (launch.get("action") or {}).get("stored_data") or {}
         for launch in lp.launches.find({"launch_id": {"$in": launch_ids}, "state": "COMPLETED"})
     }
+    run = RunDocument.from_document(run)
     analysis = next((j for j in jobs if j["spec"].get("nasx_kind") == "analysis"), None)
-    run = {**run, "analysis": analysis["spec"][ANALYSIS_KEY] if analysis else run["analysis"]}
+    if analysis is not None:  # the current options: a rerun may have changed them
+        run = run.with_analysis(AnalysisOptions.from_dict(analysis["spec"][ANALYSIS_KEY]))
     reader = _JobReader(jobs, stored)
     records = []
-    for phase in run["phases"]:
+    for phase in run.phases:
         record = PhaseRecord.from_run(phase)
         reader.relaxation(record)
-        record.phonons = reader.phonons(
-            record, MAIN_SET, phonons.PhononSettings.from_dict(run["phonon_settings"])
-        )
-        if phase["id"] in run.get("convergence_phases", []):
+        record.phonons = reader.phonons(record, MAIN_SET, run.phonons)
+        if phase.id in run.convergence_phases:
             record.convergence = reader.phonons(
-                record,
-                CONVERGENCE_SET,
-                phonons.PhononSettings.from_dict(run["convergence_settings"]),
+                record, CONVERGENCE_SET, run.phonon_settings(CONVERGENCE_SET)
             )
         records.append(record)
     return Calculations(source, "launchpad", records, reader.problems, run=run)
@@ -145,25 +143,13 @@ class _JobReader:
         data = self.finished(jobs[0], record.id, LEFT_OUT)
         if data is None:
             return
-        keys = ("energy_eV", "max_force_eV_per_A", "max_stress_GPa", "steps", "converged")
-        record.relaxation = {k: data[k] for k in keys}
-        record.structure = Structure.from_dict(data["structure"])
-        record.corrections += list(data.get("corrections", []))
         record.sources = {"energy": self.name(jobs[0])}
-        if data["converged"]:
-            record.energy_eV = data["energy_eV"]
-        else:
-            self.problems.append(
-                Problem(
-                    self.name(jobs[0]),
-                    unconverged(data["steps"], data["max_force_eV_per_A"]),
-                    record.id,
-                    LEFT_OUT,
-                )
-            )
+        problem = record.use_relaxation(RelaxResult.from_dict(data), self.name(jobs[0]))
+        if problem is not None:
+            self.problems.append(problem)
 
     def phonons(
-        self, record: PhaseRecord, phonon_set: str, settings: phonons.PhononSettings
+        self, record: PhaseRecord, phonon_set: str, settings: PhononSettings
     ) -> PhononInput | None:
         missing = NO_PHONONS if phonon_set == MAIN_SET else "supercell convergence check"
         setups = self.find("setup", record.id, phonon_set)
@@ -174,16 +160,6 @@ class _JobReader:
             return None
         data = self.finished(setups[0], record.id, missing)
         if data is None:
-            return None
-        if "phonopy_disp_yaml" not in data:
-            self.problems.append(
-                Problem(
-                    self.name(setups[0]),
-                    "stored no displacement data set (made by an older nasx)",
-                    record.id,
-                    missing,
-                )
-            )
             return None
         with tempfile.TemporaryDirectory() as tmp:
             dataset = Path(tmp) / "phonopy_disp.yaml"
@@ -207,23 +183,12 @@ class _JobReader:
                 complete = False
                 continue
             found = self.finished(job, record.id, missing)
-            if found is not None and "forces_eV_per_A" not in found:
-                self.problems.append(
-                    Problem(
-                        self.name(job),
-                        "stored no forces (made by an older nasx)",
-                        record.id,
-                        missing,
-                    )
-                )
-                found = None
             if found is None:
                 complete = False
                 continue
-            forces.append(np.asarray(found["forces_eV_per_A"], dtype=float))
-            record.corrections += [
-                {**c, "step": f"disp-{index:03d}"} for c in found.get("corrections", [])
-            ]
+            result = ForcesResult.from_dict(found)
+            forces.append(result.forces_eV_per_A)
+            record.corrections += [{**c, "step": f"disp-{index:03d}"} for c in result.corrections]
         if not complete:
             return None
         if phonon_set == MAIN_SET:

@@ -9,23 +9,27 @@ is run again (and returns its outputs at once if it had written them).
 from __future__ import annotations
 
 import contextlib
-import logging
+import hashlib
+import json
 import os
-import signal
-import sys
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from nasx.errors import NasxInputError
 from nasx.layout import RunDirectory, read_json, write_json_atomic
+from nasx.settings import RunSettings
 from nasx.structures import PhaseSet
 from nasx.workflows.calculators.base import Calculator
 from nasx.workflows.graph import RUN_DIR_KEY, build_workflow, run_document
-from nasx.workflows.settings import RunSettings
+from nasx.workflows.launch_context import (
+    in_directory,
+    interruptible,
+    no_ping_thread,
+    quiet_fireworks,
+)
+from nasx.workflows.progress import Progress
 from nasx.workflows.tasks import ANALYSIS_KEY
 
 
@@ -55,13 +59,13 @@ def run_study(
 
     run_dir = Path(run_dir).resolve()
     run = RunDirectory(run_dir)
-    settings = settings.for_calculator(calculator)
+    settings = settings.for_calculator(calculator.translation_invariant)
     store = EmbeddedStore(run_dir) if launchpad is None else None
     lp = store.launchpad if store else launchpad
     persist = store.persist if store else (lambda: None)
     try:
         _check_or_write_settings(run, phase_set, calculator, settings)
-        workflow_id = _find_or_add_workflow(lp, phase_set, calculator, settings, run_dir)
+        workflow_id = _find_or_add_workflow(lp, phase_set, calculator, settings, run_dir, store)
         if store:
             store.recover_lost_runs()
         _prepare_rerun(lp, workflow_id, settings)
@@ -92,47 +96,42 @@ def _check_or_write_settings(
     run: RunDirectory, phase_set: PhaseSet, calculator: Calculator, settings: RunSettings
 ) -> None:
     document = run_document(phase_set, calculator, settings)
-    document.pop("analysis")
     previous = read_json(run.settings)
     if previous is not None:
-        fixed = ("calculator", "system", "phases", *settings.calculation_key())
-        changed = [k for k in fixed if _normal(previous.get(k)) != _normal(document.get(k))]
+        fixed = document.calculation_key()
+        changed = [k for k, v in fixed.items() if _normal(previous.get(k)) != _normal(v)]
         if changed:
             raise NasxInputError(
                 run.root,
                 f"holds a run with different {', '.join(changed)}; use another --out for new calculations "
                 "(only --temperatures and --bypass may change on a rerun)",
             )
-    write_json_atomic(run.settings, run_document(phase_set, calculator, settings))
+    write_json_atomic(run.settings, document.to_document())
 
 
 def _normal(value: object) -> object:
-    import json
-
     return json.loads(json.dumps(value, default=str))
 
 
-def _find_or_add_workflow(lp, phase_set, calculator, settings, run_dir: Path) -> int:
+def _find_or_add_workflow(lp, phase_set, calculator, settings, run_dir: Path, store) -> int:
+    """The run directory's workflow: found by its path, or (embedded store) the store's own
+    workflow of a directory that was copied or moved here, or added now."""
     existing = lp.workflows.find_one({f"metadata.{RUN_DIR_KEY}": str(run_dir)}, {"nodes": 1})
     if existing:
         return min(existing["nodes"])
+    moved = store.adopt_moved_workflow(RUN_DIR_KEY) if store else None
+    if moved is not None:
+        return moved
     mapping = lp.add_wf(build_workflow(phase_set, calculator, settings, run_dir))
     return min(mapping.values())
 
 
 def fingerprint(phase_set: PhaseSet, calculator: Calculator, settings: RunSettings) -> str:
     """What makes two submissions the same study: system, structures, calculator, settings."""
-    import hashlib
-    import json
-
     document = {
         "system": phase_set.system.name,
         "structures": {p.id: p.structure.as_dict()["sites"] for p in phase_set},
-        "calculator": {
-            k: v
-            for k, v in calculator.as_dict().items()
-            if k not in ("vasp_cmd", "polling_time_step")
-        },
+        "calculator": calculator.identity(),
         **settings.calculation_key(),
     }
     return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()[
@@ -154,7 +153,7 @@ def submit_study(
     same study twice is refused unless ``force``. Returns fw_id → job name.
     """
     run_dir = Path(run_dir).resolve()
-    settings = settings.for_calculator(calculator)
+    settings = settings.for_calculator(calculator.translation_invariant)
     key = fingerprint(phase_set, calculator, settings)
     previous = launchpad.workflows.find_one(
         {"metadata.nasx_fingerprint": key}, {"nodes": 1, "metadata": 1}
@@ -184,20 +183,17 @@ def _workflow_fws(lp, workflow_id: int) -> list[dict]:
 
 def _prepare_rerun(lp, workflow_id: int, settings: RunSettings) -> None:
     """Retry failed or interrupted jobs; apply changed analysis options to the jobs they affect."""
-    options = settings.analysis_options()
+    options = settings.analysis.as_dict()
     for fw in _workflow_fws(lp, workflow_id):
         if fw["state"] == "FIZZLED":
             lp.rerun_fw(fw["fw_id"])
-        kind = fw["spec"].get("nasx_kind")
-        if kind in ("phonons", "analysis") and fw["spec"].get(ANALYSIS_KEY) != options:
-            if fw["state"] == "COMPLETED":
-                lp.rerun_fw(fw["fw_id"])  # FireWorks only updates the spec of unfinished jobs
-            lp.update_spec([fw["fw_id"]], {ANALYSIS_KEY: options})
     analysis = next(
         fw for fw in _workflow_fws(lp, workflow_id) if fw["spec"].get("nasx_kind") == "analysis"
     )
     if analysis["state"] == "COMPLETED":
         lp.rerun_fw(analysis["fw_id"])  # a finished run: redo the analysis only
+    if analysis["spec"].get(ANALYSIS_KEY) != options:
+        lp.update_spec([analysis["fw_id"]], {ANALYSIS_KEY: options})  # unfinished jobs only
 
 
 def _failed_jobs(lp, workflow_id: int) -> list[tuple[str, str]]:
@@ -230,10 +226,10 @@ def _launch_all(lp, workflow_id: int, persist: Callable[[], None], progress: boo
     launch_dir.mkdir(parents=True, exist_ok=True)
     job_log = launch_dir / "jobs.log"
     with (
-        _interruptible() as interrupted,
-        _no_ping_thread(),
-        _in_directory(launch_dir),
-        _quiet_fireworks(job_log) as log,
+        interruptible() as interrupted,
+        no_ping_thread(),
+        in_directory(launch_dir),
+        quiet_fireworks(job_log) as log,
     ):
         while True:
             fws = _workflow_fws(lp, workflow_id)
@@ -243,9 +239,8 @@ def _launch_all(lp, workflow_id: int, persist: Callable[[], None], progress: boo
             bar.current(ready[0]["name"])
             bar.update(fws)
             try:
-                with contextlib.redirect_stderr(
-                    log
-                ):  # tracebacks and warnings of jobs go to jobs.log
+                # tracebacks and warnings of jobs go to jobs.log
+                with contextlib.redirect_stderr(log):
                     launch_rocket(lp, worker, fw_id=ready[0]["fw_id"], strm_lvl="ERROR")
             except KeyboardInterrupt:  # second Ctrl-C inside FireWorks' bookkeeping
                 persist()  # the next start recovers the job and refreshes the workflow
@@ -264,136 +259,5 @@ def _launch_all(lp, workflow_id: int, persist: Callable[[], None], progress: boo
 
 def _order(fw: dict) -> tuple:
     """Relaxations first, so every force job (and the true total) is known early."""
-    rank = {"relax": 0, "setup": 1, "forces": 2, "phonons": 3, "analysis": 4}
+    rank = {"relax": 0, "setup": 1, "forces": 2, "analysis": 3}
     return (rank.get(fw["spec"].get("nasx_kind"), 5), fw["fw_id"])
-
-
-@contextlib.contextmanager
-def _interruptible() -> Iterator[Callable[[], bool]]:
-    """First Ctrl-C: finish the current job, then stop cleanly. Second: stop at once (the job is
-    recorded as failed and rerun on resume)."""
-    flag = {"hits": 0}
-    previous = signal.getsignal(signal.SIGINT)
-
-    def handler(signum, frame):
-        flag["hits"] += 1
-        if flag["hits"] > 1:
-            raise KeyboardInterrupt
-        sys.stderr.write("\nnasx: stopping after the current job (Ctrl-C again to stop now)\n")
-
-    try:
-        signal.signal(signal.SIGINT, handler)
-    except ValueError:  # not the main thread
-        previous = None
-    try:
-        yield lambda: flag["hits"] > 0
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-
-
-class _BelowWarning(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= logging.WARNING
-
-
-@contextlib.contextmanager
-def _quiet_fireworks(log_path: Path) -> Iterator[IO[str]]:
-    """FireWorks' per-job INFO lines stay off the terminal; job output goes to ``log_path``."""
-    quiet = _BelowWarning()
-    loggers = [logging.getLogger(name) for name in ("rocket.launcher", "launchpad")]
-    for logger in loggers:
-        logger.addFilter(quiet)
-    try:
-        with open(log_path, "a") as log:
-            yield log
-    finally:
-        for logger in loggers:
-            logger.removeFilter(quiet)
-
-
-@contextlib.contextmanager
-def _no_ping_thread() -> Iterator[None]:
-    """FireWorks' heartbeat thread only matters to other processes watching a shared database;
-    in a local loop it races with the job's own store updates, so it is switched off here."""
-    import fireworks.core.rocket as rocket
-
-    original = rocket.start_ping_launch
-    rocket.start_ping_launch = lambda launchpad, launch_id: None
-    try:
-        yield
-    finally:
-        rocket.start_ping_launch = original
-
-
-@contextlib.contextmanager
-def _in_directory(path: Path) -> Iterator[None]:
-    previous = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(previous)
-
-
-class Progress:
-    """Jobs done / total by kind, the current job, elapsed and estimated time (stderr)."""
-
-    KINDS = (
-        ("relax", "relaxed"),
-        ("forces", "forces"),
-        ("phonons", "phonons"),
-        ("analysis", "analysis"),
-    )
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.tty = sys.stderr.isatty()
-        self.start = time.perf_counter()
-        self.done_at_start: int | None = None
-        self.last_line = ""
-        self.last_milestone: tuple = ()
-        self.now = ""
-
-    def current(self, name: str) -> None:
-        self.now = name
-
-    def update(self, fws: list[dict]) -> None:
-        if not self.enabled:
-            return
-        done = Counter(fw["spec"].get("nasx_kind") for fw in fws if fw["state"] == "COMPLETED")
-        total = Counter(fw["spec"].get("nasx_kind") for fw in fws)
-        n_done, n_total = sum(done.values()), len(fws)
-        if self.done_at_start is None:
-            self.done_at_start = n_done
-        elapsed = time.perf_counter() - self.start
-        rate = (n_done - self.done_at_start) / elapsed if elapsed > 0 else 0
-        pending = " + force jobs of phases not set up yet" if done["setup"] < total["setup"] else ""
-        eta = (
-            f"~{_clock((n_total - n_done) / rate)} left{pending}"
-            if rate > 0 and n_done < n_total
-            else ""
-        )
-        parts = " · ".join(f"{label} {done[k]}/{total[k]}" for k, label in self.KINDS if total[k])
-        line = f"[{_clock(elapsed)}] jobs {n_done}/{n_total} · {parts} · next: {self.now or '-'} {eta}".rstrip()
-        if self.tty:
-            sys.stderr.write("\r\033[K" + line[: os.get_terminal_size().columns - 1])
-        else:  # a log: one line per finished phase step and every 10 jobs
-            milestone = (done["relax"], done["phonons"], n_done // 10, n_done == n_total)
-            if milestone != self.last_milestone:
-                sys.stderr.write(line + "\n")
-            self.last_milestone = milestone
-        sys.stderr.flush()
-        self.last_line = line
-
-    def close(self, fws: list[dict]) -> None:
-        if self.enabled:
-            self.now = "done"
-            self.update(fws)
-            if self.tty:
-                sys.stderr.write("\n")
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(seconds)
-    return f"{seconds // 60}:{seconds % 60:02d}"

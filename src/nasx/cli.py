@@ -8,9 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from nasx import __version__
+from nasx import __version__, defaults
 from nasx.errors import NasxInputError
-from nasx.workflows import defaults
 
 EPILOG = """\
 examples:
@@ -175,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--calculator",
-        choices=["chgnet", "stub", "vasp"],
+        choices=["chgnet", "stub", "vasp"],  # nasx.workflows.calculators.REGISTRY
         default="chgnet",
         help="chgnet: CHGNet's r2SCAN model (no VASP needed); stub: analytic test model; "
         "vasp: r2SCAN VASP under custodian (needs --vasp-cmd or a worker's env.vasp_cmd)",
@@ -460,10 +459,9 @@ def _supercells(values: list[str]) -> dict[str, tuple[int, int, int]]:
 def _cmd_run(args: argparse.Namespace) -> int:
     for variable in THREAD_VARIABLES:  # before torch and numpy's BLAS start their pools
         os.environ.setdefault(variable, "1")
-    from nasx.workflows.calculators import RelaxSettings, get_calculator
-    from nasx.workflows.phonons import PhononSettings
+    from nasx.settings import AnalysisOptions, PhononSettings, RelaxSettings, RunSettings
+    from nasx.workflows.calculators import CalculatorOptions, get_calculator
     from nasx.workflows.runner import RunFailed, run_study
-    from nasx.workflows.settings import RunSettings
 
     phase_set = _phase_set(args)
     supercells = _supercells(args.supercell)
@@ -474,8 +472,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 None, f"unknown phase id {name!r} (phases of this run: {', '.join(phase_set.ids)})"
             )
     settings = RunSettings(
-        temperatures_K=tuple(args.temperatures),
-        bypass=None if args.bypass is None else tuple(args.bypass),
+        analysis=AnalysisOptions(tuple(args.temperatures), args.bypass),
         relax=RelaxSettings(
             fmax_eV_per_A=args.fmax, max_steps=args.max_steps, symprec=args.symprec
         ),
@@ -494,11 +491,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     calculator = get_calculator(
         args.calculator,
-        str(args.structures.resolve()) if args.structures else None,
-        phase_set=phase_set,
-        vasp_cmd=args.vasp_cmd,
-        auto_kspacing=args.auto_kspacing,
-        polling_seconds=args.polling_seconds,
+        CalculatorOptions(
+            structures_dir=str(args.structures.resolve()) if args.structures else None,
+            phase_set=phase_set,
+            vasp_cmd=args.vasp_cmd,
+            auto_kspacing=args.auto_kspacing,
+            polling_seconds=args.polling_seconds,
+        ),
     )
 
     launchpad = None
@@ -570,14 +569,16 @@ def _print_results(results: dict) -> None:
 
 
 def _cmd_submit(args: argparse.Namespace) -> int:
-    from nasx.workflows.calculators import get_calculator
+    from nasx.settings import AnalysisOptions, RunSettings
+    from nasx.workflows.calculators import CalculatorOptions, get_calculator
     from nasx.workflows.launchpad import launchpad_from_file
     from nasx.workflows.runner import submit_study
-    from nasx.workflows.settings import RunSettings
 
     phase_set = _phase_set(args)
-    calculator = get_calculator("vasp", phase_set=phase_set, auto_kspacing=args.auto_kspacing)
-    settings = RunSettings(temperatures_K=tuple(args.temperatures))
+    calculator = get_calculator(
+        "vasp", CalculatorOptions(phase_set=phase_set, auto_kspacing=args.auto_kspacing)
+    )
+    settings = RunSettings(analysis=AnalysisOptions(tuple(args.temperatures)))
     jobs = submit_study(
         phase_set,
         calculator,

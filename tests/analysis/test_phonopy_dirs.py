@@ -13,9 +13,9 @@ from pymatgen.core import Composition
 
 from nasx.analysis.phonopy_dirs import displacement_vaspruns, thermal_from_directory
 from nasx.cli import main
+from nasx.defaults import MESH_LENGTH_A
 from nasx.errors import NasxInputError
 from nasx.units import j_per_k_mol_to_ev_per_k, kj_per_mol_to_ev
-from nasx.workflows.defaults import MESH_LENGTH_A
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TEMPERATURES = [300.0, 400.0]

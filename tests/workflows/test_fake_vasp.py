@@ -16,9 +16,11 @@ from pymatgen.io.ase import AseAtomsAdaptor
 from pymatgen.io.vasp import Incar, Kpoints, Oszicar, Outcar, Poscar, Vasprun
 from pymatgen.io.vasp.sets import MPScanRelaxSet
 
+from nasx.results import ForcesResult, RelaxResult
+from nasx.settings import RelaxSettings
 from nasx.structures import reference_set
 from nasx.workflows.calculators import fake_vasp
-from nasx.workflows.calculators.base import Calculator, ForcesResult, RelaxResult, RelaxSettings
+from nasx.workflows.calculators.base import Calculator
 from nasx.workflows.calculators.stub import StubCalculator
 
 SCRIPT = "nasx-fake-vasp"

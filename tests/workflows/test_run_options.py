@@ -9,9 +9,11 @@ from pymatgen.core import Lattice, Structure
 from nasx.analysis.checks import phase_checks
 from nasx.analysis.records import PhaseRecord
 from nasx.cli import PARTIAL_EXIT, main
+from nasx.phonons import ThermalProperties
+from nasx.results import RelaxResult
+from nasx.settings import PhononSettings
 from nasx.structures import reference_set
 from nasx.workflows.calculators.stub import StubCalculator
-from nasx.workflows.phonons import ThermalProperties
 
 SMALL = ["--phases", "Na_Im-3m", "S8_Fddd", "Na2S_Fm-3m"]
 
@@ -103,12 +105,12 @@ def test_a_failing_job_is_reported_and_a_rerun_finishes(tmp_path, monkeypatch, c
 
 
 def test_unconverged_relaxation_and_imaginary_modes_are_flagged():
-    record = PhaseRecord(
-        "X", relaxation={"converged": False, "steps": 500, "max_force_eV_per_A": 0.02}
-    )
+    structure = Structure(Lattice.cubic(3.0), ["Na"], [[0, 0, 0]])
+    relaxation = RelaxResult(structure, -1.0, 0.02, 0.0, steps=500, converged=False)
+    record = PhaseRecord("X", relaxation=relaxation)
     thermal = ThermalProperties([300.0], [0.0], [0.0], [0.0], 0.012, -0.6, (1, 1, 1), 1)
-    run = {"phonon_settings": {"imaginary_policy": "flag", "imaginary_tolerance_THz": -0.05}}
-    checks = {c.kind: c for c in phase_checks([record], {"X": thermal}, {}, [300.0], run)}
+    settings = PhononSettings(imaginary_tolerance_THz=-0.05, imaginary_policy="flag")
+    checks = {c.kind: c for c in phase_checks([record], {"X": thermal}, {}, [300.0], settings)}
     assert not checks["relaxation"].ok and "NOT converged" in checks["relaxation"].message
     assert not checks["imaginary modes"].ok
     assert (

@@ -1,6 +1,7 @@
 """A full Na–S study with the analytic stub, end to end through the FireWorks engine."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -113,8 +114,12 @@ def test_rerunning_a_finished_directory_only_redoes_the_analysis(stub_run):
     assert [e["job"] for e in new] == ["analysis"]
 
 
-def test_rerun_with_other_temperatures_recomputes_only_phonons_and_analysis(stub_run):
-    before = len(RunDirectory(stub_run).journal_entries())
+def test_rerun_of_a_moved_directory_with_other_temperatures_recomputes_only_the_analysis(
+    stub_run, tmp_path
+):
+    moved = tmp_path / "moved"
+    shutil.copytree(stub_run, moved)
+    before = len(RunDirectory(moved).journal_entries())
     assert (
         main(
             [
@@ -122,7 +127,7 @@ def test_rerun_with_other_temperatures_recomputes_only_phonons_and_analysis(stub
                 "--calculator",
                 "stub",
                 "--out",
-                str(stub_run),
+                str(moved),
                 "--quiet",
                 "--temperatures",
                 "350",
@@ -130,9 +135,12 @@ def test_rerun_with_other_temperatures_recomputes_only_phonons_and_analysis(stub
         )
         == 0
     )
-    new = RunDirectory(stub_run).journal_entries()[before:]
-    assert {e["job"].split()[0] for e in new} == {"phonons", "analysis"}
-    results = json.loads((stub_run / "results.json").read_text())
+    new = RunDirectory(moved).journal_entries()[before:]
+    assert [e["job"] for e in new] == ["analysis"]
+    assert (moved / "phases" / "S8_Fddd" / "thermal.json").read_text() != (
+        stub_run / "phases" / "S8_Fddd" / "thermal.json"
+    ).read_text()  # the moved directory's own files were rewritten, not the original's
+    results = json.loads((moved / "results.json").read_text())
     assert results["temperatures_K"] == [0, 350]
 
 

@@ -3,22 +3,23 @@
 import pytest
 
 from nasx.errors import NasxInputError
+from nasx.settings import RunSettings
 from nasx.structures import reference_set
-from nasx.workflows.calculators import get_calculator
+from nasx.workflows.calculators import CalculatorOptions, get_calculator
 from nasx.workflows.launchpad import EmbeddedStore
 from nasx.workflows.runner import submit_study
-from nasx.workflows.settings import RunSettings
 
 
 def test_submit_adds_the_vasp_workflow_once(tmp_path):
     store = EmbeddedStore(tmp_path / "lp")  # FireWorks' mongomock store stands in for MongoDB
     try:
         phases = reference_set("Na-S").select(None)
-        calculator = get_calculator("vasp", phase_set=phases)
+        calculator = get_calculator("vasp", CalculatorOptions(phase_set=phases))
         jobs = submit_study(phases, calculator, RunSettings(), tmp_path / "run", store.launchpad)
         names = list(jobs.values())
         assert sum(n.startswith("relax ") for n in names) == 6
-        assert sum(n.startswith("phonons ") for n in names) == 6 and names.count("analysis") == 1
+        assert sum(n.startswith("phonon setup ") for n in names) == 6
+        assert names.count("analysis") == 1 and len(names) == 13
         relax = store.launchpad.get_fw_by_id(
             next(i for i, n in jobs.items() if n == "relax Na2S_Fm-3m")
         )

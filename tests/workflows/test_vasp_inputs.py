@@ -3,9 +3,9 @@
 import pytest
 from pymatgen.io.vasp.inputs import Incar, Kpoints
 
+from nasx.settings import RelaxSettings
 from nasx.structures import reference_set
 from nasx.workflows import vasp_inputs
-from nasx.workflows.calculators.base import RelaxSettings
 from nasx.workflows.calculators.vasp import VaspCalculator
 
 PAPER_KGRIDS = {"Na2S": (3, 3, 3), "Na2S2": (5, 5, 2), "Na2S4": (4, 4, 4), "Na2S5": (4, 3, 1)}
@@ -80,5 +80,7 @@ def test_no_vasp_command_is_a_clear_error(tmp_path):
         match=r"no VASP command: set env\.vasp_cmd in my_fworker\.yaml or pass --vasp-cmd",
     ):
         calculator.relax(reference_set("Na-S")["Na_Im-3m"].structure, RelaxSettings(), tmp_path)
-    calculator.use_environment({"vasp_cmd": "srun vasp_std"})
-    assert calculator.vasp_cmd == "srun vasp_std"
+    configured = calculator.configured({"vasp_cmd": "srun vasp_std"})
+    assert configured.vasp_cmd == "srun vasp_std"
+    assert calculator.vasp_cmd is None  # the worker's settings give a copy
+    assert configured.identity() == calculator.identity()  # where VASP runs is not what it computes

@@ -1,35 +1,29 @@
-"""Calculators: one interface (`Calculator`), several implementations."""
+"""Calculators: one interface (`Calculator`), several implementations, found by name.
 
-from nasx.workflows.calculators.base import Calculator, ForcesResult, RelaxResult, RelaxSettings
+A new backend is one module with a ``Calculator`` subclass that has a ``from_options``
+classmethod, plus one line in ``REGISTRY``.
+"""
 
-__all__ = ["Calculator", "ForcesResult", "RelaxResult", "RelaxSettings", "get_calculator"]
+from __future__ import annotations
+
+from importlib import import_module
+
+from nasx.workflows.calculators.base import Calculator, CalculatorOptions
+
+REGISTRY = {
+    "chgnet": "nasx.workflows.calculators.chgnet_r2scan:CHGNetCalculator",
+    "stub": "nasx.workflows.calculators.stub:StubCalculator",
+    "vasp": "nasx.workflows.calculators.vasp:VaspCalculator",
+}
+"""Command-line name → ``module:class``; the first is the default."""
 
 
-def get_calculator(
-    name: str,
-    structures_dir: str | None = None,
-    phase_set=None,
-    vasp_cmd: str | None = None,
-    auto_kspacing: bool = False,
-    polling_seconds: float = 10.0,
-) -> Calculator:
-    """The calculator called ``name`` on the command line: ``chgnet`` (default), ``stub``, ``vasp``."""
-    if name == "stub":
-        from nasx.workflows.calculators.stub import StubCalculator
+def get_calculator(name: str, options: CalculatorOptions | None = None) -> Calculator:
+    """The calculator called ``name`` on the command line (see ``REGISTRY``)."""
+    if name not in REGISTRY:
+        raise ValueError(f"unknown calculator {name!r}; choose {', '.join(REGISTRY)}")
+    module, _, cls = REGISTRY[name].partition(":")
+    return getattr(import_module(module), cls).from_options(options or CalculatorOptions())
 
-        return StubCalculator(structures_dir)
-    if name == "chgnet":
-        from nasx.workflows.calculators.chgnet_r2scan import CHGNetCalculator
 
-        return CHGNetCalculator()
-    if name == "vasp":
-        from nasx.structures import reference_set
-        from nasx.workflows.calculators.vasp import VaspCalculator
-
-        return VaspCalculator.for_phases(
-            phase_set or reference_set("Na-S"),
-            vasp_cmd=vasp_cmd,
-            auto_kspacing=auto_kspacing,
-            polling_time_step=polling_seconds,
-        )
-    raise ValueError(f"unknown calculator {name!r}; choose chgnet, stub or vasp")
+__all__ = ["REGISTRY", "Calculator", "CalculatorOptions", "get_calculator"]

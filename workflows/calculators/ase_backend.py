@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 from abc import abstractmethod
 from pathlib import Path
@@ -16,7 +15,9 @@ from ase.units import GPa
 from pymatgen.core import Structure
 from pymatgen.io.ase import AseAtomsAdaptor
 
-from nasx.workflows.calculators.base import Calculator, ForcesResult, RelaxResult, RelaxSettings
+from nasx.results import ForcesResult, RelaxResult
+from nasx.settings import RelaxSettings
+from nasx.workflows.calculators.base import Calculator
 
 
 class AseBackedCalculator(Calculator):
@@ -27,15 +28,13 @@ class AseBackedCalculator(Calculator):
         """A fresh ASE calculator (it may share a cached model)."""
 
     def _timed_ase_calculator(self) -> AseCalculator:
+        """The ASE calculator with every evaluation counted by ``self.clock``."""
         calc = self.ase_calculator()
-        inner = calc.calculate
-        clock = self.clock
+        inner, clock = calc.calculate, self.clock
 
         def calculate(*args, **kwargs):
-            start = time.perf_counter()
-            inner(*args, **kwargs)
-            clock.seconds += time.perf_counter() - start
-            clock.calls += 1
+            with clock.timing():
+                inner(*args, **kwargs)
 
         calc.calculate = calculate
         return calc

@@ -1,82 +1,42 @@
 """The calculator interface: every backend relaxes a structure and gives forces on a supercell.
 
 The FireWorks tasks only talk to this interface, so the same graph runs CHGNet, the analytic stub
-or VASP. Calculators are MSONable: they travel inside Firework specs.
+or VASP. Calculators are MSONable: they travel inside Firework specs. A worker's settings give a
+configured copy (``configured``); results carry their own corrections (``RelaxResult``,
+``ForcesResult``); every evaluation of the model goes through ``clock.timing()``.
 """
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from monty.json import MSONable
 from pymatgen.core import Structure
 
-from nasx.workflows import defaults
-from nasx.workflows.symmetry import INPUT_SYMPREC_A, symmetrized_primitive
+from nasx.results import ForcesResult, RelaxResult
+from nasx.run_document import CalculatorInfo
+from nasx.settings import RelaxSettings
+from nasx.structures import PhaseSet
+from nasx.symmetry import INPUT_SYMPREC_A, symmetrized_primitive
 
 
 @dataclass(frozen=True)
-class RelaxSettings:
-    """How to relax: cell and positions with the space group held.
+class CalculatorOptions:
+    """What the command line knows that a calculator may need.
 
-    ``fmax_eV_per_A`` bounds the residual force (and, through the cell filter, the stress ×
-    volume); ``max_steps`` is the step limit after which the relaxation is reported unconverged.
-    """
+    ``structures_dir`` is the user's phase set (None: built-in Na–S), ``phase_set`` the phases
+    of the run; the rest is for VASP."""
 
-    fmax_eV_per_A: float = defaults.FMAX_EV_PER_A
-    max_steps: int = defaults.MAX_STEPS
-    relax_cell: bool = True
-    symprec: float = defaults.RELAX_SYMPREC_A
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class RelaxResult:
-    """A relaxed structure and its static energy (eV per cell)."""
-
-    structure: Structure
-    energy_eV: float
-    max_force_eV_per_A: float
-    max_stress_GPa: float
-    steps: int
-    converged: bool
-
-    def as_dict(self) -> dict:
-        return {
-            "structure": self.structure.as_dict(),
-            "energy_eV": self.energy_eV,
-            "max_force_eV_per_A": self.max_force_eV_per_A,
-            "max_stress_GPa": self.max_stress_GPa,
-            "steps": self.steps,
-            "converged": self.converged,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict) -> RelaxResult:
-        return cls(**{**d, "structure": Structure.from_dict(d["structure"])})
-
-
-@dataclass(frozen=True)
-class ForcesResult:
-    """Energy (eV per cell) and forces (eV/Å, shape (n_atoms, 3)) of one fixed structure."""
-
-    energy_eV: float
-    forces_eV_per_A: np.ndarray
-
-    def as_dict(self) -> dict:
-        return {
-            "energy_eV": self.energy_eV,
-            "forces_eV_per_A": np.asarray(self.forces_eV_per_A).tolist(),
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict) -> ForcesResult:
-        return cls(float(d["energy_eV"]), np.asarray(d["forces_eV_per_A"], dtype=float))
+    structures_dir: str | None = None
+    phase_set: PhaseSet | None = None
+    vasp_cmd: str | None = None
+    auto_kspacing: bool = False
+    polling_seconds: float = 10.0
 
 
 @dataclass
@@ -86,13 +46,30 @@ class ModelClock:
     calls: int = 0
     seconds: float = 0.0
 
+    @contextmanager
+    def timing(self) -> Iterator[None]:
+        """Count one model evaluation and the time spent in the ``with`` block."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds += time.perf_counter() - start
+            self.calls += 1
+
 
 class Calculator(MSONable, ABC):
     """A source of energies and forces. ``workdir`` is where a backend may keep its files."""
 
     name: str = "calculator"
+    category: str = ""
+    """FireWorks category of its jobs: workers that declare it run them ("" runs anywhere)."""
     translation_invariant: bool = True
     """Energy unchanged when every atom moves together: acoustic modes vanish at Γ."""
+
+    @classmethod
+    def from_options(cls, options: CalculatorOptions) -> Calculator:
+        """The calculator for a run with these command-line options."""
+        return cls()
 
     @property
     def clock(self) -> ModelClock:
@@ -118,9 +95,15 @@ class Calculator(MSONable, ABC):
         """One line for reports: what model produced the numbers."""
         return self.name
 
-    def use_environment(self, env: dict) -> None:
-        """Settings from the FireWorks worker running the job (``env`` of my_fworker.yaml)."""
+    def configured(self, env: dict) -> Calculator:
+        """This calculator as the FireWorks worker running the job sets it up (``env`` of
+        my_fworker.yaml); the same one where the worker has nothing to say."""
+        return self
 
-    def corrections(self) -> list[dict]:
-        """Corrections applied to the last calculation (custodian's, for VASP); none here."""
-        return []
+    def identity(self) -> dict:
+        """What makes two calculators give the same numbers (not how or where they run)."""
+        return self.as_dict()
+
+    def info(self) -> CalculatorInfo:
+        """Name, description and the object itself, for the run document."""
+        return CalculatorInfo(self.name, self.describe(), self.as_dict())

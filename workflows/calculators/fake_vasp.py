@@ -41,7 +41,8 @@ from ase.units import GPa
 from pymatgen.core import Element, Lattice, Structure
 from pymatgen.io.vasp import Incar, Kpoints, Poscar
 
-from nasx.workflows.calculators.base import Calculator, RelaxSettings
+from nasx.settings import RelaxSettings
+from nasx.workflows.calculators.base import Calculator
 
 VASP_VERSION = "6.4.1"
 SCF_STEPS = 3
@@ -84,10 +85,11 @@ class Job:
 
 def calculator_from_environment() -> Calculator:
     """The calculator named by NASX_FAKE_VASP_CALCULATOR (default ``stub``)."""
-    from nasx.workflows.calculators import get_calculator
+    from nasx.workflows.calculators import CalculatorOptions, get_calculator
 
     name = os.environ.get("NASX_FAKE_VASP_CALCULATOR", "stub")
-    return get_calculator(name, os.environ.get("NASX_FAKE_VASP_STRUCTURES") or None)
+    structures = os.environ.get("NASX_FAKE_VASP_STRUCTURES") or None
+    return get_calculator(name, CalculatorOptions(structures_dir=structures))
 
 
 def _valence(element: Element) -> float:

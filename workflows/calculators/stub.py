@@ -29,8 +29,9 @@ from pymatgen.core import Structure
 
 from nasx.analysis.paper import NA_S
 from nasx.structures import PhaseSet, load_directory, reference_set
+from nasx.symmetry import INPUT_SYMPREC_A, symmetrized_primitive
 from nasx.workflows.calculators.ase_backend import AseBackedCalculator
-from nasx.workflows.symmetry import INPUT_SYMPREC_A, symmetrized_primitive
+from nasx.workflows.calculators.base import CalculatorOptions
 
 ELEMENTAL_EV_PER_ATOM = {"Na": -1.3, "S": -4.1}
 """Stub chemical potentials for Na–S (arbitrary; no result depends on them)."""
@@ -173,16 +174,16 @@ class StubCalculator(AseBackedCalculator):
     def __init__(self, structures_dir: str | None = None) -> None:
         self.structures_dir = structures_dir
 
+    @classmethod
+    def from_options(cls, options: CalculatorOptions) -> StubCalculator:
+        return cls(options.structures_dir)
+
     @property
     def references(self) -> list[Reference]:
         return _references(self.structures_dir)
 
     def ase_calculator(self) -> HarmonicReferenceModel:
         return HarmonicReferenceModel(self.references)
-
-    def spring_constant(self, phase_id: str) -> float:
-        """k (eV/Å²) of a reference phase, for closed-form checks."""
-        return next(r.spring_eV_per_A2 for r in self.references if r.phase_id == phase_id)
 
     def describe(self) -> str:
         return "analytic stub (Einstein springs to reference sites; reproduces the paper's 0 K formation energies)"

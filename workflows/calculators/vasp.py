@@ -12,12 +12,19 @@ from pathlib import Path
 import numpy as np
 from pymatgen.core import Structure
 
-from nasx.analysis.vasp_outputs import VaspRun, custodian_corrections, read_vasp_run
+from nasx.analysis.vasp_outputs import (
+    VaspRun,
+    custodian_corrections,
+    read_vasp_run,
+    relaxation_from_vasp,
+)
 from nasx.chemistry import BinarySystem
-from nasx.structures import PhaseSet
+from nasx.results import ForcesResult, RelaxResult
+from nasx.settings import RelaxSettings
+from nasx.structures import PhaseSet, reference_set
+from nasx.symmetry import INPUT_SYMPREC_A, symmetrized
 from nasx.workflows import vasp_inputs
-from nasx.workflows.calculators.base import Calculator, ForcesResult, RelaxResult, RelaxSettings
-from nasx.workflows.symmetry import INPUT_SYMPREC_A, symmetrized
+from nasx.workflows.calculators.base import Calculator, CalculatorOptions
 
 WORKER_ENV_KEY = "vasp_cmd"
 
@@ -59,14 +66,31 @@ class VaspCalculator(Calculator):
         }
         return cls(system=list(phase_set.system.elements), grids=grids, **kwargs)
 
+    @classmethod
+    def from_options(cls, options: CalculatorOptions) -> VaspCalculator:
+        return cls.for_phases(
+            options.phase_set or reference_set("Na-S"),
+            vasp_cmd=options.vasp_cmd,
+            auto_kspacing=options.auto_kspacing,
+            polling_time_step=options.polling_seconds,
+        )
+
     @property
     def metallic(self) -> set[str]:
         """Cells of only these elements are metals (the working-ion metal)."""
         return {self.system[0]}
 
-    def use_environment(self, env: dict) -> None:
-        if not self.vasp_cmd and env.get(WORKER_ENV_KEY):
-            self.vasp_cmd = env[WORKER_ENV_KEY]
+    def configured(self, env: dict) -> VaspCalculator:
+        """With the worker's VASP command (``env.vasp_cmd``) where none was given."""
+        if self.vasp_cmd or not env.get(WORKER_ENV_KEY):
+            return self
+        return type(self).from_dict({**self.as_dict(), "vasp_cmd": env[WORKER_ENV_KEY]})
+
+    def identity(self) -> dict:
+        """The calculator without how VASP is started or polled on this machine."""
+        return {
+            k: v for k, v in self.as_dict().items() if k not in ("vasp_cmd", "polling_time_step")
+        }
 
     def describe(self) -> str:
         kpoints = "pymatgen's automatic k-spacing" if self.auto_kspacing else "the paper's k-grids"
@@ -89,29 +113,20 @@ class VaspCalculator(Calculator):
     def relax(self, structure: Structure, settings: RelaxSettings, workdir: Path) -> RelaxResult:
         workdir = Path(workdir)
         metallic = self.metallic
-        steps, corrections, current = 0, [], structure
+        runs, corrections, current = [], [], structure
         for name in ("relax1", "relax2"):
-            directory = workdir / name
             inputs = vasp_inputs.relax_inputs(
                 current, self._grid(current), metallic, settings.fmax_eV_per_A, settings.max_steps
             )
-            run, fixes = self._run(inputs, directory)
+            run, fixes = self._run(inputs, workdir / name)
             corrections += [{**c, "step": name} for c in fixes]
-            steps += run.ionic_steps
+            runs.append(run)
             current = run.structure
         static, fixes = self._run(
             vasp_inputs.static_inputs(current, self._grid(current), metallic), workdir / "static"
         )
         corrections += [{**c, "step": "static"} for c in fixes]
-        self._last_corrections = corrections
-        return RelaxResult(
-            structure=current,
-            energy_eV=static.energy_eV,
-            max_force_eV_per_A=float(np.linalg.norm(run.forces_eV_per_A, axis=1).max()),
-            max_stress_GPa=float(np.abs(run.stress_kbar).max() / 10.0),
-            steps=steps,
-            converged=run.converged_ionic,
-        )
+        return relaxation_from_vasp(runs, static, corrections)
 
     def forces(self, structure: Structure, workdir: Path) -> ForcesResult:
         from phonopy.interface.vasp import parse_set_of_forces
@@ -120,17 +135,12 @@ class VaspCalculator(Calculator):
         run, fixes = self._run(
             vasp_inputs.displacement_inputs(structure, grid, self.metallic), Path(workdir)
         )
-        self._last_corrections = fixes
         parsed = parse_set_of_forces(
             len(structure), [str(run.path)], verbose=False
         )  # phonopy's reader
         if not parsed:
             raise ValueError(f"phonopy could not read {len(structure)} forces from {run.path}")
-        return ForcesResult(run.energy_eV, np.asarray(parsed["forces"][0], dtype=float))
-
-    def corrections(self) -> list[dict]:
-        """What custodian corrected in the last relax or forces call."""
-        return list(getattr(self, "_last_corrections", []))
+        return ForcesResult(run.energy_eV, np.asarray(parsed["forces"][0], dtype=float), fixes)
 
     def _run(self, inputs, directory: Path) -> tuple[VaspRun, list[dict]]:
         from custodian import Custodian

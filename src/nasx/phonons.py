@@ -6,7 +6,6 @@ primitive cell); nasx stores eV/atom and eV/K/atom (`nasx.units`).
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -18,65 +17,9 @@ from phonopy import Phonopy
 from phonopy.structure.atoms import PhonopyAtoms
 from pymatgen.core import Structure
 
+from nasx.settings import PhononSettings
+from nasx.symmetry import symmetrized
 from nasx.units import j_per_k_mol_to_ev_per_k, kj_per_mol_to_ev
-from nasx.workflows import defaults
-from nasx.workflows.symmetry import symmetrized
-
-
-@dataclass(frozen=True)
-class PhononSettings:
-    """Finite-displacement settings.
-
-    The supercell is the smallest diagonal multiple of the primitive cell whose every height
-    (distance between opposite faces) is at least ``min_length_A``; ``supercells`` overrides it
-    per phase id. ``mesh_length_A`` sets phonopy's q-mesh density (its length-based mesh).
-    Modes below ``imaginary_tolerance_THz`` count as imaginary and are reported; what enters
-    F_vib is ``imaginary_policy``.
-    """
-
-    min_length_A: float = defaults.MIN_SUPERCELL_LENGTH_A
-    supercells: dict[str, tuple[int, int, int]] = field(default_factory=dict)
-    displacement_A: float = defaults.DISPLACEMENT_A
-    symprec: float = 1e-3
-    mesh_length_A: float = defaults.MESH_LENGTH_A
-    imaginary_tolerance_THz: float = -0.05
-    exclude_gamma_acoustic: bool | None = None
-    """Leave the three acoustic modes at Γ out of the thermal sums: their frequencies are zero
-    up to noise, and kT ln(1 − e^(−hν/kT)) diverges there (phonopy's recommendation). None:
-    decided by the calculator (yes for translationally invariant models)."""
-    imaginary_policy: str = "flag"
-    """"flag": imaginary modes are left out of F_vib (phonopy sums only ν > 0) and reported;
-    "pretend_real": |ν| enters F_vib instead."""
-
-    def supercell_for(
-        self, phase_id: str, conventional_lattice: np.ndarray
-    ) -> tuple[int, int, int]:
-        """Repetitions of the conventional cell (rows of ``conventional_lattice``, Å)."""
-        if phase_id in self.supercells:
-            return tuple(int(n) for n in self.supercells[phase_id])
-        lattice = np.asarray(conventional_lattice, dtype=float)
-        volume = abs(np.linalg.det(lattice))
-        heights = [
-            volume / np.linalg.norm(np.cross(lattice[(i + 1) % 3], lattice[(i + 2) % 3]))
-            for i in range(3)
-        ]
-        return tuple(max(1, math.ceil(self.min_length_A / h - 1e-9)) for h in heights)
-
-    def as_dict(self) -> dict:
-        return {
-            "min_length_A": self.min_length_A,
-            "supercells": {k: list(v) for k, v in self.supercells.items()},
-            "displacement_A": self.displacement_A,
-            "symprec": self.symprec,
-            "mesh_length_A": self.mesh_length_A,
-            "imaginary_tolerance_THz": self.imaginary_tolerance_THz,
-            "imaginary_policy": self.imaginary_policy,
-            "exclude_gamma_acoustic": self.exclude_gamma_acoustic,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict) -> PhononSettings:
-        return cls(**{**d, "supercells": {k: tuple(v) for k, v in d.get("supercells", {}).items()}})
 
 
 @dataclass(frozen=True)
@@ -151,7 +94,7 @@ def displacements(
         _to_phonopy(unitcell),
         supercell_matrix=np.diag(supercell),
         primitive_matrix="auto",
-        symprec=1e-5,
+        symprec=settings.symprec,
     )
     ph.generate_displacements(distance=settings.displacement_A)
     return ph

@@ -1,0 +1,70 @@
+"""Progress of a local run on stderr: jobs done by kind, the current job, elapsed and left."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections import Counter
+
+
+class Progress:
+    """Jobs done / total by kind, the current job, elapsed and estimated time (stderr)."""
+
+    KINDS = (
+        ("relax", "relaxed"),
+        ("forces", "forces"),
+        ("analysis", "analysis"),
+    )
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
+        self.start = time.perf_counter()
+        self.done_at_start: int | None = None
+        self.last_line = ""
+        self.last_milestone: tuple = ()
+        self.now = ""
+
+    def current(self, name: str) -> None:
+        self.now = name
+
+    def update(self, fws: list[dict]) -> None:
+        if not self.enabled:
+            return
+        done = Counter(fw["spec"].get("nasx_kind") for fw in fws if fw["state"] == "COMPLETED")
+        total = Counter(fw["spec"].get("nasx_kind") for fw in fws)
+        n_done, n_total = sum(done.values()), len(fws)
+        if self.done_at_start is None:
+            self.done_at_start = n_done
+        elapsed = time.perf_counter() - self.start
+        rate = (n_done - self.done_at_start) / elapsed if elapsed > 0 else 0
+        pending = " + force jobs of phases not set up yet" if done["setup"] < total["setup"] else ""
+        eta = (
+            f"~{clock((n_total - n_done) / rate)} left{pending}"
+            if rate > 0 and n_done < n_total
+            else ""
+        )
+        parts = " · ".join(f"{label} {done[k]}/{total[k]}" for k, label in self.KINDS if total[k])
+        line = f"[{clock(elapsed)}] jobs {n_done}/{n_total} · {parts} · next: {self.now or '-'} {eta}".rstrip()
+        if self.tty:
+            sys.stderr.write("\r\033[K" + line[: os.get_terminal_size().columns - 1])
+        else:  # a log: one line per finished phase step and every 10 jobs
+            milestone = (done["relax"], done["setup"], n_done // 10, n_done == n_total)
+            if milestone != self.last_milestone:
+                sys.stderr.write(line + "\n")
+            self.last_milestone = milestone
+        sys.stderr.flush()
+        self.last_line = line
+
+    def close(self, fws: list[dict]) -> None:
+        if self.enabled:
+            self.now = "done"
+            self.update(fws)
+            if self.tty:
+                sys.stderr.write("\n")
+
+
+def clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}"
