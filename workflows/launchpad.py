@@ -11,6 +11,7 @@ were running when a previous owner died.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import tempfile
 from contextlib import contextmanager
@@ -60,7 +61,6 @@ class EmbeddedStore:
             self.path.write_text("{}")
         self.launchpad = _mongomock_launchpad(self.path)
         self._store = self.launchpad.connection._store
-        self._store._finalizer.detach()  # no unsafe rewrite at exit; persist() is the only writer
         if not self.launchpad.fireworks.find_one(
             {}, {"fw_id": 1}
         ) and not self.launchpad.fw_id_assigner.find_one({}):
@@ -96,7 +96,8 @@ class EmbeddedStore:
         """Write the whole store atomically: a reader or a crash never sees half a file."""
         from bson import json_util
 
-        text = json_util.dumps(self._store.to_dict())
+        # the same text as json_util.dumps, with the C encoder doing all but the BSON types
+        text = json.dumps(self._store.to_dict(), default=json_util.default)
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{STORE_NAME}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -115,7 +116,10 @@ class EmbeddedStore:
 
 def _mongomock_launchpad(path: Path):
     """A LaunchPad on mongomock_persistence's store for ``path``, whatever mode FireWorks was
-    imported in (FireWorks picks its client class at import from MONGOMOCK_SERVERSTORE_FILE)."""
+    imported in (FireWorks picks its client class at import from MONGOMOCK_SERVERSTORE_FILE).
+
+    The store library's own write-back when the interpreter exits is switched off: it is not
+    atomic, and a reader must never write. ``EmbeddedStore.persist`` is the only writer."""
     import fireworks.core.launchpad as fw_launchpad
     import mongomock.gridfs
     import mongomock_persistence
@@ -127,7 +131,9 @@ def _mongomock_launchpad(path: Path):
     os.environ["MONGOMOCK_SERVERSTORE_FILE"] = str(path)  # read by the store when it is created
     fw_launchpad.MongoClient = mongomock_persistence.MongoClient
     try:
-        return fw_launchpad.LaunchPad(strm_lvl="ERROR")
+        launchpad = fw_launchpad.LaunchPad(strm_lvl="ERROR")
+        launchpad.connection._store._finalizer.detach()
+        return launchpad
     finally:
         fw_launchpad.MongoClient = previous_client
         if previous_env is None:

@@ -2,6 +2,8 @@
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,17 @@ def test_reanalysing_a_run_directory_reproduces_its_results_byte_for_byte(stub_r
     assert (tmp_path / "b" / "results.json").read_bytes() == original
     for name in ("phonopy.yaml", "thermal.json", "phonon_dos.png", "free_energy.png"):
         assert (tmp_path / "a" / "phases" / "Na2S_Fm-3m" / name).exists()
+
+
+def test_analysing_an_embedded_launchpad_never_writes_it(stub_run, tmp_path):
+    run = copy_run(stub_run, tmp_path)
+    store = run / "launchpad.json"
+    before = store.read_bytes(), store.stat().st_mtime_ns
+    command = [sys.executable, "-m", "nasx", "analyze", "--launchpad", str(store)]
+    done = subprocess.run([*command, "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    # the store library's exit-time write-back is off: not even the same bytes are rewritten
+    assert (store.read_bytes(), store.stat().st_mtime_ns) == before
 
 
 def test_the_launchpad_alone_gives_the_same_numbers(stub_run, tmp_path):
