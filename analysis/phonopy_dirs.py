@@ -19,7 +19,6 @@ from phonopy import Phonopy
 from nasx.analysis.records import PhononInput
 from nasx.analysis.vasp_outputs import existing_output, read_forces
 from nasx.errors import NasxInputError
-from nasx.phonons import ThermalProperties, thermal_properties
 from nasx.settings import PhononSettings
 
 DATASETS = ("phonopy_disp.yaml", "phonopy.yaml")
@@ -102,28 +101,9 @@ def read_displacement_forces(
     return forces, errors
 
 
-def load_phonopy_directory(directory: str | Path) -> tuple[Phonopy, list[np.ndarray]]:
-    """The phonopy object of a folder and the forces of its displacements (eV/Å)."""
-    directory = Path(directory)
-    ph = load_dataset(directory)
-    forces, errors = read_displacement_forces(directory, ph)
-    if errors:
-        raise errors[0]
-    return ph, forces
-
-
 def phonon_input(
     directory: Path, ph: Phonopy, forces: list[np.ndarray], source: str
 ) -> PhononInput:
     """Real (translationally invariant) data, symmetrised force constants as phonopy.load does."""
     settings = PhononSettings(exclude_gamma_acoustic=True)
     return PhononInput(ph, forces, settings, symmetrize_fc=True, source=source)
-
-
-def thermal_from_directory(
-    directory: str | Path, temperatures_K: list[float], mesh_length_A: float
-) -> ThermalProperties:
-    """F, S and Cv per atom at ``temperatures_K`` from a phonopy folder (q-mesh by length, Å)."""
-    ph, forces = load_phonopy_directory(directory)
-    settings = PhononSettings(mesh_length_A=mesh_length_A, exclude_gamma_acoustic=True)
-    return thermal_properties(ph, forces, temperatures_K, settings, symmetrize_fc=True)

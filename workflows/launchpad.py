@@ -14,7 +14,6 @@ import fcntl
 import json
 import os
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -113,6 +112,12 @@ class EmbeddedStore:
         self.persist()
         self._lock.close()
 
+    def __enter__(self) -> EmbeddedStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def _mongomock_launchpad(path: Path):
     """A LaunchPad on mongomock_persistence's store for ``path``, whatever mode FireWorks was
@@ -152,12 +157,3 @@ def launchpad_from_file(path: Path):
         return LaunchPad.from_file(str(path))
     except Exception as exc:  # FireWorks raises several types for bad YAML or keys
         raise NasxInputError(path, f"is not a FireWorks LaunchPad file ({exc})") from None
-
-
-@contextmanager
-def embedded_store(directory: Path):
-    store = EmbeddedStore(directory)
-    try:
-        yield store
-    finally:
-        store.close()

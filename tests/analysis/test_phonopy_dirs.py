@@ -11,11 +11,24 @@ import phonopy
 import pytest
 from pymatgen.core import Composition
 
-from nasx.analysis.phonopy_dirs import displacement_vaspruns, thermal_from_directory
+from nasx.analysis.phonopy_dirs import displacement_vaspruns, load_dataset, read_displacement_forces
 from nasx.cli import main
 from nasx.defaults import MESH_LENGTH_A
 from nasx.errors import NasxInputError
+from nasx.phonons import ThermalProperties, thermal_properties
+from nasx.settings import PhononSettings
 from nasx.units import j_per_k_mol_to_ev_per_k, kj_per_mol_to_ev
+
+
+def thermal_from_directory(directory, temperatures_K, mesh_length_A) -> ThermalProperties:
+    """nasx's F, S and Cv of a phonopy folder, as `nasx analyze` computes them."""
+    ph = load_dataset(Path(directory))
+    forces, errors = read_displacement_forces(Path(directory), ph)
+    if errors:
+        raise errors[0]
+    settings = PhononSettings(mesh_length_A=mesh_length_A, exclude_gamma_acoustic=True)
+    return thermal_properties(ph, forces, temperatures_K, settings, symmetrize_fc=True)
+
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TEMPERATURES = [300.0, 400.0]

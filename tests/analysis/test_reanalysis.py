@@ -67,13 +67,13 @@ def test_an_unknown_workflow_and_an_ambiguous_launchpad_are_named(stub_run, tmp_
     from fireworks import Firework, Workflow
     from fireworks.user_objects.firetasks.script_task import ScriptTask
 
-    from nasx.workflows.launchpad import embedded_store
+    from nasx.workflows.launchpad import EmbeddedStore
 
     store = tmp_path / "launchpad.json"
     shutil.copy(stub_run / "launchpad.json", store)
     assert main(["analyze", "--launchpad", str(store), "--workflow", "99999"]) == 2
     assert "no workflow holds job 99999" in capsys.readouterr().err
-    with embedded_store(tmp_path) as embedded:
+    with EmbeddedStore(tmp_path) as embedded:
         other = Firework(ScriptTask.from_str("true"), name="other")
         metadata = {"nasx_run_dir": "/elsewhere"}
         embedded.launchpad.add_wf(Workflow([other], name="second nasx run", metadata=metadata))

@@ -8,7 +8,7 @@ import pytest
 from custodian.vasp import handlers as ch
 from custodian.vasp import validators as cv
 
-from nasx.workflows.calculators.vasp import custodian_handlers, custodian_validators, diagnose
+from nasx.workflows.calculators.vasp import custodian_handlers, custodian_validators
 
 ERRORS = Path(__file__).resolve().parents[1] / "fixtures" / "vasp_errors"
 EXPECTED = {  # what each real output is known to show
@@ -24,6 +24,21 @@ EXPECTED = {  # what each real output is known to show
     "unconverged_scan": "UnconvergedErrorHandler",
     "zbrent": "VaspErrorHandler",
 }
+
+
+def diagnose(directory: Path) -> list[str]:
+    """Which of nasx's handlers and validators find a problem in a finished VASP directory."""
+    found = []
+    for check in [*custodian_handlers(), *custodian_validators()]:
+        try:
+            flagged = check.check(directory=str(directory))
+        except Exception as exc:  # a handler that cannot read its files says so, it does not pass
+            flagged = True
+            found.append(f"{type(check).__name__} (could not check: {type(exc).__name__})")
+            continue
+        if flagged:
+            found.append(type(check).__name__)
+    return found
 
 
 def unpacked(name: str, tmp_path: Path) -> Path:

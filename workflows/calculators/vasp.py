@@ -195,18 +195,3 @@ def custodian_validators() -> list:
     from custodian.vasp.validators import VaspFilesValidator, VasprunXMLValidator
 
     return [VasprunXMLValidator(), VaspFilesValidator()]
-
-
-def diagnose(directory: Path) -> list[str]:
-    """Which of nasx's handlers and validators find a problem in a finished VASP directory."""
-    found = []
-    for check in [*custodian_handlers(), *custodian_validators()]:
-        try:
-            flagged = check.check(directory=str(directory))
-        except Exception as exc:  # a handler that cannot read its files says so, it does not pass
-            flagged = True
-            found.append(f"{type(check).__name__} (could not check: {type(exc).__name__})")
-            continue
-        if flagged:
-            found.append(type(check).__name__)
-    return found
