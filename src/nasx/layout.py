@@ -18,6 +18,7 @@ them without recomputing, which makes every job safe to repeat after an interrup
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -28,17 +29,51 @@ from pathlib import Path
 
 from monty.json import MontyEncoder
 
+from nasx.errors import NasxInputError
+
 MAIN_SET = "phonons"
 CONVERGENCE_SET = "phonons-convergence"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+FILE_MODE = 0o666 & ~_umask()
+"""What open() would give a new file: temporary files are 0600, which would hide results from
+the group on a shared file system."""
+
+
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` via a temporary file and a rename: a reader or a crash never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
+    """Write ``text`` via a temporary file and a rename: a reader or a crash never sees half a
+    file. A full disk is a one-line NasxInputError naming the file; the old file stays."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.chmod(tmp, FILE_MODE)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise disk_error(path, exc) from None
+
+
+def disk_error(path: Path, exc: OSError) -> Exception:
+    """A full disk or quota as a one-line error naming the file; other OSErrors unchanged."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return NasxInputError(
+            path,
+            f"could not be written: {os.strerror(exc.errno)} on the file system of "
+            f"{path.parent}; free space there and run the same command again (finished work is kept)",
+        )
+    return exc
 
 
 def write_json_atomic(path: Path, document: object) -> None:
