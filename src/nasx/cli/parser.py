@@ -28,7 +28,10 @@ class OptionError(NasxInputError):
 def shown(text: str) -> str:
     """``text`` as one printable line: non-UTF-8 bytes of a file name as ``\\xff``, control
     characters escaped."""
-    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    try:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that no file name decodes to
+        pass
     return text if text.isprintable() else repr(text)[1:-1]
 
 
