@@ -74,8 +74,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     options.add_temperatures(
         parser,
         None,
-        "temperatures (K), e.g. '0 300 400' (default: the run's own, else 0 K plus every "
-        "temperature at which all entries carry F_vib)",
+        "temperatures besides 0 K, which is always included",
+        "a run's own, else 300 400; for ENTRIES.json, every temperature at which all entries "
+        "carry F_vib",
     )
     options.add_bypass(parser)
     parser.add_argument(

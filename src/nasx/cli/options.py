@@ -120,14 +120,16 @@ def add_out(parser: argparse.ArgumentParser, default: str, help: str) -> None:
     parser.add_argument("--out", type=path, default=Path(default), metavar="DIR", help=help)
 
 
-def add_temperatures(parser: argparse.ArgumentParser, default: list[float] | None, help: str):
+def add_temperatures(
+    parser: argparse._ActionsContainer, default: list[float] | None, what: str, default_text: str
+) -> None:
     parser.add_argument(
         "--temperatures",
         type=temperature,
         nargs="+",
         metavar="K",
         default=default,
-        help=f"{help}; each from 0 to {MAX_TEMPERATURE_K:g} K",
+        help=f"{what} (K, each from 0 to {MAX_TEMPERATURE_K:g}; default {default_text})",
     )
 
 
@@ -162,7 +164,8 @@ def add_study_options(parser: argparse.ArgumentParser) -> None:
     add_temperatures(
         group,
         list(defaults.TEMPERATURES_K),
-        "temperatures of F_vib, S and Cv (K); 0 K (static energies) is always reported",
+        "temperatures of F_vib, S and Cv; 0 K (static energies) is always reported",
+        " ".join(f"{t:g}" for t in defaults.TEMPERATURES_K),
     )
     add_bypass(group)
 

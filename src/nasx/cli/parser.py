@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -28,10 +29,8 @@ class OptionError(NasxInputError):
 def shown(text: str) -> str:
     """``text`` as one printable line: non-UTF-8 bytes of a file name as ``\\xff``, control
     characters escaped."""
-    try:
+    with contextlib.suppress(UnicodeEncodeError):  # a surrogate no file name decodes to
         text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # a surrogate that no file name decodes to
-        pass
     return text if text.isprintable() else repr(text)[1:-1]
 
 
