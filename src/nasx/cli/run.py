@@ -76,6 +76,7 @@ def command(args: argparse.Namespace) -> int:
         checks.check_vasp_cmd(args.vasp_cmd)
     phase_set = checks.phase_set(args)
     settings = checks.run_settings(args, phase_set)
+    launchpad = launchpad_from_file(args.launchpad) if args.launchpad else None
     calculator = get_calculator(
         args.calculator,
         str(args.structures.resolve()) if args.structures else None,
@@ -84,8 +85,6 @@ def command(args: argparse.Namespace) -> int:
         auto_kspacing=args.auto_kspacing,
         polling_seconds=args.polling_seconds,
     )
-
-    launchpad = launchpad_from_file(args.launchpad) if args.launchpad else None
     print(
         f"nasx run: {len(phase_set)} phases of {phase_set.system.name} with "
         f"{calculator.describe()} -> {args.out}"

@@ -51,6 +51,7 @@ def command(args: argparse.Namespace) -> int:
     checks.check_out(args.out)
     phase_set = checks.phase_set(args)
     settings = checks.run_settings(args, phase_set)
+    launchpad = launchpad_from_file(args.launchpad)
     calculator = get_calculator(
         "vasp",
         phase_set=phase_set,
@@ -62,7 +63,7 @@ def command(args: argparse.Namespace) -> int:
         calculator,
         settings,
         args.out,
-        launchpad_from_file(args.launchpad),
+        launchpad,
         force=args.force,
     )
     print(
