@@ -126,6 +126,11 @@ CASES: dict[str, tuple[list[str], str, str]] = {
         "--vasp-cmd",
         "'no-such-vasp-here' is not on PATH",
     ),
+    "vasp_command_blank": (
+        [*RUN, "--calculator", "vasp", "--vasp-cmd", "  "],
+        "--vasp-cmd",
+        "needs its command, e.g. --vasp-cmd 'mpirun -n 8 vasp_std'",
+    ),
     "vasp_command_unbalanced": (
         [*RUN, "--calculator", "vasp", "--vasp-cmd", "'mpirun"],
         "--vasp-cmd",
@@ -215,7 +220,7 @@ def test_bad_option_gives_one_line_before_any_job(case, places, tmp_path, monkey
     assert list(tmp_path.iterdir()) == []
 
 
-SUBPROCESS_CASES = ["temperatures_nan", "analyze_system", "vasp_without_command"]
+SUBPROCESS_CASES = ["temperatures_nan", "analyze_system", "unknown_command"]
 
 
 @pytest.mark.parametrize("case", SUBPROCESS_CASES)

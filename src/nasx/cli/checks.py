@@ -41,20 +41,21 @@ def check_out(out: Path) -> None:
 
 def check_vasp_cmd(vasp_cmd: str | None) -> None:
     """Refuse a missing VASP command, or one whose program is not on PATH."""
-    if not vasp_cmd:
+    try:
+        words = shlex.split(vasp_cmd or "")
+    except ValueError as exc:
+        raise OptionError("--vasp-cmd", f"'{shown(vasp_cmd)}' is not a command ({exc})") from None
+    if not words:
         raise OptionError(
             "--vasp-cmd",
             "--calculator vasp runs VASP here and needs its command, e.g. "
             "--vasp-cmd 'mpirun -n 8 vasp_std' (cluster workers: use nasx submit)",
         )
-    try:
-        program = shlex.split(vasp_cmd)[0]
-    except (ValueError, IndexError) as exc:
-        raise OptionError("--vasp-cmd", f"'{shown(vasp_cmd)}' is not a command ({exc})") from None
-    if shutil.which(program) is None:
+    if shutil.which(words[0]) is None:
         raise OptionError(
             "--vasp-cmd",
-            f"'{shown(program)}' is not on PATH; give its full path or load the module that provides it",
+            f"'{shown(words[0])}' is not on PATH; give its full path or load the module that "
+            "provides it",
         )
 
 
