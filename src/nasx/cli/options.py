@@ -85,13 +85,12 @@ def supercell(text: str) -> tuple[str, tuple[int, int, int]]:
         numbers = tuple(int(n) for n in grid.lower().split("x"))
     except ValueError:
         numbers = ()
-    if not (equals and name.strip() and len(numbers) == 3):
+    if not (equals and name.strip() and len(numbers) == 3) or not all(
+        1 <= n <= MAX_REPETITIONS for n in numbers
+    ):
         raise argparse.ArgumentTypeError(
-            f"'{shown(text)}': expected PHASE=NxNxN, e.g. S8_Fddd=1x1x1"
-        )
-    if not all(1 <= n <= MAX_REPETITIONS for n in numbers):
-        raise argparse.ArgumentTypeError(
-            f"'{shown(text)}': each N must be from 1 to {MAX_REPETITIONS}"
+            f"'{shown(text)}': expected PHASE=NxNxN with each N from 1 to {MAX_REPETITIONS}, "
+            "e.g. S8_Fddd=1x1x1"
         )
     return name.strip(), numbers  # type: ignore[return-value]
 
@@ -109,11 +108,8 @@ NOT_UTF8 = "the name is not valid UTF-8; rename it"
 
 
 def is_utf8(name: str) -> bool:
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    """False for a name holding bytes that are not UTF-8 (Python decodes them to surrogates)."""
+    return not any("\ud800" <= c <= "\udfff" for c in name)
 
 
 def add_out(parser: argparse.ArgumentParser, default: str, help: str) -> None:
@@ -133,7 +129,7 @@ def add_temperatures(
     )
 
 
-def add_phases(parser: argparse.ArgumentParser, help: str) -> None:
+def add_phases(parser: argparse._ActionsContainer, help: str) -> None:
     parser.add_argument("--phases", nargs="+", metavar="PHASE", help=help)
 
 
