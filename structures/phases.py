@@ -103,6 +103,14 @@ class PhaseSet:
                     raise NasxInputError(None, f"unknown phase {name!r}; known: {known}")
                 chosen += [p for p in hits if p not in chosen]
         subset = replace(self, phases=tuple(chosen))
+        missing = [e for e in self.system.elements if e not in {p.formula for p in chosen}]
+        if names is not None and missing:
+            raise NasxInputError(
+                None,
+                f"the selection {' '.join(names)} has no elemental reference for "
+                f"{' and '.join(missing)}: add {' '.join(missing)} (formation energies and "
+                "voltages are relative to them)",
+            )
         _require_elemental_references(subset)
         return subset
 

@@ -149,7 +149,7 @@ def test_bad_run_options_give_one_line(tmp_path, capsys):
         )
         == 2
     )
-    assert "unknown phase id 'Nope'" in capsys.readouterr().err
+    assert "unknown phase 'Nope'" in capsys.readouterr().err
     assert (
         main(["run", "--out", str(tmp_path / "r"), "--structures", str(tmp_path / "missing")]) == 2
     )

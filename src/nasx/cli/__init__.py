@@ -1,0 +1,80 @@
+"""The ``nasx`` command line: `run`, `analyze`, `submit` and `structures`.
+
+Each command is a module with ``add_parser(commands)`` and ``command(args) -> int``; the
+options they share and their validators are in `nasx.cli.options`. Imports of the rest of
+nasx stay inside the command functions, so ``nasx --help`` starts at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from nasx import __version__
+from nasx.cli import analyze, run, structures, submit
+from nasx.cli.parser import USAGE_EXIT, HelpFormatter, OptionError, Parser
+from nasx.cli.results import PARTIAL_EXIT
+from nasx.errors import NasxInputError
+
+__all__ = ["PARTIAL_EXIT", "USAGE_EXIT", "build_parser", "main"]
+
+DESCRIPTION = """\
+r2SCAN + phonon thermodynamics of binary battery cathodes (Na–S and any A–X): formation
+energies, convex-hull depths and OCV plateaus along the thermodynamic and kinetic
+(phase-bypassed) reduction paths. 'nasx COMMAND --help' explains each command."""
+
+EPILOG = """\
+examples:
+  nasx run                                            the whole Na–S study with CHGNet r2SCAN
+  nasx run --calculator stub --out stub-run           the analytic test calculator
+  nasx run --structures my_li_s/ --out li-s           your own binary A–X set
+  nasx analyze nasx-run/ --temperatures 300 350 400   re-analyse a finished run, nothing recomputed
+  nasx analyze my_vasp_tree/ --out results/           VASP relaxations and phonopy folders
+  nasx analyze --launchpad my_launchpad.yaml --workflow 12
+  nasx analyze entries.json --temperatures 0 300 --bypass Na2S2 Na2S4
+  nasx submit --launchpad my_launchpad.yaml --out /shared/na-s-vasp   VASP jobs for cluster workers
+  nasx structures                                     the built-in Na–S set and its provenance
+  nasx structures my_cifs/                            validate your own binary A–X set
+
+exit status: 0 complete, 3 partial results, 2 bad option or input (one line on stderr),
+1 failed jobs (nasx run), 130 interrupted
+"""
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="nasx", description=DESCRIPTION, epilog=EPILOG, formatter_class=HelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"nasx {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in (run, analyze, submit, structures):
+        module.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; bad options and inputs give one line on stderr and exit status 2."""
+    args = None
+    try:
+        args = build_parser().parse_args(argv)
+        return args.handler(args)
+    except NasxInputError as exc:
+        print(f"nasx: error: {_one_line(str(exc))}", file=sys.stderr)
+        if isinstance(exc, OptionError):
+            command = exc.command or (f"nasx {args.command}" if args else "nasx")
+            print(f"see '{command} --help'", file=sys.stderr)
+        return USAGE_EXIT
+    except BrokenPipeError:  # output piped into `head`
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("nasx: interrupted", file=sys.stderr)
+        return 130
+
+
+def _one_line(text: str) -> str:
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

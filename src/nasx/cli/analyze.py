@@ -1,0 +1,178 @@
+"""`nasx analyze`: re-analyse finished calculations without recomputing anything."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from nasx.cli import checks, options
+from nasx.cli.parser import OptionError, add_command
+from nasx.cli.results import exit_status, print_results
+from nasx.errors import NasxInputError
+
+SUMMARY = (
+    "analyse finished calculations: a run directory, a tree of VASP/phonopy folders, "
+    "a LaunchPad, or a JSON list of entries"
+)
+
+DESCRIPTION = """\
+Formation energies, hull distances and OCV plateaus (thermodynamic and kinetic path) from
+finished calculations, without recomputing anything.
+
+SOURCE may be:
+  a nasx run directory   (it holds run.json; VASP outputs are parsed again where VASP ran)
+  any directory tree     folders with vasprun.xml (relaxation or static runs) and phonopy
+                         folders (phonopy_disp.yaml or phonopy.yaml with vasprun.xml-NNN or
+                         disp-NNN/vasprun.xml, optionally BORN); files may be gzipped; phases
+                         are recognised by formula and space group
+  ENTRIES.json           a JSON list of pymatgen entries (energies in eV per cell), each
+                         optionally with data['free_energy_vib_eV_per_atom'] = {'300': ...}
+or give --launchpad instead of SOURCE.
+
+outputs:  in --out: results.json, report.md, voltage_profile.png, hull.png and, per phase
+          with phonons, phases/<id>/phonopy.yaml, thermal.json, relaxed.cif and figures
+units:    eV, eV/atom, meV/atom, Å, K, V, mAh/g
+
+Broken inputs (a truncated vasprun.xml, a missing displacement, an unconverged relaxation) are
+named in report.md and results.json ('problems'), what depends on them is marked missing, and
+the rest is analysed. A phase with phonons gets F, S and Cv even when no phase diagram can be
+built.
+
+exit status: 0 complete results, 3 partial results (see 'problems' and 'missing'),
+          2 bad option or unusable input (one line naming the option or file)
+"""
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = add_command(commands, "analyze", SUMMARY, DESCRIPTION, command)
+    parser.add_argument(
+        "source",
+        type=options.path,
+        nargs="?",
+        metavar="SOURCE",
+        help="run directory, directory tree of calculations, or ENTRIES.json",
+    )
+    parser.add_argument(
+        "--launchpad",
+        type=options.path,
+        metavar="FILE",
+        help="read the calculations from a LaunchPad: my_launchpad.yaml, or a run's embedded "
+        "launchpad.json",
+    )
+    parser.add_argument(
+        "--workflow",
+        type=options.count,
+        metavar="ID",
+        help="with --launchpad: any job id of the workflow (needed when it holds several)",
+    )
+    options.add_out(parser, "nasx-analysis", "output directory")
+    options.add_phases(
+        parser,
+        "analyse only these phases (ids or formulas; both elemental references are needed for "
+        "a hull; not for ENTRIES.json)",
+    )
+    options.add_temperatures(
+        parser,
+        None,
+        "temperatures besides 0 K, which is always included",
+        "a run's own, else 300 400; for ENTRIES.json, every temperature at which all entries "
+        "carry F_vib",
+    )
+    options.add_bypass(parser)
+    parser.add_argument(
+        "--system",
+        metavar="A-X",
+        help="the binary system, e.g. Na-S (default: inferred from the calculations)",
+    )
+
+
+def command(args: argparse.Namespace) -> int:
+    from nasx.chemistry import BinarySystem
+
+    _check_sources(args)
+    try:
+        system = BinarySystem.parse(args.system) if args.system else None
+    except ValueError as exc:
+        raise OptionError("--system", str(exc)) from None
+    checks.check_out(args.out)
+    if args.launchpad is not None:
+        return _analyze(args, _from_launchpad(args), system)
+    if args.source.is_dir():
+        return _analyze(args, _from_tree(args), system)
+    return _from_entries(args, system)
+
+
+def _from_launchpad(args: argparse.Namespace):
+    from nasx.workflows.launchpad_reader import open_launchpad, read_launchpad
+
+    return read_launchpad(
+        open_launchpad(args.launchpad), args.workflow, f"LaunchPad {args.launchpad}"
+    )
+
+
+def _from_tree(args: argparse.Namespace):
+    from nasx.analysis.tree_reader import read_tree
+
+    checks.check_names(args.source, recursive=True)
+    return read_tree(args.source)
+
+
+def _analyze(args: argparse.Namespace, calculations, system) -> int:
+    from nasx.analysis.reanalysis import analyze_calculations
+
+    print(
+        f"nasx analyze: {len(calculations.phases)} phases from {calculations.source} -> {args.out}"
+    )
+    analysis = analyze_calculations(
+        calculations,
+        args.out,
+        temperatures_K=args.temperatures,
+        bypass=args.bypass,
+        phases=args.phases,
+        system=system,
+    )
+    return _summary(analysis.document, analysis.paths["report"])
+
+
+def _from_entries(args: argparse.Namespace, system) -> int:
+    from nasx.analysis import analyze, load_entries_json
+    from nasx.analysis.outputs import read_results, write_outputs
+
+    entries = load_entries_json(args.source)
+    print(f"nasx analyze: {len(entries)} entries from {args.source} -> {args.out}")
+    result = analyze(
+        entries,
+        temperatures_K=args.temperatures,
+        bypass=args.bypass,
+        system=system,
+        source=args.source,
+    )
+    paths = write_outputs(result, args.out)
+    return _summary(read_results(args.out), paths["report"])
+
+
+def _check_sources(args: argparse.Namespace) -> None:
+    """Exactly one of SOURCE and --launchpad; --workflow only with --launchpad."""
+    if args.launchpad is not None and args.source is not None:
+        raise OptionError("--launchpad", "give either SOURCE or --launchpad, not both")
+    if args.launchpad is None and args.source is None:
+        raise OptionError("SOURCE", "give SOURCE (a directory or ENTRIES.json) or --launchpad FILE")
+    if args.workflow is not None and args.launchpad is None:
+        raise OptionError("--workflow", "needs --launchpad")
+    if args.source is not None and not args.source.exists():
+        raise NasxInputError(args.source, "cannot be read (no such file or directory)")
+    if args.phases and args.source is not None and not args.source.is_dir():
+        raise OptionError("--phases", "applies to directories and LaunchPads, not ENTRIES.json")
+
+
+def _summary(results: dict, report) -> int:
+    print_results(results)
+    print(f"report: {report}")
+    status = exit_status(results)
+    if status:
+        print(
+            f"partial results: {len(results.get('problems', []))} unusable input(s); "
+            "see 'problems' and 'missing' in the report",
+            file=sys.stderr,
+        )
+    return status

@@ -1,0 +1,139 @@
+"""What is checked before any job, and the `RunSettings` that `run` and `submit` build.
+
+Everything here refuses a bad option or input with an `OptionError` or `NasxInputError` before a
+job starts or a file is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from nasx.cli.options import NOT_UTF8, is_utf8
+from nasx.cli.parser import OptionError, shown
+from nasx.errors import NasxInputError
+
+
+def check_names(root: Path, recursive: bool) -> None:
+    """Refuse a file or folder name in ``root`` (all depths when ``recursive``) that is not UTF-8."""
+    if not root.is_dir():
+        return  # the reader names a missing directory
+    walk = os.walk(root) if recursive else [(str(root), [], os.listdir(root))]
+    for folder, subfolders, names in walk:
+        for name in [*subfolders, *names]:
+            if not is_utf8(name):
+                raise NasxInputError(shown(os.path.join(folder, name)), NOT_UTF8)
+
+
+def check_out(out: Path) -> None:
+    """Refuse an output directory that is a file or lies under one."""
+    for parent in (out, *out.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                where = "is a file" if parent == out else f"is under {parent}, which is a file"
+                raise OptionError("--out", f"{out} {where}; give a directory")
+            return
+
+
+def check_vasp_cmd(vasp_cmd: str | None) -> None:
+    """Refuse a missing VASP command, or one whose program is not on PATH."""
+    try:
+        words = shlex.split(vasp_cmd or "")
+    except ValueError as exc:
+        raise OptionError("--vasp-cmd", f"'{shown(vasp_cmd)}' is not a command ({exc})") from None
+    if not words:
+        raise OptionError(
+            "--vasp-cmd",
+            "--calculator vasp runs VASP here and needs its command, e.g. "
+            "--vasp-cmd 'mpirun -n 8 vasp_std' (cluster workers: use nasx submit)",
+        )
+    if shutil.which(words[0]) is None:
+        raise OptionError(
+            "--vasp-cmd",
+            f"'{shown(words[0])}' is not on PATH; give its full path or load the module that "
+            "provides it",
+        )
+
+
+def phase_set(args: argparse.Namespace):
+    """The phases chosen by ``--structures`` and ``--phases``."""
+    from nasx.structures import load_directory, reference_set
+
+    if args.structures:
+        check_names(args.structures, recursive=False)
+    full = load_directory(args.structures) if args.structures else reference_set("Na-S")
+    try:
+        return full.select(args.phases)
+    except NasxInputError as exc:
+        if exc.source is not None:  # the set's own default selection
+            raise
+        raise OptionError("--phases", exc.problem) from None
+
+
+def _phase_ids(phase_set, names: Sequence[str], option: str) -> list[str]:
+    """The ids that ``names`` (ids, formulas, or 'all') select in ``phase_set``."""
+    if "all" in names:
+        return phase_set.ids
+    ids: list[str] = []
+    for name in names:
+        hits = [p.id for p in phase_set if name in (p.id, p.formula)]
+        if not hits:
+            known = sorted({*phase_set.ids, *(p.formula for p in phase_set)})
+            raise OptionError(
+                option, f"unknown phase '{shown(name)}' (phases of this run: {', '.join(known)})"
+            )
+        ids += [i for i in hits if i not in ids]
+    return ids
+
+
+def _bypass(phase_set, bypass: Sequence[str] | None) -> tuple[str, ...] | None:
+    if bypass is None:
+        return None
+    formulas = sorted({p.formula for p in phase_set})
+    for formula in bypass:
+        if formula not in formulas:
+            raise OptionError(
+                "--bypass",
+                f"cannot bypass {shown(formula)}: no such phase in this run "
+                f"(formulas: {', '.join(formulas)})",
+            )
+        if formula in phase_set.system.elements:
+            raise OptionError("--bypass", f"cannot bypass {formula}: it is an elemental reference")
+    return tuple(bypass)
+
+
+def run_settings(args: argparse.Namespace, phase_set):
+    """The `RunSettings` of the study and calculation options, checked against ``phase_set``."""
+    from nasx.settings import AnalysisOptions, PhononSettings, RelaxSettings, RunSettings
+
+    supercells = dict(args.supercell)
+    for name in supercells:
+        if name not in phase_set.ids:
+            raise OptionError(
+                "--supercell",
+                f"unknown phase id '{shown(name)}' (ids of this run: {', '.join(phase_set.ids)})",
+            )
+    return RunSettings(
+        analysis=AnalysisOptions(tuple(args.temperatures), _bypass(phase_set, args.bypass)),
+        relax=RelaxSettings(
+            fmax_eV_per_A=args.fmax, max_steps=args.max_steps, symprec=args.symprec
+        ),
+        phonons=PhononSettings(
+            min_length_A=args.min_length,
+            supercells=supercells,
+            displacement_A=args.displacement,
+            mesh_length_A=args.mesh_length,
+            imaginary_policy=args.imaginary_policy,
+            exclude_gamma_acoustic={"auto": None, "exclude": True, "include": False}[
+                args.gamma_acoustic
+            ],
+        ),
+        convergence_phases=tuple(
+            _phase_ids(phase_set, args.check_convergence, "--check-convergence")
+        ),
+        convergence_length_A=args.convergence_length,
+    )

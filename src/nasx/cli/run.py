@@ -1,0 +1,114 @@
+"""`nasx run`: compute the study here, through a FireWorks workflow."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from nasx.cli import checks, options
+from nasx.cli.parser import add_command
+from nasx.cli.results import exit_status, print_results
+
+SUMMARY = "compute the study (relaxations, phonons, thermodynamics) through FireWorks"
+
+DESCRIPTION = """\
+Compute the study: relax every phase (cell and positions, space group held), compute
+finite-displacement phonons with phonopy, then formation energies, hull distances and OCV
+plateaus (thermodynamic and kinetic path) at 0 K and every --temperatures.
+
+The jobs run here, one at a time, as one FireWorks workflow on an embedded file-backed
+LaunchPad inside --out (or on --launchpad). Interrupt it (Ctrl-C, kill) and run the same
+command again to resume; rerunning a finished directory redoes only the analysis, and with
+other --temperatures or --bypass only the phonon and analysis jobs.
+
+inputs:   the built-in Na–S set, or --structures DIR (CIFs of one binary A–X system)
+outputs:  in --out: results.json, report.md, voltage_profile.png, hull.png;
+          phases/<id>/relaxed.cif, phonopy.yaml, thermal.json, phonon figures;
+          run.json (settings), journal.jsonl (one line per job), launches/jobs.log
+units:    eV, eV/atom, meV/atom, Å, K, V, mAh/g
+exit status: 0 complete results, 3 partial results, 1 jobs failed (run the same command
+          again to retry them), 2 bad option or input (one line, before any job), 130 interrupted
+"""
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+"""One thread each by default: torch's and OpenBLAS's pools collide on small CPUs (measured
+3× slower with two of each on 2 cores; README, "Performance"). Set them to override."""
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = add_command(commands, "run", SUMMARY, DESCRIPTION, command)
+    options.add_out(parser, "nasx-run", "run directory: results, report, per-phase files")
+    options.add_choice(
+        parser,
+        "--calculator",
+        ["chgnet", "stub", "vasp"],
+        "chgnet: CHGNet's r2SCAN model (no VASP needed); stub: analytic test model; "
+        "vasp: r2SCAN VASP under custodian, run here with --vasp-cmd",
+    )
+    parser.add_argument(
+        "--launchpad",
+        type=options.path,
+        metavar="FILE",
+        help="my_launchpad.yaml of your MongoDB (default: the embedded store DIR/launchpad.json)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress display")
+    options.add_study_options(parser)
+    vasp = options.add_calculation_options(parser)
+    vasp.add_argument(
+        "--vasp-cmd",
+        metavar="COMMAND",
+        help="command that runs VASP here, e.g. 'mpirun -n 8 vasp_std' or nasx-fake-vasp "
+        "(needed with --calculator vasp; its program must be on PATH)",
+    )
+
+
+def command(args: argparse.Namespace) -> int:
+    for variable in THREAD_VARIABLES:  # before torch and numpy's BLAS start their pools
+        os.environ.setdefault(variable, "1")
+    from nasx.analysis.outputs import read_results
+    from nasx.workflows.calculators import CalculatorOptions, get_calculator
+    from nasx.workflows.launchpad import launchpad_from_file
+    from nasx.workflows.runner import RunFailed, run_study
+
+    checks.check_out(args.out)
+    if args.calculator == "vasp":
+        checks.check_vasp_cmd(args.vasp_cmd)
+    phase_set = checks.phase_set(args)
+    settings = checks.run_settings(args, phase_set)
+    launchpad = launchpad_from_file(args.launchpad) if args.launchpad else None
+    calculator = get_calculator(
+        args.calculator,
+        CalculatorOptions(
+            structures_dir=str(args.structures.resolve()) if args.structures else None,
+            phase_set=phase_set,
+            vasp_cmd=args.vasp_cmd,
+            auto_kspacing=args.auto_kspacing,
+            polling_seconds=args.polling_seconds,
+        ),
+    )
+    print(
+        f"nasx run: {len(phase_set)} phases of {phase_set.system.name} with "
+        f"{calculator.describe()} -> {args.out}"
+    )
+    try:
+        summary = run_study(
+            phase_set, calculator, settings, args.out, launchpad=launchpad, progress=not args.quiet
+        )
+    except RunFailed as exc:
+        print(f"nasx: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(
+            f"\nnasx: interrupted; finished jobs are saved in {args.out}. "
+            "Run the same command again to resume.",
+            file=sys.stderr,
+        )
+        return 130
+    results = read_results(summary.run_dir)
+    print_results(results)
+    print(
+        f"{summary.jobs_launched} jobs in {summary.seconds:.0f} s; "
+        f"report: {summary.run_dir / 'report.md'}"
+    )
+    return exit_status(results)

@@ -1,0 +1,81 @@
+"""`nasx submit`: add the study's VASP workflow to a LaunchPad for cluster workers."""
+
+from __future__ import annotations
+
+import argparse
+
+from nasx.cli import checks, options
+from nasx.cli.parser import add_command
+
+SUMMARY = "add the VASP workflow to your LaunchPad for cluster workers (qlaunch / rlaunch)"
+
+DESCRIPTION = """\
+Add the study's VASP workflow (relaxations, one job per phonon displacement, thermal
+properties, analysis) to a FireWorks LaunchPad and print the job ids; nothing runs here.
+Workers with env.vasp_cmd in my_fworker.yaml run it (qlaunch / rlaunch; see
+hpc_templates/README.md). The same study is refused twice unless --force.
+
+It takes the study and calculation options of nasx run, checked the same way before anything
+is added.
+
+inputs:   --launchpad my_launchpad.yaml (MongoDB); the built-in Na–S set or --structures DIR
+outputs:  the workflow on the LaunchPad; run.json in --out, a directory that the workers share,
+          where they write what nasx run writes (results.json, report.md, phases/<id>/ ...)
+units:    eV, eV/atom, meV/atom, Å, K, V, mAh/g
+exit status: 0 added, 2 bad option or input (one line; nothing added)
+"""
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = add_command(commands, "submit", SUMMARY, DESCRIPTION, command)
+    parser.add_argument(
+        "--launchpad",
+        type=options.path,
+        required=True,
+        metavar="FILE",
+        help="my_launchpad.yaml of your MongoDB",
+    )
+    options.add_out(parser, "nasx-vasp", "run directory on the file system the workers share")
+    parser.add_argument(
+        "--force", action="store_true", help="add the study even if it is already on the LaunchPad"
+    )
+    options.add_study_options(parser)
+    options.add_calculation_options(parser)
+
+
+def command(args: argparse.Namespace) -> int:
+    from nasx.workflows.calculators import CalculatorOptions, get_calculator
+    from nasx.workflows.launchpad import launchpad_from_file
+    from nasx.workflows.runner import submit_study
+
+    checks.check_out(args.out)
+    phase_set = checks.phase_set(args)
+    settings = checks.run_settings(args, phase_set)
+    launchpad = launchpad_from_file(args.launchpad)
+    calculator = get_calculator(
+        "vasp",
+        CalculatorOptions(
+            phase_set=phase_set,
+            auto_kspacing=args.auto_kspacing,
+            polling_seconds=args.polling_seconds,
+        ),
+    )
+    jobs = submit_study(
+        phase_set,
+        calculator,
+        settings,
+        args.out,
+        launchpad,
+        force=args.force,
+    )
+    print(
+        f"added {len(jobs)} jobs for {len(phase_set)} phases of {phase_set.system.name} "
+        f"(run directory {args.out.resolve()}):"
+    )
+    for fw_id, name in jobs.items():
+        print(f"  {fw_id:>6}  {name}")
+    print(
+        "phonon displacement jobs are added when each relaxation finishes; "
+        "start workers with qlaunch (hpc_templates/README.md)"
+    )
+    return 0
