@@ -121,16 +121,27 @@ def _mongomock_launchpad(path: Path):
             os.environ["MONGOMOCK_SERVERSTORE_FILE"] = previous_env
 
 
-def launchpad_from_file(path: Path):
-    """The user's LaunchPad (a real MongoDB) from a FireWorks ``my_launchpad.yaml``."""
-    from fireworks import LaunchPad
+def open_launchpad(path: Path):
+    """For reading: a my_launchpad.yaml (MongoDB, checked as ``launchpad_from_file`` does), or a
+    run's embedded store (``launchpad.json`` or its run directory), which a reader never rewrites."""
+    path = Path(path)
+    if path.is_dir() and (path / STORE_NAME).exists():
+        path = path / STORE_NAME
+    if path.suffix != ".json":
+        return launchpad_from_file(path)
+    if not path.is_file():
+        raise NasxInputError(path, "embedded LaunchPad store not found")
+    launchpad = _mongomock_launchpad(path)
+    launchpad.connection._store._finalizer.detach()  # its owner may be writing it right now
+    return launchpad
 
-    if not Path(path).is_file():
-        raise NasxInputError(path, "LaunchPad file not found")
-    try:
-        return LaunchPad.from_file(str(path))
-    except Exception as exc:  # FireWorks raises several types for bad YAML or keys
-        raise NasxInputError(path, f"is not a FireWorks LaunchPad file ({exc})") from None
+
+def launchpad_from_file(path: Path):
+    """The user's LaunchPad (a real MongoDB) from a FireWorks ``my_launchpad.yaml``, checked:
+    reachable, credentials accepted, initialised (one-line NasxInputError otherwise)."""
+    from nasx.workflows.database import connect
+
+    return connect(Path(path))
 
 
 @contextmanager
