@@ -20,6 +20,9 @@ from nasx.workflows.calculators.base import Calculator, ForcesResult, RelaxResul
 from nasx.workflows.symmetry import INPUT_SYMPREC_A, symmetrized
 
 WORKER_ENV_KEY = "vasp_cmd"
+POLLING_ENV_KEY = "vasp_polling_seconds"
+"""Worker env key: how often custodian checks a running VASP job on this machine (s). It
+overrides the workflow's value (10 s by default), e.g. 0.2 for the offline nasx-fake-vasp."""
 
 
 class VaspNotConfigured(RuntimeError):
@@ -67,6 +70,8 @@ class VaspCalculator(Calculator):
     def use_environment(self, env: dict) -> None:
         if not self.vasp_cmd and env.get(WORKER_ENV_KEY):
             self.vasp_cmd = env[WORKER_ENV_KEY]
+        if env.get(POLLING_ENV_KEY) is not None:
+            self.polling_time_step = float(env[POLLING_ENV_KEY])
 
     def describe(self) -> str:
         kpoints = "pymatgen's automatic k-spacing" if self.auto_kspacing else "the paper's k-grids"
