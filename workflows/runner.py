@@ -67,7 +67,7 @@ def run_study(
         _prepare_rerun(lp, workflow_id, settings)
         persist()
         start = time.perf_counter()
-        launched = _launch_all(lp, workflow_id, persist, progress)
+        launched = _launch_all(lp, workflow_id, persist, progress, ping=store is None)
         failed = _failed_jobs(lp, workflow_id)
         unfinished = [fw for fw in _workflow_fws(lp, workflow_id) if fw["state"] != "COMPLETED"]
         if unfinished and not failed:
@@ -217,7 +217,11 @@ def _failed_jobs(lp, workflow_id: int) -> list[tuple[str, str]]:
     return failed
 
 
-def _launch_all(lp, workflow_id: int, persist: Callable[[], None], progress: bool) -> int:
+def _launch_all(
+    lp, workflow_id: int, persist: Callable[[], None], progress: bool, ping: bool = False
+) -> int:
+    """Run the workflow's READY jobs here, one at a time. ``ping``: keep FireWorks' heartbeat, so
+    that on a shared MongoDB a long local job is not taken for a lost run (detect_lostruns)."""
     from fireworks import FWorker
     from fireworks.core.rocket_launcher import launch_rocket
 
@@ -231,7 +235,7 @@ def _launch_all(lp, workflow_id: int, persist: Callable[[], None], progress: boo
     job_log = launch_dir / "jobs.log"
     with (
         _interruptible() as interrupted,
-        _no_ping_thread(),
+        contextlib.nullcontext() if ping else _no_ping_thread(),
         _in_directory(launch_dir),
         _quiet_fireworks(job_log) as log,
     ):
