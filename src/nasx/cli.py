@@ -296,6 +296,44 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="add the study even if it is already on the LaunchPad"
     )
 
+    status = commands.add_parser(
+        "status",
+        help="where a study stands: jobs by kind and state, failures, running and lost jobs, "
+        "and the command that resumes or recovers it",
+        description="Reads a run directory's embedded store or a MongoDB LaunchPad (nothing is "
+        "changed) and prints, per nasx workflow, its jobs by kind and state, every failed job with "
+        "the last line of its error, running jobs with their worker, age and last heartbeat, lost "
+        "runs, and what to do next.\n\n"
+        "exit status: 0 complete, 1 a job failed or was lost (the printed command recovers it), "
+        "4 in progress (running, ready or waiting jobs; nothing to do but wait or start "
+        "workers), 2 unusable input.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    status.add_argument("run_dir", type=Path, nargs="?", help="a nasx run directory")
+    status.add_argument(
+        "--launchpad", type=Path, metavar="FILE", help="my_launchpad.yaml of your MongoDB"
+    )
+    status.add_argument(
+        "--workflow", type=int, metavar="ID", help="with --launchpad: any job id of the workflow"
+    )
+    status.add_argument(
+        "--lost-after",
+        type=float,
+        metavar="SECONDS",
+        help="a running job without a heartbeat for this long is lost (default: FireWorks' "
+        "RUN_EXPIRATION_SECS, 4 h; jobs send one every hour)",
+    )
+
+    templates = commands.add_parser(
+        "templates",
+        help="write the cluster templates (LaunchPad, worker, queue files, guide) into DIR",
+        description="Write hpc_templates/ as shipped with nasx (README.md, my_launchpad.yaml, "
+        "my_fworker.yaml, queue_slurm/pbs/lsf/sge.yaml) into DIR, to be filled in. "
+        "my_launchpad.yaml is made readable by you only: it will hold the database password.",
+    )
+    templates.add_argument("directory", type=Path, help="where to write them (created if missing)")
+    templates.add_argument("--force", action="store_true", help="overwrite files already there")
+
     structures = commands.add_parser(
         "structures",
         help="list a phase set with provenance, or validate a directory of CIFs",
@@ -339,11 +377,12 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     if args.launchpad is not None:
         if args.source is not None:
             raise NasxInputError(args.source, "give either SOURCE or --launchpad, not both")
-        from nasx.workflows.launchpad_reader import open_launchpad, read_launchpad
+        from nasx.workflows.launchpad import open_launchpad
 
-        calculations = read_launchpad(
-            open_launchpad(args.launchpad), args.workflow, f"LaunchPad {args.launchpad}"
-        )
+        launchpad = open_launchpad(args.launchpad)  # checked before the slow imports below
+        from nasx.workflows.launchpad_reader import read_launchpad
+
+        calculations = read_launchpad(launchpad, args.workflow, f"LaunchPad {args.launchpad}")
     elif args.source is None:
         raise NasxInputError(None, "give SOURCE (a directory or ENTRIES.json) or --launchpad FILE")
     elif args.source.is_dir():
@@ -460,6 +499,11 @@ def _supercells(values: list[str]) -> dict[str, tuple[int, int, int]]:
 def _cmd_run(args: argparse.Namespace) -> int:
     for variable in THREAD_VARIABLES:  # before torch and numpy's BLAS start their pools
         os.environ.setdefault(variable, "1")
+    launchpad = None
+    if args.launchpad:  # first: a database that does not answer fails within seconds
+        from nasx.workflows.launchpad import launchpad_from_file
+
+        launchpad = launchpad_from_file(args.launchpad)
     from nasx.workflows.calculators import RelaxSettings, get_calculator
     from nasx.workflows.phonons import PhononSettings
     from nasx.workflows.runner import RunFailed, run_study
@@ -501,11 +545,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
         polling_seconds=args.polling_seconds,
     )
 
-    launchpad = None
-    if args.launchpad:
-        from nasx.workflows.launchpad import launchpad_from_file
-
-        launchpad = launchpad_from_file(args.launchpad)
     print(
         f"nasx run: {len(phase_set)} phases of {phase_set.system.name} with {calculator.describe()} -> {args.out}"
     )
@@ -570,8 +609,10 @@ def _print_results(results: dict) -> None:
 
 
 def _cmd_submit(args: argparse.Namespace) -> int:
-    from nasx.workflows.calculators import get_calculator
     from nasx.workflows.launchpad import launchpad_from_file
+
+    launchpad = launchpad_from_file(args.launchpad)  # first: fail fast on an unusable database
+    from nasx.workflows.calculators import get_calculator
     from nasx.workflows.runner import submit_study
     from nasx.workflows.settings import RunSettings
 
@@ -583,7 +624,7 @@ def _cmd_submit(args: argparse.Namespace) -> int:
         calculator,
         settings,
         args.out,
-        launchpad_from_file(args.launchpad),
+        launchpad,
         force=args.force,
     )
     print(
@@ -597,11 +638,33 @@ def _cmd_submit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_status(args: argparse.Namespace) -> int:
+    from nasx.workflows import status
+
+    lost_after = args.lost_after
+    if lost_after is None:
+        from fireworks.fw_config import RUN_EXPIRATION_SECS as lost_after
+    report = status.status_of(args.run_dir, args.launchpad, args.workflow, lost_after)
+    print(status.render(report))
+    return report.code
+
+
+def _cmd_templates(args: argparse.Namespace) -> int:
+    from nasx.templates import write_templates
+
+    written = write_templates(args.directory, force=args.force)
+    print(f"wrote {', '.join(p.name for p in written)} to {args.directory}")
+    print(f"next: fill them in as {args.directory / 'README.md'} explains")
+    return 0
+
+
 COMMANDS = {
     "analyze": _cmd_analyze,
     "run": _cmd_run,
+    "status": _cmd_status,
     "structures": _cmd_structures,
     "submit": _cmd_submit,
+    "templates": _cmd_templates,
 }
 
 
