@@ -146,7 +146,7 @@ class VaspCalculator(Calculator):
                 "no VASP command: set env.vasp_cmd in my_fworker.yaml or pass --vasp-cmd (e.g. 'srun vasp_std')"
             )
         directory.mkdir(parents=True, exist_ok=True)
-        if not (directory / "vasprun.xml").exists():  # a finished step is not run again
+        if not _finished(directory):  # a finished step is not run again
             vasp_inputs.write(inputs, directory)
             custodian = Custodian(
                 custodian_handlers(),
@@ -159,6 +159,17 @@ class VaspCalculator(Calculator):
             )
             custodian.run()
         return read_vasp_run(directory), custodian_corrections(directory)
+
+
+def _finished(directory: Path) -> bool:
+    """Whether VASP ran to the end here. VASP writes vasprun.xml as it goes, so a job killed
+    mid-run (walltime, node failure, kill -9) leaves one without its closing tag: run again."""
+    path = directory / "vasprun.xml"
+    if not path.is_file():
+        return False
+    with open(path, "rb") as handle:
+        handle.seek(max(path.stat().st_size - 256, 0))
+        return b"</modeling>" in handle.read()
 
 
 def custodian_handlers() -> list:
