@@ -293,6 +293,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_study_options(submit)
     submit.add_argument("--auto-kspacing", **AUTO_KSPACING)
     submit.add_argument(
+        "--min-length",
+        type=float,
+        default=defaults.MIN_SUPERCELL_LENGTH_A,
+        help="minimum supercell height for phonons (Å)",
+    )
+    submit.add_argument(
+        "--supercell",
+        action="append",
+        default=[],
+        metavar="PHASE=NxNxN",
+        help="supercell (repetitions of the conventional cell) for one phase, overriding --min-length",
+    )
+    submit.add_argument(
         "--force", action="store_true", help="add the study even if it is already on the LaunchPad"
     )
 
@@ -618,7 +631,19 @@ def _cmd_submit(args: argparse.Namespace) -> int:
 
     phase_set = _phase_set(args)
     calculator = get_calculator("vasp", phase_set=phase_set, auto_kspacing=args.auto_kspacing)
-    settings = RunSettings(temperatures_K=tuple(args.temperatures))
+    from nasx.workflows.phonons import PhononSettings
+
+    supercells = _supercells(args.supercell)
+    for name in supercells:
+        if name not in phase_set.ids:
+            raise NasxInputError(
+                None,
+                f"unknown phase id {name!r} (phases of this study: {', '.join(phase_set.ids)})",
+            )
+    settings = RunSettings(
+        temperatures_K=tuple(args.temperatures),
+        phonons=PhononSettings(min_length_A=args.min_length, supercells=supercells),
+    )
     jobs = submit_study(
         phase_set,
         calculator,
