@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from nasx.cli import main
-from tests.cluster.conftest import run, start, stop_group, wait_all, worker_env
+from tests.cluster.conftest import PASSWORD, run, start, stop_group, wait_all, worker_env
 from tests.small_set import MIN_LENGTH
 
 pytestmark = pytest.mark.slow
@@ -129,6 +129,9 @@ def test_three_workers_run_a_submitted_study(
     assert "21/21 jobs completed" in status.stdout and "forces    8 completed" in status.stdout
     assert_same_numbers(analyze(launchpad_file, tmp_path / "analysis", env), stub_results)
     assert_same_numbers(json.loads((run_dir / "results.json").read_text()), stub_results)
+    # the workers' LaunchPad file holds the password; nothing nasx or FireWorks wrote does
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p != launchpad_file]
+    assert len(written) > 100 and not [p for p in written if PASSWORD.encode() in p.read_bytes()]
 
 
 def fake_vasp_of(pid: int) -> int | None:
