@@ -82,6 +82,8 @@ class StudyStatus:
     @property
     def code(self) -> int:
         codes = {w.code for w in self.workflows}
+        if self.owner is not None and codes != {COMPLETE}:
+            return IN_PROGRESS  # a nasx run is still at it: it retries nothing until it ends
         return next((c for c in (NEEDS_ACTION, IN_PROGRESS) if c in codes), COMPLETE)
 
 
