@@ -226,3 +226,13 @@ def wait_all(processes: list[subprocess.Popen], timeout: float) -> None:
         for process in processes:
             stop_group(process)
         pytest.fail(f"workers did not finish within {timeout} s")
+
+
+def nasx(capsys, *argv: str) -> tuple[int, str]:
+    """A nasx command in this process (its imports are paid once): exit status, output."""
+    from nasx.cli import main
+
+    capsys.readouterr()
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cluster.conftest import TEMPLATES, run, start, wait_all, worker_env
+from tests.cluster.conftest import TEMPLATES, nasx, start, wait_all, worker_env
 from tests.small_set import MIN_LENGTH, PHASES, write_small_set
 
 pytestmark = pytest.mark.slow
@@ -79,7 +79,7 @@ def running_jobs(queue: Path) -> list[int]:
 
 
 def test_qlaunch_runs_the_study_through_the_slurm_template(
-    launchpad_file, worker_file, fw_config, tmp_path
+    launchpad_file, worker_file, fw_config, tmp_path, capsys
 ):
     phases = tuple(p for p in PHASES if p != "Na2S2_P6_3mmc")  # elemental references and Na2S
     structures = write_small_set(tmp_path / "structures", phases)
@@ -94,15 +94,12 @@ def test_qlaunch_runs_the_study_through_the_slurm_template(
         tmp_path / "queue_slurm.yaml", worker_file, launchpad_file, tmp_path / "fw_logs"
     )
     run_dir = tmp_path / "shared" / "study"
-    submitted = run(
-        [
-            *("nasx", "submit", "--launchpad", str(launchpad_file), "--out", str(run_dir)),
-            *("--structures", str(structures), *MIN_LENGTH),
-        ],
-        env,
-        tmp_path,
+    code, output = nasx(
+        capsys,
+        *("submit", "--launchpad", str(launchpad_file), "--out", str(run_dir)),
+        *("--structures", str(structures), *MIN_LENGTH),
     )
-    assert submitted.returncode == 0, submitted.stderr
+    assert code == 0, output
 
     start_time = time.monotonic()
     qlaunch = start(
@@ -145,6 +142,6 @@ def test_qlaunch_runs_the_study_through_the_slurm_template(
     results = json.loads((run_dir / "results.json").read_text())
     assert results["complete"] and results["ocv"]["thermodynamic"]["300"]
 
-    status = run(["nasx", "status", "--launchpad", str(launchpad_file)], env, tmp_path)
-    assert status.returncode == 0 and "14/14 jobs completed" in status.stdout
+    code, status = nasx(capsys, "status", "--launchpad", str(launchpad_file))
+    assert code == 0 and "14/14 jobs completed" in status
     print(f"queue study: {len(jobs)} batch jobs in {time.monotonic() - start_time:.0f} s")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from nasx.cli import main
-from tests.cluster.conftest import PASSWORD, run, start, stop_group, wait_all, worker_env
+from tests.cluster.conftest import PASSWORD, nasx, run, start, stop_group, wait_all, worker_env
 from tests.small_set import MIN_LENGTH
 
 pytestmark = pytest.mark.slow
@@ -55,17 +55,14 @@ def assert_same_numbers(found: dict, expected: dict) -> None:
     assert found["complete"] and "VASP r2SCAN" in found["calculator"]["description"]
 
 
-def submit(launchpad_file: Path, small_set: Path, run_dir: Path, env: dict, cwd: Path) -> None:
-    result = run(
-        [
-            *("nasx", "submit", "--launchpad", str(launchpad_file), "--out", str(run_dir)),
-            *("--structures", str(small_set), *MIN_LENGTH),
-        ],
-        env,
-        cwd,
+def submit(capsys, launchpad_file: Path, small_set: Path, run_dir: Path) -> None:
+    code, output = nasx(
+        capsys,
+        *("submit", "--launchpad", str(launchpad_file), "--out", str(run_dir)),
+        *("--structures", str(small_set), *MIN_LENGTH),
     )
-    assert result.returncode == 0, result.stderr
-    assert "added 13 jobs for 4 phases" in result.stdout  # relax, setup, phonons; analysis
+    assert code == 0, output
+    assert "added 13 jobs for 4 phases" in output  # relax, setup, phonons; analysis
 
 
 def start_workers(launchpad_file: Path, worker_file: Path, env: dict, root: Path) -> list:
@@ -95,11 +92,9 @@ def assert_each_job_completed_once(jobs: list[dict], launches: list[dict]) -> No
         assert [states[i] for i in job["launches"]] == ["COMPLETED"], job["name"]
 
 
-def analyze(launchpad_file: Path, out: Path, env: dict) -> dict:
-    result = run(
-        ["nasx", "analyze", "--launchpad", str(launchpad_file), "--out", str(out)], env, out.parent
-    )
-    assert result.returncode == 0, result.stderr
+def analyze(capsys, launchpad_file: Path, out: Path) -> dict:
+    code, output = nasx(capsys, "analyze", "--launchpad", str(launchpad_file), "--out", str(out))
+    assert code == 0, output
     return json.loads((out / "results.json").read_text())
 
 
@@ -108,11 +103,11 @@ def journal(run_dir: Path) -> list[dict]:
 
 
 def test_three_workers_run_a_submitted_study(
-    launchpad_file, worker_file, fw_config, small_set, stub_results, tmp_path
+    launchpad_file, worker_file, fw_config, small_set, stub_results, tmp_path, capsys
 ):
     env = worker_env(small_set, fw_config)
     run_dir = tmp_path / "shared" / "study"
-    submit(launchpad_file, small_set, run_dir, env, tmp_path)
+    submit(capsys, launchpad_file, small_set, run_dir)
     workers = start_workers(launchpad_file, worker_file, env, tmp_path)
     wait_all(workers, WORKER_TIMEOUT_S)
     assert [w.returncode for w in workers] == [0] * WORKERS
@@ -124,10 +119,10 @@ def test_three_workers_run_a_submitted_study(
     computed = [entry["job"] for entry in journal(run_dir) if entry["computed"]]
     assert len(computed) == len(set(computed)) == len(jobs)  # each job computed exactly once
 
-    status = run(["nasx", "status", "--launchpad", str(launchpad_file)], env, tmp_path)
-    assert status.returncode == 0, status.stdout + status.stderr
-    assert "21/21 jobs completed" in status.stdout and "forces    8 completed" in status.stdout
-    assert_same_numbers(analyze(launchpad_file, tmp_path / "analysis", env), stub_results)
+    code, status = nasx(capsys, "status", "--launchpad", str(launchpad_file))
+    assert code == 0, status
+    assert "21/21 jobs completed" in status and "forces    8 completed" in status
+    assert_same_numbers(analyze(capsys, launchpad_file, tmp_path / "analysis"), stub_results)
     assert_same_numbers(json.loads((run_dir / "results.json").read_text()), stub_results)
     # the workers' LaunchPad file holds the password; nothing nasx or FireWorks wrote does
     written = [p for p in tmp_path.rglob("*") if p.is_file() and p != launchpad_file]
@@ -155,11 +150,11 @@ def fake_vasp_of(pid: int) -> int | None:
 
 
 def test_a_worker_killed_in_a_vasp_job_is_recovered(
-    launchpad_file, worker_file, fw_config, small_set, stub_results, tmp_path
+    launchpad_file, worker_file, fw_config, small_set, stub_results, tmp_path, capsys
 ):
     env = worker_env(small_set, fw_config)
     run_dir = tmp_path / "shared" / "study"
-    submit(launchpad_file, small_set, run_dir, env, tmp_path)
+    submit(capsys, launchpad_file, small_set, run_dir)
     victim, *survivors = start_workers(launchpad_file, worker_file, env, tmp_path)
     try:
         deadline = time.monotonic() + WORKER_TIMEOUT_S
@@ -181,23 +176,14 @@ def test_a_worker_killed_in_a_vasp_job_is_recovered(
         print(f"killed worker1 and its nasx-fake-vasp (pid {vasp}) in job {lost['fw_id']} ({name})")
         time.sleep(LOST_AFTER_S + 2)  # its heartbeat has stopped; the others beat every second
 
-        status = run(
-            [
-                "nasx",
-                "status",
-                "--launchpad",
-                str(launchpad_file),
-                "--lost-after",
-                str(LOST_AFTER_S),
-            ],
-            env,
-            tmp_path,
+        code, status = nasx(
+            capsys, "status", "--launchpad", str(launchpad_file), "--lost-after", str(LOST_AFTER_S)
         )
-        assert status.returncode == 1, status.stdout + status.stderr  # needs action
-        [line] = [ln for ln in status.stdout.splitlines() if ln.strip().startswith("lost")]
+        assert code == 1, status  # needs action
+        [line] = [ln for ln in status.splitlines() if ln.strip().startswith("lost")]
         assert line.split()[1] == str(lost["fw_id"]) and "on test_cluster" in line
         recover = f"lpad -l {launchpad_file} detect_lostruns --time {LOST_AFTER_S} --rerun"
-        assert f"next: {recover}" in status.stdout
+        assert f"next: {recover}" in status
         recovered = run(recover.split(), env, tmp_path)
         assert recovered.returncode == 0, recovered.stderr
         wait_all(survivors, WORKER_TIMEOUT_S)  # they pick the job up again
@@ -214,4 +200,4 @@ def test_a_worker_killed_in_a_vasp_job_is_recovered(
     computed = [entry["job"] for entry in entries if entry["computed"]]
     assert len(computed) == len(set(computed))  # no finished job was computed again
     assert len({entry["job"] for entry in entries}) == len(jobs)  # and every job finished
-    assert_same_numbers(analyze(launchpad_file, tmp_path / "analysis", env), stub_results)
+    assert_same_numbers(analyze(capsys, launchpad_file, tmp_path / "analysis"), stub_results)
