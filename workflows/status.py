@@ -144,7 +144,9 @@ def _owner(lock: Path) -> str | None:
     return None
 
 
-def _workflow(lp, document: dict, lost: set[int], inconsistent: set[int], embedded: bool):
+def _workflow(
+    lp, document: dict, lost: set[int], inconsistent: set[int], embedded: bool
+) -> WorkflowStatus:
     fields = {"fw_id": 1, "name": 1, "state": 1, "spec.nasx_kind": 1, "launches": 1}
     jobs = list(lp.fireworks.find({"fw_id": {"$in": document["nodes"]}}, fields))
     status = WorkflowStatus(

@@ -21,6 +21,10 @@ examples:
   nasx analyze my_vasp_tree/ --out results/           VASP relaxations and phonopy folders
   nasx analyze --launchpad my_launchpad.yaml --workflow 12
   nasx analyze entries.json --temperatures 0 300 --bypass Na2S2 Na2S4
+  nasx submit --launchpad my_launchpad.yaml --out /shared/na-s   VASP jobs for cluster workers
+  nasx status nasx-run/                               where a run stands and what to do next
+  nasx status --launchpad my_launchpad.yaml           the same for the workflows on a MongoDB
+  nasx templates ~/nasx-fw                            the cluster templates, to fill in
   nasx structures                                     the built-in Na–S set and its provenance
   nasx structures my_cifs/                            validate your own binary A–X set
 """
