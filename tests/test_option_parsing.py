@@ -70,7 +70,9 @@ def test_run_and_submit_share_their_options_and_build_the_same_settings():
     built = run_settings(run_args, phase_set(run_args))
     assert built == run_settings(submit_args, phase_set(submit_args))
     assert built.relax.fmax_eV_per_A == 0.005 and built.phonons.displacement_A == 0.02
-    assert built.phonons.supercells == {"S8_Fddd": (1, 1, 1)} and built.analysis.bypass == ("Na2S4",)
+    assert built.phonons.supercells == {"S8_Fddd": (1, 1, 1)} and built.analysis.bypass == (
+        "Na2S4",
+    )
     assert submit_args.polling_seconds == 2.0
 
 

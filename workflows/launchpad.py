@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from nasx.errors import NasxInputError
+from nasx.layout import FILE_MODE, disk_error
 
 STORE_NAME = "launchpad.json"
 LOCK_NAME = "run.lock"
@@ -97,16 +98,20 @@ class EmbeddedStore:
 
         # the same text as json_util.dumps, with the C encoder doing all but the BSON types
         text = json.dumps(self._store.to_dict(), default=json_util.default)
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{STORE_NAME}.", suffix=".tmp")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{STORE_NAME}.", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.chmod(tmp, FILE_MODE)
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise disk_error(self.path, exc) from None
 
     def close(self) -> None:
         self.persist()
@@ -147,13 +152,22 @@ def _mongomock_launchpad(path: Path):
             os.environ["MONGOMOCK_SERVERSTORE_FILE"] = previous_env
 
 
-def launchpad_from_file(path: Path):
-    """The user's LaunchPad (a real MongoDB) from a FireWorks ``my_launchpad.yaml``."""
-    from fireworks import LaunchPad
+def open_launchpad(path: Path):
+    """For reading: a my_launchpad.yaml (MongoDB, checked as ``launchpad_from_file`` does), or a
+    run's embedded store (``launchpad.json`` or its run directory), which a reader never rewrites."""
+    path = Path(path)
+    if path.is_dir() and (path / STORE_NAME).exists():
+        path = path / STORE_NAME
+    if path.suffix != ".json":
+        return launchpad_from_file(path)
+    if not path.is_file():
+        raise NasxInputError(path, "embedded LaunchPad store not found")
+    return _mongomock_launchpad(path)  # never rewrites the store: its owner may be writing it
 
-    if not Path(path).is_file():
-        raise NasxInputError(path, "LaunchPad file not found")
-    try:
-        return LaunchPad.from_file(str(path))
-    except Exception as exc:  # FireWorks raises several types for bad YAML or keys
-        raise NasxInputError(path, f"is not a FireWorks LaunchPad file ({exc})") from None
+
+def launchpad_from_file(path: Path):
+    """The user's LaunchPad (a real MongoDB) from a FireWorks ``my_launchpad.yaml``, checked:
+    reachable, credentials accepted, initialised (one-line NasxInputError otherwise)."""
+    from nasx.workflows.database import connect
+
+    return connect(Path(path))

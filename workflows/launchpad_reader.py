@@ -29,20 +29,6 @@ from nasx.workflows.graph import RUN_DIR_KEY, RUN_KEY
 from nasx.workflows.tasks import ANALYSIS_KEY
 
 
-def open_launchpad(path: Path):
-    """A my_launchpad.yaml (MongoDB), or the embedded store (launchpad.json) of a run directory."""
-    from nasx.workflows.launchpad import _mongomock_launchpad, launchpad_from_file
-
-    path = Path(path)
-    if path.is_dir() and (path / "launchpad.json").exists():
-        path = path / "launchpad.json"
-    if path.suffix == ".json":
-        if not path.is_file():
-            raise NasxInputError(path, "embedded LaunchPad store not found")
-        return _mongomock_launchpad(path)
-    return launchpad_from_file(path)
-
-
 def nasx_workflows(lp) -> list[dict]:
     """The nasx workflows on a LaunchPad: first job id, name, state, run directory."""
     found = lp.workflows.find(

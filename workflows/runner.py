@@ -71,7 +71,7 @@ def run_study(
         _prepare_rerun(lp, workflow_id, settings)
         persist()
         start = time.perf_counter()
-        launched = _launch_all(lp, workflow_id, persist, progress)
+        launched = _launch_all(lp, workflow_id, persist, progress, ping=store is None)
         failed = _failed_jobs(lp, workflow_id)
         unfinished = [fw for fw in _workflow_fws(lp, workflow_id) if fw["state"] != "COMPLETED"]
         if unfinished and not failed:
@@ -213,7 +213,11 @@ def _failed_jobs(lp, workflow_id: int) -> list[tuple[str, str]]:
     return failed
 
 
-def _launch_all(lp, workflow_id: int, persist: Callable[[], None], progress: bool) -> int:
+def _launch_all(
+    lp, workflow_id: int, persist: Callable[[], None], progress: bool, ping: bool = False
+) -> int:
+    """Run the workflow's READY jobs here, one at a time. ``ping``: keep FireWorks' heartbeat, so
+    that on a shared MongoDB a long local job is not taken for a lost run (detect_lostruns)."""
     from fireworks import FWorker
     from fireworks.core.rocket_launcher import launch_rocket
 
@@ -227,7 +231,7 @@ def _launch_all(lp, workflow_id: int, persist: Callable[[], None], progress: boo
     job_log = launch_dir / "jobs.log"
     with (
         interruptible() as interrupted,
-        no_ping_thread(),
+        contextlib.nullcontext() if ping else no_ping_thread(),
         in_directory(launch_dir),
         quiet_fireworks(job_log) as log,
     ):

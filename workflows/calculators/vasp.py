@@ -27,6 +27,9 @@ from nasx.workflows import vasp_inputs
 from nasx.workflows.calculators.base import Calculator, CalculatorOptions
 
 WORKER_ENV_KEY = "vasp_cmd"
+POLLING_ENV_KEY = "vasp_polling_seconds"
+"""Worker env key: how often custodian checks a running VASP job on this machine (s). It
+overrides the workflow's value (10 s by default), e.g. 0.2 for the offline nasx-fake-vasp."""
 
 
 class VaspNotConfigured(RuntimeError):
@@ -81,10 +84,16 @@ class VaspCalculator(Calculator):
         return {self.system[0]}
 
     def configured(self, env: dict) -> VaspCalculator:
-        """With the worker's VASP command (``env.vasp_cmd``) where none was given."""
-        if self.vasp_cmd or not env.get(WORKER_ENV_KEY):
+        """As the worker sets it up: its VASP command (``env.vasp_cmd``) where none was given,
+        and its polling interval (``env.vasp_polling_seconds``) where it states one."""
+        changes = {}
+        if not self.vasp_cmd and env.get(WORKER_ENV_KEY):
+            changes["vasp_cmd"] = env[WORKER_ENV_KEY]
+        if env.get(POLLING_ENV_KEY) is not None:
+            changes["polling_time_step"] = float(env[POLLING_ENV_KEY])
+        if not changes:
             return self
-        return type(self).from_dict({**self.as_dict(), "vasp_cmd": env[WORKER_ENV_KEY]})
+        return type(self).from_dict({**self.as_dict(), **changes})
 
     def identity(self) -> dict:
         """The calculator without how VASP is started or polled on this machine."""
@@ -151,7 +160,7 @@ class VaspCalculator(Calculator):
                 "no VASP command: set env.vasp_cmd in my_fworker.yaml or pass --vasp-cmd (e.g. 'srun vasp_std')"
             )
         directory.mkdir(parents=True, exist_ok=True)
-        if not (directory / "vasprun.xml").exists():  # a finished step is not run again
+        if not _finished(directory):  # a finished step is not run again
             vasp_inputs.write(inputs, directory)
             custodian = Custodian(
                 custodian_handlers(),
@@ -164,6 +173,17 @@ class VaspCalculator(Calculator):
             )
             custodian.run()
         return read_vasp_run(directory), custodian_corrections(directory)
+
+
+def _finished(directory: Path) -> bool:
+    """Whether VASP ran to the end here. VASP writes vasprun.xml as it goes, so a job killed
+    mid-run (walltime, node failure, kill -9) leaves one without its closing tag: run again."""
+    path = directory / "vasprun.xml"
+    if not path.is_file():
+        return False
+    with open(path, "rb") as handle:
+        handle.seek(max(path.stat().st_size - 256, 0))
+        return b"</modeling>" in handle.read()
 
 
 def custodian_handlers() -> list:

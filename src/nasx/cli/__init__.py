@@ -1,4 +1,4 @@
-"""The ``nasx`` command line: `run`, `analyze`, `submit` and `structures`.
+"""The ``nasx`` command line: `run`, `analyze`, `submit`, `status`, `templates`, `structures`.
 
 Each command is a module with ``add_parser(commands)`` and ``command(args) -> int``; the
 options they share and their validators are in `nasx.cli.options`. Imports of the rest of
@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from nasx import __version__
-from nasx.cli import analyze, run, structures, submit
+from nasx.cli import analyze, run, status, structures, submit, templates
 from nasx.cli.parser import USAGE_EXIT, HelpFormatter, OptionError, Parser
 from nasx.cli.results import PARTIAL_EXIT
 from nasx.errors import NasxInputError
@@ -33,11 +33,15 @@ examples:
   nasx analyze --launchpad my_launchpad.yaml --workflow 12
   nasx analyze entries.json --temperatures 0 300 --bypass Na2S2 Na2S4
   nasx submit --launchpad my_launchpad.yaml --out /shared/na-s-vasp   VASP jobs for cluster workers
+  nasx status nasx-run/                               where a run stands and what to do next
+  nasx status --launchpad my_launchpad.yaml           the same for the workflows on a MongoDB
+  nasx templates ~/nasx-fw                            the cluster templates, to fill in
   nasx structures                                     the built-in Na–S set and its provenance
   nasx structures my_cifs/                            validate your own binary A–X set
 
 exit status: 0 complete, 3 partial results, 2 bad option or input (one line on stderr),
-1 failed jobs (nasx run), 130 interrupted
+1 failed jobs (nasx run; nasx status: failed or lost), 4 in progress (nasx status),
+130 interrupted
 """
 
 
@@ -47,7 +51,7 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--version", action="version", version=f"nasx {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (run, analyze, submit, structures):
+    for module in (run, analyze, submit, status, templates, structures):
         module.add_parser(commands)
     return parser
 

@@ -103,11 +103,12 @@ def command(args: argparse.Namespace) -> int:
 
 
 def _from_launchpad(args: argparse.Namespace):
-    from nasx.workflows.launchpad_reader import open_launchpad, read_launchpad
+    from nasx.workflows.launchpad import open_launchpad
 
-    return read_launchpad(
-        open_launchpad(args.launchpad), args.workflow, f"LaunchPad {args.launchpad}"
-    )
+    launchpad = open_launchpad(args.launchpad)  # checked before the slow imports below
+    from nasx.workflows.launchpad_reader import read_launchpad
+
+    return read_launchpad(launchpad, args.workflow, f"LaunchPad {args.launchpad}")
 
 
 def _from_tree(args: argparse.Namespace):
