@@ -17,8 +17,9 @@ from pymatgen.io.vasp import Incar, Kpoints, Oszicar, Outcar, Poscar, Vasprun
 from pymatgen.io.vasp.sets import MPScanRelaxSet
 
 from nasx.structures import reference_set
-from nasx.workflows.calculators import fake_vasp
 from nasx.workflows.calculators.base import Calculator, ForcesResult, RelaxResult, RelaxSettings
+from nasx.workflows.calculators.fake_vasp import main as fake_vasp
+from nasx.workflows.calculators.fake_vasp.text_outputs import VASP_VERSION, ZBRENT_MESSAGE
 from nasx.workflows.calculators.stub import StubCalculator
 
 SCRIPT = "nasx-fake-vasp"
@@ -96,7 +97,7 @@ def test_static_displaced_supercell_gives_stub_energy_and_forces_to_pymatgen_and
     np.testing.assert_allclose(
         vasprun.final_structure.cart_coords, supercell.cart_coords, atol=1e-8
     )
-    assert vasprun.vasp_version == fake_vasp.VASP_VERSION
+    assert vasprun.vasp_version == VASP_VERSION
     assert vasprun.parameters["NELM"] == 200  # MPScanRelaxSet's, copied from INCAR
     assert vasprun.incar["METAGGA"] == "R2scan"
     light = Vasprun(
@@ -221,7 +222,7 @@ def test_zbrent_message_and_crash(tmp_path: Path) -> None:
     zbrent = write_inputs(tmp_path / "zbrent", na2s(), STATIC)
     result = run_fake_vasp(zbrent, fail="zbrent")
     assert result.returncode == 0, result.stderr
-    assert fake_vasp.ZBRENT_MESSAGE in (zbrent / "OUTCAR").read_text()
+    assert ZBRENT_MESSAGE in (zbrent / "OUTCAR").read_text()
     handler = VaspErrorHandler()
     assert handler.check(str(zbrent)) and handler.errors == {"zbrent"}
 
