@@ -147,6 +147,26 @@ def test_relaxation_returns_to_the_reference_cell_and_energy(tmp_path: Path) -> 
     assert np.abs(vasprun.ionic_steps[-1]["forces"]).max() < 2e-3
 
 
+def test_a_fake_vasp_call_imports_no_workflow_analysis_or_plotting_package(tmp_path: Path) -> None:
+    # each VASP call of a fake-VASP study is a fresh process (~90 a study): start-up is the cost
+    write_inputs(tmp_path, na2s(), STATIC)
+    code = (
+        "import sys; from nasx.workflows.calculators.fake_vasp.main import main; "
+        "code = main([]); print(*sorted(sys.modules), file=sys.stderr); raise SystemExit(code)"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NASX_FAKE_VASP")}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "vasprun.xml").exists()
+    imported = set(result.stderr.split())
+    assert "nasx.workflows.calculators.stub" in imported
+    unwanted = {"fireworks", "custodian", "phonopy", "matplotlib", "torch", "chgnet"}
+    unwanted |= {"nasx.analysis.study", "pymatgen.analysis.phase_diagram"}
+    assert imported & unwanted == set()
+
+
 def custodian_run(directory: Path, monkeypatch: pytest.MonkeyPatch):
     from custodian import Custodian
     from custodian.vasp.handlers import UnconvergedErrorHandler, VaspErrorHandler
