@@ -19,8 +19,9 @@ from pymatgen.io.vasp.sets import MPScanRelaxSet
 from nasx.results import ForcesResult, RelaxResult
 from nasx.settings import RelaxSettings
 from nasx.structures import reference_set
-from nasx.workflows.calculators import fake_vasp
 from nasx.workflows.calculators.base import Calculator
+from nasx.workflows.calculators.fake_vasp import main as fake_vasp
+from nasx.workflows.calculators.fake_vasp.text_outputs import VASP_VERSION, ZBRENT_MESSAGE
 from nasx.workflows.calculators.stub import StubCalculator
 
 SCRIPT = "nasx-fake-vasp"
@@ -98,7 +99,7 @@ def test_static_displaced_supercell_gives_stub_energy_and_forces_to_pymatgen_and
     np.testing.assert_allclose(
         vasprun.final_structure.cart_coords, supercell.cart_coords, atol=1e-8
     )
-    assert vasprun.vasp_version == fake_vasp.VASP_VERSION
+    assert vasprun.vasp_version == VASP_VERSION
     assert vasprun.parameters["NELM"] == 200  # MPScanRelaxSet's, copied from INCAR
     assert vasprun.incar["METAGGA"] == "R2scan"
     light = Vasprun(
@@ -146,6 +147,26 @@ def test_relaxation_returns_to_the_reference_cell_and_energy(tmp_path: Path) -> 
     )
     assert first["stress"][0][0] < 0  # stretched along x: tensile, negative in VASP's convention
     assert np.abs(vasprun.ionic_steps[-1]["forces"]).max() < 2e-3
+
+
+def test_a_fake_vasp_call_imports_no_workflow_analysis_or_plotting_package(tmp_path: Path) -> None:
+    # each VASP call of a fake-VASP study is a fresh process (~90 a study): start-up is the cost
+    write_inputs(tmp_path, na2s(), STATIC)
+    code = (
+        "import sys; from nasx.workflows.calculators.fake_vasp.main import main; "
+        "code = main([]); print(*sorted(sys.modules), file=sys.stderr); raise SystemExit(code)"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NASX_FAKE_VASP")}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "vasprun.xml").exists()
+    imported = set(result.stderr.split())
+    assert "nasx.workflows.calculators.stub" in imported
+    unwanted = {"fireworks", "custodian", "phonopy", "matplotlib", "torch", "chgnet"}
+    unwanted |= {"nasx.analysis.study", "pymatgen.analysis.phase_diagram"}
+    assert imported & unwanted == set()
 
 
 def custodian_run(directory: Path, monkeypatch: pytest.MonkeyPatch):
@@ -223,7 +244,7 @@ def test_zbrent_message_and_crash(tmp_path: Path) -> None:
     zbrent = write_inputs(tmp_path / "zbrent", na2s(), STATIC)
     result = run_fake_vasp(zbrent, fail="zbrent")
     assert result.returncode == 0, result.stderr
-    assert fake_vasp.ZBRENT_MESSAGE in (zbrent / "OUTCAR").read_text()
+    assert ZBRENT_MESSAGE in (zbrent / "OUTCAR").read_text()
     handler = VaspErrorHandler()
     assert handler.check(str(zbrent)) and handler.errors == {"zbrent"}
 

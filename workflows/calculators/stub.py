@@ -20,7 +20,7 @@ Not a model of any material; never a default outside tests.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 import numpy as np
 from ase.calculators.calculator import Calculator as AseCalculator
@@ -46,12 +46,21 @@ DEFAULT_SPRING_EV_PER_A2 = 2.0
 
 @dataclass(frozen=True)
 class Reference:
-    """A reference phase of the stub: primitive cell, energy per atom, spring constant."""
+    """A reference phase of the stub: input structure, energy per atom, spring constant.
+
+    ``structure``, the symmetrised primitive cell (as every workflow input), is made on first
+    use: a structure is only compared with the references of its own composition, and a fake
+    VASP process, which evaluates one structure, then symmetrises one phase instead of all.
+    """
 
     phase_id: str
-    structure: Structure
+    input_structure: Structure
     energy_per_atom_eV: float
     spring_eV_per_A2: float
+
+    @cached_property
+    def structure(self) -> Structure:
+        return symmetrized_primitive(self.input_structure, INPUT_SYMPREC_A)
 
 
 def references_for(phase_set: PhaseSet) -> list[Reference]:
@@ -72,10 +81,7 @@ def references_for(phase_set: PhaseSet) -> list[Reference]:
             spring = DEFAULT_SPRING_EV_PER_A2 * (1 + 0.3 * x)
         e0 = ef + x * mu[system.working_ion] + (1 - x) * mu[system.anion]
         e0 += POLYMORPH_OFFSET_EV_PER_ATOM.get(phase.id, 0.0) if is_na_s else 0.0
-        primitive = symmetrized_primitive(
-            phase.structure, INPUT_SYMPREC_A
-        )  # as every workflow input
-        refs.append(Reference(phase.id, primitive, e0, spring))
+        refs.append(Reference(phase.id, phase.structure, e0, spring))
     return refs
 
 
@@ -129,7 +135,7 @@ class HarmonicReferenceModel(AseCalculator):
         counts = {s: symbols.count(s) for s in set(symbols)}
         best = None
         for ref in self.references:
-            ref_counts = ref.structure.composition.as_dict()
+            ref_counts = ref.input_structure.composition.as_dict()  # as the primitive cell, scaled
             ratios = {
                 s: counts.get(s, 0) / ref_counts.get(s, 0) if ref_counts.get(s) else None
                 for s in counts
