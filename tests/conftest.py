@@ -14,7 +14,7 @@ def paper_entries_json(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def stub_run(tmp_path_factory) -> Path:
-    """A finished stub study (all six phases, 92 jobs). Copy it before changing anything."""
+    """A finished stub study (all six phases, 86 jobs). Copy it before changing anything."""
     out = tmp_path_factory.mktemp("stub") / "run"
     assert main(["run", "--calculator", "stub", "--out", str(out), "--quiet"]) == 0
     return out

@@ -100,6 +100,7 @@ def test_a_missing_displacement_is_named(tmp_path):
         thermal_from_directory(folder, TEMPERATURES, MESH)
 
 
+@pytest.mark.slow
 def test_nasx_analyze_on_a_tree_of_phonopy_folders_matches_phonopy(tmp_path):
     """The command-line path: walk, recognise by content, default q-mesh, per-phase outputs."""
     tree = tmp_path / "tree"

@@ -36,6 +36,7 @@ def test_reanalysing_a_run_directory_reproduces_its_results_byte_for_byte(stub_r
         assert (tmp_path / "a" / "phases" / "Na2S_Fm-3m" / name).exists()
 
 
+@pytest.mark.slow
 def test_analysing_an_embedded_launchpad_never_writes_it(stub_run, tmp_path):
     run = copy_run(stub_run, tmp_path)
     store = run / "launchpad.json"
@@ -47,6 +48,7 @@ def test_analysing_an_embedded_launchpad_never_writes_it(stub_run, tmp_path):
     assert (store.read_bytes(), store.stat().st_mtime_ns) == before
 
 
+@pytest.mark.slow
 def test_the_launchpad_alone_gives_the_same_numbers(stub_run, tmp_path):
     out = tmp_path / "lp"
     assert (
@@ -83,6 +85,7 @@ def test_an_unknown_workflow_and_an_ambiguous_launchpad_are_named(stub_run, tmp_
     assert "second nasx run" in err
 
 
+@pytest.mark.slow
 def test_new_temperatures_bypass_and_phase_subset(stub_run, tmp_path):
     out = tmp_path / "t"
     argv = ["analyze", str(stub_run), "--out", str(out), "--temperatures", "350", "--bypass"]
@@ -107,6 +110,7 @@ def test_new_temperatures_bypass_and_phase_subset(stub_run, tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_a_missing_displacement_leaves_that_phase_out_at_finite_temperature(
     stub_run, tmp_path, capsys
 ):
@@ -142,6 +146,7 @@ def test_a_missing_displacement_leaves_that_phase_out_at_finite_temperature(
     assert "phases/Na2S2_P6_3mmc/phonons/disp-002" in report and "missing" in report
 
 
+@pytest.mark.slow
 def test_an_unconverged_relaxation_is_named_and_its_phase_left_out(stub_run, tmp_path):
     run = copy_run(stub_run, tmp_path)
     result_file = run / "phases" / "Na2S4_I-42d" / "relax" / "result.json"

@@ -104,6 +104,7 @@ def test_a_broken_launchpad_file_is_named_without_echoing_it(tmp_path, capsys):
     )
 
 
+@pytest.mark.slow
 def test_the_console_command_fails_fast_by_default(server, small_set, tmp_path):
     """The reported case: nasx submit against a server that is not there hung for 30 s and
     printed a 65-line pymongo traceback. With the default timeout (5 s) it is one line."""

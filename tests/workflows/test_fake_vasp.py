@@ -206,6 +206,7 @@ def test_custodian_runs_a_static_without_corrections(
     )
 
 
+@pytest.mark.slow
 def test_custodian_catches_an_unconverged_scf_until_max_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -238,6 +239,7 @@ def test_custodian_catches_an_unconverged_scf_until_max_errors(
     assert len(vasprun.ionic_steps[-1]["electronic_steps"]) == vasprun.parameters["NELM"]
 
 
+@pytest.mark.slow
 def test_zbrent_message_and_crash(tmp_path: Path) -> None:
     from custodian.vasp.handlers import VaspErrorHandler
 

@@ -43,6 +43,9 @@ def fake_vasp_study(out: Path, *options: str, structures: Path | None = None) ->
     return out
 
 
+pytestmark = pytest.mark.slow  # every test here runs custodian around fake VASP processes
+
+
 @pytest.fixture(scope="module")
 def vasp_run(tmp_path_factory) -> Path:
     """The small fake-VASP run shared by the re-analysis tests. Copy it before changing anything."""
@@ -77,7 +80,6 @@ def truncate(path: Path) -> None:
     path.write_bytes(text[: len(text) // 2])
 
 
-@pytest.mark.slow
 def test_fake_vasp_study_equals_the_stub_study(tmp_path, stub_run):
     vasp_run = fake_vasp_study(tmp_path / "run")
     a, b = results(stub_run), results(vasp_run)

@@ -88,6 +88,7 @@ def test_ctrl_c_then_resume(tmp_path, uninterrupted):
     assert_resumed_equals(out, uninterrupted)
 
 
+@pytest.mark.slow
 def test_a_second_run_on_the_same_directory_is_refused(tmp_path):
     out = tmp_path / "run"
     first = subprocess.Popen(command(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -18,6 +18,7 @@ from nasx.workflows.calculators.stub import StubCalculator
 SMALL = ["--phases", "Na_Im-3m", "S8_Fddd", "Na2S_Fm-3m"]
 
 
+@pytest.mark.slow
 def test_supercell_convergence_check_reports_the_change_in_F(tmp_path):
     out = tmp_path / "run"
     assert (
@@ -45,6 +46,7 @@ def test_supercell_convergence_check_reports_the_change_in_F(tmp_path):
     assert check["ok"] and check["phase"] == "Na_Im-3m"
 
 
+@pytest.mark.slow
 def test_a_users_binary_set_runs_end_to_end(tmp_path):
     cifs = tmp_path / "li_s"
     cifs.mkdir()
@@ -72,6 +74,7 @@ def test_a_users_binary_set_runs_end_to_end(tmp_path):
     assert "plateaus_in_paper_grouping" not in results["ocv"]
 
 
+@pytest.mark.slow
 def test_a_failing_job_is_reported_and_a_rerun_finishes(tmp_path, monkeypatch, capsys):
     out = tmp_path / "run"
     original = StubCalculator.forces

@@ -114,6 +114,7 @@ def test_rerunning_a_finished_directory_only_redoes_the_analysis(stub_run):
     assert [e["job"] for e in new] == ["analysis"]
 
 
+@pytest.mark.slow
 def test_rerun_of_a_moved_directory_with_other_temperatures_recomputes_only_the_analysis(
     stub_run, tmp_path
 ):
