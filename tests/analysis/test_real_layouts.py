@@ -6,6 +6,7 @@ References are computed here with phonopy (``create_FORCE_SETS`` as ``phonopy -f
 """
 
 import gzip
+import json
 import shutil
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from nasx.analysis.checks import percent
 from nasx.analysis.phonon_sets import format_supercell, mismatch, read_phonon_set
 from nasx.analysis.tree_reader import read_tree
 from nasx.chemistry import BinarySystem
+from nasx.cli import PARTIAL_EXIT, main
+from nasx.defaults import MESH_LENGTH_A
 from nasx.phonons import thermal_properties
 from nasx.settings import PhononSettings
 from nasx.units import j_per_k_mol_to_ev_per_k, kj_per_mol_to_ev
@@ -178,7 +181,7 @@ def test_what_each_set_sets_aside_is_named():
 def classic(tmp_path: Path, conf: bool) -> Path:
     """MgB2 as the classic layout: POSCAR-unitcell + FORCE_SETS, no yaml (+ mesh.conf)."""
     folder = tmp_path / "MgB2"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     for name in ("POSCAR-unitcell", "FORCE_SETS"):
         shutil.copy(REAL / "awkward_MgB2_FORCE_SETS_only" / name, folder)
     if conf:
@@ -314,3 +317,58 @@ def test_how_things_are_written():
         "Na2S": "Na2S",
         "NaO": "Na2O2",
     }
+
+
+PHASES = {
+    "awkward_MgB2_FORCE_SETS_only": "MgB2_P6mmm",
+    "awkward_NaCl-VASPdfpt_FORCE_CONSTANTS": "NaCl_Fm-3m",
+    "awkward_Si-nosym_old_disp_yaml": "Si_Fd-3m",
+    "awkward_TiPN3_phonopy_params_yaml": "TiPN3_Amm2",
+    "awkward_ZnO_upstream_tar_layout": "ZnO_P6_3mc",
+    "phonopy_Cr_xz": "Cr_Im-3m",
+    "phonopy_SnO2": "SnO2_P4_2mnm",
+}
+
+
+def test_nasx_analyze_records_supercell_q_mesh_and_nac(tmp_path, foreign_cwd):
+    tree = tmp_path / "tree"
+    classic(tree, conf=False)
+    shutil.copytree(REAL / "awkward_ZnO_upstream_tar_layout", tree / "ZnO")
+    out = tmp_path / "out"
+    argv = ["analyze", str(tree), "--out", str(out), "--temperatures", "300"]
+    assert main([*argv, "--supercell", "MgB2=3x3x2"]) == PARTIAL_EXIT  # no energies
+    document = json.loads((out / "results.json").read_text())
+    mgb2 = document["calculations"]["MgB2_P6mmm"]["phonon_set"]
+    assert mgb2["supercell_matrix"] == [[3, 0, 0], [0, 3, 0], [0, 0, 2]] and mgb2["nac"] is False
+    zno = document["calculations"]["ZnO_P6_3mc"]["phonon_set"]
+    assert zno["nac"] is True and zno["files"] == CASES["awkward_ZnO_upstream_tar_layout"]
+    assert len(zno["q_mesh"]) == 3 and all(n > 1 for n in zno["q_mesh"])
+    report = (out / "report.md").read_text()
+    assert report.index("## Inventory") < report.index("## Calculations")
+    assert "| ZnO_P6_3mc | none | none | `ZnO` (phonopy_disp.yaml + BORN" in report
+
+
+@pytest.mark.slow
+def test_nasx_analyze_recognises_every_real_layout(tmp_path, foreign_cwd, monkeypatch):
+    """The command-line path on the whole fixture tree, at nasx's default q-mesh."""
+    tree = tmp_path / "tree"
+    shutil.copytree(REAL, tree)
+    shutil.copytree(FIXTURES / "r2scan_static_GaAs", tree / "r2scan_static_GaAs")
+    out = tmp_path / "out"
+    assert main(["analyze", str(tree), "--out", str(out), "--temperatures", "300", "400"]) == 3
+    document = json.loads((out / "results.json").read_text())
+    calculations = document["calculations"]
+    assert calculations["GaAs_F-43m"]["sources"]["energy"] == "r2scan_static_GaAs/vasprun.xml.gz"
+    assert "relaxation" not in calculations["Si_Fd-3m"]["sources"]
+    for case, phase in PHASES.items():
+        assert calculations[phase]["sources"]["phonons"] == case
+        work = tmp_path / f"reference-{case}"
+        work.mkdir()
+        monkeypatch.chdir(work)
+        expected = per_atom(reference(case, work), MESH_LENGTH_A)
+        phonons = calculations[phase]["phonons"]
+        assert phonons["free_energy_eV_per_atom"] == pytest.approx(expected["F"], abs=TOLERANCE)
+        assert phonons["entropy_eV_per_K_per_atom"] == pytest.approx(expected["S"], abs=TOLERANCE)
+        assert phonons["heat_capacity_eV_per_K_per_atom"] == pytest.approx(
+            expected["Cv"], abs=TOLERANCE
+        )
