@@ -63,6 +63,9 @@ class PhononSet:
     claimed: list[Path] = field(default_factory=list)
     rank: int = 9
     """Lower is preferred: 0 vasprun forces, 1 FORCE_SETS, 2 forces in the yaml, 3 force constants."""
+    first_vasprun: Path | None = None
+    """The first displacement's vasprun file when the forces come from them (its settings are
+    compared with the energy's)."""
 
     @property
     def complete(self) -> bool:
@@ -129,7 +132,8 @@ def read_phonon_set(
         stored = _stored_forces(ph) if yaml is not None else None
         sources: list[tuple[int, str, Path | None]] = []
         if files.numbered:
-            sources.append((0, f"{len(files.numbered)} displacement vasprun files", None))
+            count = len(files.numbered)
+            sources.append((0, f"{count} displacement vasprun file{'s' * (count != 1)}", None))
         if force_sets is not None:
             sources.append((1, force_sets.name, force_sets))
         if stored is not None:
@@ -154,6 +158,7 @@ def read_phonon_set(
         result.rank, result.description = rank, f"{what} + {label}"
         if rank == 0:
             data_forces: list[np.ndarray] | None = forces
+            result.first_vasprun = files.numbered[0][1]
         elif rank == 1:
             ph, _ = _load(directory, yaml, disp_yaml, born, scratch, supercell_matrix, force_sets)
             data_forces = list(ph.forces)

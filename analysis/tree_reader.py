@@ -52,7 +52,10 @@ from nasx.analysis.run_reader import is_run_directory, read_run_directory
 from nasx.analysis.vasp_outputs import (
     VaspRun,
     custodian_corrections,
+    energy_run_of,
     failing_run,
+    not_chosen_reason,
+    read_vasp_file,
     read_vasp_run,
     relaxation_from_vasp,
 )
@@ -273,6 +276,27 @@ class _TreeReader:
             self.problems.append(Problem(used, different, record.id, NO_PHONONS))
             return
         record.phonons = chosen.data
+        self._compare_settings(record, chosen)
+
+    def _compare_settings(self, record: PhaseRecord, chosen: PhononSet) -> None:
+        """A note when the displacements were computed with other DFT settings than the energy
+        (common, e.g. PBEsol phonons with r2SCAN energies, but worth stating)."""
+        if record.dft is None or chosen.first_vasprun is None:
+            return
+        try:
+            phonon = read_vasp_file(chosen.first_vasprun).dft
+        except NasxInputError:
+            return
+        differences = [
+            f"{name} {getattr(phonon, name)} (energy: {getattr(record.dft, name)})"
+            for name in ("functional", "encut_eV", "potcars")
+            if getattr(phonon, name) != getattr(record.dft, name)
+        ]
+        if differences:
+            self.notes.append(
+                f"{record.id}: the phonons ({self.rel(chosen.first_vasprun)}) use other settings "
+                f"than the energy: {', '.join(differences)}"
+            )
 
     def _relaxation(
         self,
@@ -287,20 +311,12 @@ class _TreeReader:
             runs = sorted(runs, key=lambda r: str(r.path))
             relaxations = [r for r in runs if r.kind == "relaxation"]
             candidates = [r for r in runs if r.kind == "static"] or relaxations
-            energy_run = max(
-                candidates,
-                key=lambda r: (
-                    r.functional == functional,
-                    _number(r.encut_eV),
-                    r.kpoints_per_atom,
-                    str(r.path),
-                ),
-            )
+            energy_run = energy_run_of(candidates, functional)
+            used = self.rel(energy_run.path)
             for other in candidates:
                 if other is not energy_run:
-                    record.ignored.append(
-                        Ignored(self.rel(other.path), self._not_chosen(other, energy_run))
-                    )
+                    reason = not_chosen_reason(other, energy_run, used)
+                    record.ignored.append(Ignored(self.rel(other.path), reason))
             structure_runs = relaxations or [energy_run]
             record.dft = energy_run.dft
             record.sources = {
@@ -332,26 +348,6 @@ class _TreeReader:
                 self.problems.append(problem)
         self.problems += [Problem(p.path, p.reason, record.id, p.missing) for p in broken]
 
-    def _not_chosen(self, run: VaspRun, energy_run: VaspRun) -> str:
-        differences = [
-            f"{label} {mine} (energy run: {theirs})"
-            for label, mine, theirs in (
-                ("functional", run.functional, energy_run.functional),
-                ("ENCUT", f"{run.encut_eV:g} eV", f"{energy_run.encut_eV:g} eV"),
-                ("POTCARs", " ".join(run.potcars), " ".join(energy_run.potcars)),
-                (
-                    "k-points × atoms",
-                    f"{run.kpoints_per_atom:g}",
-                    f"{energy_run.kpoints_per_atom:g}",
-                ),
-            )
-            if mine != theirs
-        ]
-        used = self.rel(energy_run.path)
-        if not differences:
-            return f"same settings as {used}, which is later in path order and is used"
-        return f"{', '.join(differences)}: the energy is taken from {used}"
-
     def _flag_duplicate_ids(self, records: list[PhaseRecord]) -> None:
         seen: dict[str, int] = {}
         for record in records:
@@ -361,10 +357,6 @@ class _TreeReader:
                 record.label = record.id
             else:
                 seen[record.id] = 1
-
-
-def _number(value: float) -> float:
-    return -1.0 if value != value else value  # NaN (not stated) sorts below any ENCUT
 
 
 def _key(structure: Structure) -> PhaseKey:

@@ -105,6 +105,38 @@ def relaxation_from_vasp(
     )
 
 
+def energy_run_of(candidates: list[VaspRun], functional: str) -> VaspRun:
+    """The run whose energy a phase uses: the tree's most common ``functional`` first, then the
+    highest ENCUT, the densest k-point mesh, and the last in path order."""
+    return max(
+        candidates,
+        key=lambda r: (
+            r.functional == functional,
+            -1.0 if r.encut_eV != r.encut_eV else r.encut_eV,  # NaN: not stated
+            r.kpoints_per_atom,
+            str(r.path),
+        ),
+    )
+
+
+def not_chosen_reason(run: VaspRun, energy_run: VaspRun, used: str) -> str:
+    """Why ``run`` does not give its phase's energy: how its settings differ from the energy
+    run's (at ``used``)."""
+    differences = [
+        f"{label} {mine} (energy run: {theirs})"
+        for label, mine, theirs in (
+            ("functional", run.functional, energy_run.functional),
+            ("ENCUT", f"{run.encut_eV:g} eV", f"{energy_run.encut_eV:g} eV"),
+            ("POTCARs", " ".join(run.potcars), " ".join(energy_run.potcars)),
+            ("k-points × atoms", f"{run.kpoints_per_atom:g}", f"{energy_run.kpoints_per_atom:g}"),
+        )
+        if mine != theirs
+    ]
+    if not differences:
+        return f"same settings as {used}, which is later in path order and is used"
+    return f"{', '.join(differences)}: the energy is taken from {used}"
+
+
 def failing_run(relaxations: list[VaspRun], energy_run: VaspRun) -> Path:
     """The file a problem with the relaxation points to: the unconverged relaxation, else the
     energy run."""
@@ -128,7 +160,11 @@ def existing_output(directory: Path, name: str = "vasprun.xml") -> Path | None:
 
 def read_vasp_run(directory: str | Path) -> VaspRun:
     """The final energy, structure, forces and settings of the VASP run in ``directory``."""
-    path = find_output(Path(directory))
+    return read_vasp_file(find_output(Path(directory)))
+
+
+def read_vasp_file(path: Path) -> VaspRun:
+    """The final energy, structure, forces and settings of one vasprun.xml file (any name)."""
     try:
         run = Vasprun(str(path), parse_dos=False, parse_eigen=False, parse_potcar_file=False)
         last = run.ionic_steps[-1]

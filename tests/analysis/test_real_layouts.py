@@ -112,7 +112,7 @@ CASES = {
         "phonopy_params_TiPN3.yaml.xz + forces stored in phonopy_params_TiPN3.yaml.xz"
     ),
     "awkward_ZnO_upstream_tar_layout": "phonopy_disp.yaml + BORN + 6 displacement vasprun files",
-    "phonopy_Cr_xz": "phonopy_disp.yaml + 1 displacement vasprun files",
+    "phonopy_Cr_xz": "phonopy_disp.yaml + 1 displacement vasprun file",
     "phonopy_SnO2": "phonopy_disp.yaml + BORN + 3 displacement vasprun files",
 }
 
