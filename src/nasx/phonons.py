@@ -125,7 +125,9 @@ def thermal_properties(
             ph.forces = np.array(forces)
             from phonopy.cui.load_helper import produce_force_constants
 
-            produce_force_constants(ph, symmetrize_fc=True, is_compact_fc=True)
+            produce_force_constants(
+                ph, symmetrize_fc=True, is_compact_fc=True, use_symfc_projector=True
+            )
         else:
             ph.forces = np.array(forces)
             ph.produce_force_constants()
