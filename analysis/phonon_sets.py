@@ -159,17 +159,21 @@ def read_phonon_set(
         if rank == 0:
             data_forces: list[np.ndarray] | None = forces
             result.first_vasprun = files.numbered[0][1]
-        elif rank == 1:
-            ph, _ = _load(directory, yaml, disp_yaml, born, scratch, supercell_matrix, force_sets)
-            data_forces = list(ph.forces)
         elif rank == 2:
             data_forces = stored
         else:
-            if path is not None:
-                ph, _ = _load(
-                    directory, yaml, disp_yaml, born, scratch, supercell_matrix, None, path
-                )
-            data_forces = None
+            try:  # reload with the chosen file (a FORCE_SETS of another supercell fails here)
+                if rank == 1:
+                    ph, _ = _load(directory, yaml, disp_yaml, born, scratch, supercell_matrix, path)
+                    data_forces = list(ph.forces)
+                else:
+                    if path is not None:
+                        args = (directory, yaml, disp_yaml, born, scratch, supercell_matrix)
+                        ph, _ = _load(*args, None, path)
+                    data_forces = None
+            except NasxInputError as exc:
+                result.errors.append(NasxInputError(path or directory, exc.problem))
+                return result
         if rank != 0 and files.numbered:
             why = "; ".join(e.problem for e in errors) or "complete, but another source is used"
             result.ignored.append((directory, f"displacement vasprun files not used ({why})"))

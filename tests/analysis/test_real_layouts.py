@@ -372,3 +372,47 @@ def test_nasx_analyze_recognises_every_real_layout(tmp_path, foreign_cwd, monkey
         assert phonons["heat_capacity_eV_per_K_per_atom"] == pytest.approx(
             expected["Cv"], abs=TOLERANCE
         )
+
+
+def test_other_places_and_compressions_phonopy_users_have(tmp_path):
+    """force-calcs/disp-NNN/ with bz2 and lzma vaspruns gives NaCl's forces; a DFPT set's force
+    constants as force_constants.hdf5 give the FORCE_CONSTANTS result; a FORCE_SETS of another
+    supercell is one error, not a crash."""
+    import bz2
+    import lzma
+
+    from phonopy.file_IO import write_force_constants_to_hdf5
+
+    nacl = FIXTURES / "phonopy_NaCl"
+    moved = tmp_path / "NaCl"
+    for name in ("phonopy_disp.yaml", "BORN"):
+        (moved / "force-calcs").mkdir(parents=True, exist_ok=True)
+        shutil.copy(nacl / name, moved)
+    for number, module in ((1, bz2), (2, lzma)):
+        disp = moved / "force-calcs" / f"disp-{number:03d}"
+        disp.mkdir()
+        text = gzip.decompress((nacl / f"vasprun.xml-{number:03d}.gz").read_bytes())
+        suffix = ".bz2" if module is bz2 else ".lzma"
+        (disp / f"vasprun.xml{suffix}").write_bytes(module.compress(text))
+    original, moved_set = read_phonon_set(nacl), read_phonon_set(moved)
+    assert moved_set.errors == [] and moved_set.claimed[-1] == moved / "force-calcs"
+    for a, b in zip(original.data.forces_eV_per_A, moved_set.data.forces_eV_per_A, strict=True):
+        assert np.array_equal(a, b)
+
+    dfpt = read_phonon_set(REAL / "awkward_NaCl-VASPdfpt_FORCE_CONSTANTS").data.phonopy
+    hdf5 = tmp_path / "hdf5"
+    hdf5.mkdir()
+    for name in ("POSCAR", "POSCAR-unitcell"):
+        shutil.copy(REAL / "awkward_NaCl-VASPdfpt_FORCE_CONSTANTS" / name, hdf5)
+    write_force_constants_to_hdf5(
+        dfpt.force_constants, str(hdf5 / "force_constants.hdf5"), p2s_map=dfpt.primitive.p2s_map
+    )
+    found = read_phonon_set(hdf5)
+    assert found.description == "POSCAR-unitcell + force_constants.hdf5"
+    assert np.array_equal(found.data.phonopy.force_constants, dfpt.force_constants)
+
+    wrong = tmp_path / "wrong"
+    shutil.copytree(REAL / "awkward_MgB2_FORCE_SETS_only", wrong)
+    shutil.copy(REAL / "phonopy_SnO2" / "FORCE_SETS", wrong / "FORCE_SETS")
+    [error] = read_phonon_set(wrong).errors
+    assert Path(error.source) == wrong / "FORCE_SETS" and "72 atoms" in error.problem
