@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,6 @@ from pymatgen.analysis.structure_matcher import StructureMatcher
 from pymatgen.core import Structure
 
 from nasx.analysis.phonopy_dirs import (
-    DisplacementFiles,
     displacement_files,
     find_file,
     isolated_cwd,
@@ -96,7 +96,9 @@ def _unitcell_file(directory: Path) -> Path | None:
 
 
 def read_phonon_set(
-    directory: Path, supercell_matrix: np.ndarray | None = None, rel=str
+    directory: Path,
+    supercell_matrix: np.ndarray | None = None,
+    rel: Callable[[Path], str] = str,
 ) -> PhononSet:
     """The phonon set of ``directory`` (see the module docstring); ``supercell_matrix`` is used
     where the files do not state one; ``rel`` names paths in messages."""
@@ -109,7 +111,7 @@ def read_phonon_set(
     result = PhononSet(directory, "")
     with isolated_cwd() as scratch:
         try:
-            ph, _ = _load(directory, yaml, disp_yaml, born, scratch, supercell_matrix)
+            ph = _load(directory, yaml, disp_yaml, born, scratch, supercell_matrix)
         except NasxInputError as exc:
             result.description = f"{structure_file.name}: unreadable"
             result.errors.append(exc)
@@ -118,9 +120,8 @@ def read_phonon_set(
             ph.unitcell.cell, ph.unitcell.symbols, ph.unitcell.scaled_positions
         )
         n = _n_displacements(ph)
-        files = displacement_files(directory, n) if n else DisplacementFiles()
+        files = displacement_files(directory, n or None)
         if not n:  # without displacements, any vasprun here is no displacement
-            files = displacement_files(directory, None)
             files.ignored += [(p, "no displacement data set to match it to") for p in files.paths]
             files.numbered = []
         result.claimed, result.ignored = files.claimed, list(files.ignored)
@@ -164,12 +165,12 @@ def read_phonon_set(
         else:
             try:  # reload with the chosen file (a FORCE_SETS of another supercell fails here)
                 if rank == 1:
-                    ph, _ = _load(directory, yaml, disp_yaml, born, scratch, supercell_matrix, path)
+                    ph = _load(directory, yaml, disp_yaml, born, scratch, supercell_matrix, path)
                     data_forces = list(ph.forces)
                 else:
                     if path is not None:
                         args = (directory, yaml, disp_yaml, born, scratch, supercell_matrix)
-                        ph, _ = _load(*args, None, path)
+                        ph = _load(*args, None, path)
                     data_forces = None
             except NasxInputError as exc:
                 result.errors.append(NasxInputError(path or directory, exc.problem))
@@ -196,7 +197,7 @@ def _load(
     supercell_matrix: np.ndarray | None,
     force_sets: Path | None = None,
     force_constants: Path | None = None,
-) -> tuple[Phonopy, dict | None]:
+) -> Phonopy:
     """phonopy.load on the set's own files only (called inside ``isolated_cwd``)."""
     options = {
         "born_filename": str(plain(born, scratch)) if born else None,
@@ -211,7 +212,7 @@ def _load(
     source = yaml or disp_yaml or _unitcell_file(directory)
     try:
         if yaml is not None:
-            return phonopy.load(str(yaml), **options), None
+            return phonopy.load(str(yaml), **options)
         dataset, supercell = None, None
         if disp_yaml is not None:
             dataset, supercell = parse_disp_yaml(str(plain(disp_yaml, scratch)), return_cell=True)
@@ -229,7 +230,7 @@ def _load(
             )
         if dataset is not None and force_sets is None:
             ph.dataset = {"natom": dataset["natom"], "first_atoms": dataset["first_atoms"]}
-        return ph, dataset
+        return ph
     except NasxInputError:
         raise
     except Exception as exc:  # phonopy raises several types for a broken file
