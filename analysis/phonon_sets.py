@@ -95,6 +95,19 @@ def _unitcell_file(directory: Path) -> Path | None:
     return find_file(directory, "POSCAR-unitcell", "UPOSCAR", "POSCAR")
 
 
+def unitcell_structure(directory: Path) -> Structure | None:
+    """The unit cell file of a folder (``POSCAR-unitcell``, else ``POSCAR``), or None."""
+    path = _unitcell_file(directory)
+    if path is None:
+        return None
+    with isolated_cwd() as scratch:
+        try:
+            cell = read_vasp(str(plain(path, scratch)))
+        except Exception:  # an unreadable POSCAR: the caller reports the set itself
+            return None
+    return Structure(cell.cell, cell.symbols, cell.scaled_positions)
+
+
 def read_phonon_set(
     directory: Path,
     supercell_matrix: np.ndarray | None = None,
@@ -269,7 +282,7 @@ def _supercell_matrix(
     raise NasxInputError(
         directory,
         "supercell unknown: FORCE_SETS and FORCE_CONSTANTS hold only atom counts; give DIM in a "
-        "mesh.conf beside them, or nasx analyze --supercell FOLDER=2x2x2",
+        "mesh.conf beside them, or nasx analyze --supercell FOLDER_OR_PHASE=2x2x2",
     )
 
 

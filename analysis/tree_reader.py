@@ -38,6 +38,7 @@ from nasx.analysis.phonon_sets import (
     mismatch,
     read_phonon_set,
     same_cell,
+    unitcell_structure,
 )
 from nasx.analysis.phonopy_dirs import vasprun_in
 from nasx.analysis.records import (
@@ -175,7 +176,7 @@ class _TreeReader:
     ) -> dict[PhaseKey, list[PhononSet]]:
         sets: dict[PhaseKey, list[PhononSet]] = defaultdict(list)
         for directory in directories:
-            given = self.supercells.get(self.rel(directory), self.supercells.get(directory.name))
+            given = self._given_supercell(directory)
             found = read_phonon_set(directory, given, rel=self.rel)
             if found.unitcell is None:
                 self.problems += [
@@ -186,6 +187,24 @@ class _TreeReader:
             structures.setdefault(key, found.unitcell)
             sets[key].append(found)
         return sets
+
+    def _given_supercell(self, directory: Path) -> np.ndarray | None:
+        """The caller's supercell for a phonon folder: by its path or name, else by the phase
+        id or formula of its unit cell file."""
+        for name in (self.rel(directory), directory.name):
+            if name in self.supercells:
+                return self.supercells[name]
+        cell = unitcell_structure(directory) if self.supercells else None
+        if cell is None:
+            return None
+        key = _key(cell)
+        system = _system([cell])
+        names = (
+            _phase_id(cell, key, system),
+            key[0],
+            system.formula(cell.composition) if system else key[0],
+        )
+        return next((self.supercells[n] for n in names if n in self.supercells), None)
 
     def _vasp_runs(self, directories: list[Path], sets, structures):
         """VASP runs by phase, and the broken ones (Problems) by phase."""

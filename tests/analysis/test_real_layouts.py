@@ -214,6 +214,10 @@ def test_an_unknown_supercell_is_one_problem_and_can_be_given(tmp_path):
     given = read_tree(tmp_path, supercells={"MgB2": np.diag([3, 3, 2])})
     [record] = given.phases
     assert record.phonons is not None and record.sources["phonons"] == folder.name
+    (tmp_path / "MgB2").rename(tmp_path / "elsewhere")
+    by_phase = read_tree(tmp_path, supercells={"MgB2_P6mmm": np.diag([3, 3, 2])})
+    assert by_phase.phases[0].phonons is not None
+    assert not [p for p in by_phase.problems if "supercell unknown" in p.reason]
 
 
 def test_displaced_supercells_are_never_relaxed_structures_or_energies(tmp_path):

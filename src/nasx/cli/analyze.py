@@ -91,9 +91,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         type=options.supercell,
         action="append",
         default=[],
-        metavar="FOLDER=NxNxN",
-        help="with a directory tree: the supercell of a phonon folder (its path under SOURCE, or "
-        "its name) whose files do not state it (FORCE_SETS or FORCE_CONSTANTS without DIM)",
+        metavar="FOLDER_OR_PHASE=NxNxN",
+        help="with a directory tree: the supercell of a phonon folder (its path under SOURCE, its "
+        "name, or its phase id or formula) whose files do not state it (FORCE_SETS or "
+        "FORCE_CONSTANTS without DIM)",
     )
 
 
