@@ -3,7 +3,10 @@ what could not be used."""
 
 from __future__ import annotations
 
-from nasx.analysis.checks import Check
+import numpy as np
+
+from nasx.analysis.checks import Check, percent
+from nasx.analysis.phonon_sets import format_supercell
 from nasx.analysis.records import Calculations, PhaseRecord, Problem
 from nasx.phonons import ThermalProperties
 from nasx.units import MEV_PER_EV
@@ -36,9 +39,9 @@ def calculations_section(
             phonon_cells = ["missing"] * 6
         else:
             phonon_cells = [
-                "×".join(map(str, t.supercell)),
+                format_supercell(np.array(t.supercell)),
                 str(t.n_displacements),
-                f"{100 * t.imaginary_fraction:.2f} % (min {t.min_frequency_THz:.2f} THz)",
+                f"{percent(t.imaginary_fraction)} (min {t.min_frequency_THz:.2f} THz)",
                 _per_t(t.temperatures_K, t.free_energy_eV_per_atom, 1),
                 _per_t(t.temperatures_K, t.entropy_eV_per_K_per_atom, 3),
                 _per_t(t.temperatures_K, t.heat_capacity_eV_per_K_per_atom, 3),

@@ -61,7 +61,7 @@ def phase_checks(
                     record.id,
                     "imaginary modes",
                     t.imaginary_fraction == 0,
-                    f"{100 * t.imaginary_fraction:.2f} % of mesh modes below {tolerance:g} THz "
+                    f"{percent(t.imaginary_fraction)} of mesh modes below {tolerance:g} THz "
                     f"(lowest {t.min_frequency_THz:.3f} THz)"
                     + (f"; {what}" if t.imaginary_fraction else ""),
                 )
@@ -149,3 +149,11 @@ def settings_consistency(records: list[PhaseRecord]) -> dict:
             f"POTCARs {first.potcar_family}"
         )
     return {**values, "consistent": not mixed, "message": message}
+
+
+def percent(fraction: float) -> str:
+    """A fraction in per cent with two decimals; a non-zero one never reads as ``0.00 %``."""
+    value = 100 * fraction
+    if value == 0 or abs(value) >= 0.005:
+        return f"{value:.2f} %"
+    return f"{value:.1g} %"

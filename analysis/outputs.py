@@ -20,10 +20,12 @@ def write_outputs(
     out_dir: str | Path,
     extra: dict | None = None,
     extra_sections: list[str] | None = None,
+    leading_sections: list[str] | None = None,
 ) -> dict[str, Path]:
     """Write ``results.json``, ``report.md``, ``voltage_profile.png`` and ``hull.png`` into ``out_dir``.
 
-    ``extra`` adds top-level keys to results.json; ``extra_sections`` adds Markdown to the report.
+    ``extra`` adds top-level keys to results.json; ``extra_sections`` adds Markdown to the report,
+    ``leading_sections`` before its figures.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -36,7 +38,7 @@ def write_outputs(
     }
     plots.voltage_profile(result, paths["voltage_profile"])
     plots.hull(result, paths["hull"])
-    write_text_atomic(paths["report"], report.render(result, extra_sections))
+    write_text_atomic(paths["report"], report.render(result, extra_sections, leading_sections))
     write_text_atomic(paths["results"], results_json_text(document))
     return paths
 

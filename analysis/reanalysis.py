@@ -18,6 +18,7 @@ from nasx import __version__, phonons
 from nasx.analysis.calculations_report import calculations_section
 from nasx.analysis.checks import Check, convergence_record, phase_checks, settings_consistency
 from nasx.analysis.entries import FVIB_KEY
+from nasx.analysis.inventory import inventory_section, phonon_set_record
 from nasx.analysis.outputs import results_json_text, write_outputs
 from nasx.analysis.records import Calculations, PhaseRecord, PhononInput, Problem
 from nasx.analysis.study import StudyResult, analyze
@@ -147,6 +148,7 @@ def analyze_calculations(
     calc_records = {
         r.id: _calculation_record(r, thermal.get(r.id), convergence.get(r.id)) for r in records
     }
+    tree = calculations.kind == "tree"
     extra = {
         "calculator": _calculator(calculations, consistency),
         **(
@@ -166,14 +168,18 @@ def analyze_calculations(
         "problems": [p.as_dict() for p in problems],
         "missing": missing,
         "notes": list(calculations.notes),
+        **({"ignored": [i.as_dict() for i in calculations.ignored]} if tree else {}),
         "complete": not problems and not missing,
     }
     out = Path(out_dir)
     section = calculations_section(
         records, thermal, checks, problems, missing, consistency, calculations
     )
+    leading = [inventory_section(records, calculations)] if tree else []
     if result is not None:
-        paths = write_outputs(result, out, extra=extra, extra_sections=[section])
+        paths = write_outputs(
+            result, out, extra=extra, extra_sections=[section], leading_sections=leading
+        )
         document = {**result.to_dict(), **extra}
     else:
         document = {
@@ -186,7 +192,7 @@ def analyze_calculations(
             "temperatures_K": [int(t) if t == int(t) else t for t in temperatures],
             **extra,
         }
-        paths = _write_without_thermodynamics(document, out, section)
+        paths = _write_without_thermodynamics(document, out, "\n\n".join([*leading, section]))
     if phase_files:
         for record in records:
             if record.id in thermal:
@@ -262,6 +268,10 @@ def _calculation_record(
     if thermal and convergence:
         document["supercell_convergence"] = convergence_record(thermal, convergence)
     document["sources"] = dict(sorted(record.sources.items()))
+    if thermal and record.phonons is not None and record.phonons.description:
+        document["phonon_set"] = phonon_set_record(record.phonons)
+    if record.ignored:
+        document["ignored"] = [i.as_dict() for i in record.ignored]
     return document
 
 
@@ -285,7 +295,7 @@ def _write_phase_files(
     files = PhaseDirectory(out / "phases" / record.id)
     files.root.mkdir(parents=True, exist_ok=True)
     ph = record.phonons.phonopy
-    phonons.save(ph, files.phonopy_yaml())
+    phonons.save(ph, files.phonopy_yaml(), record.phonons.forces_eV_per_A is None)
     write_json_atomic(files.thermal(), thermal.as_dict())
     phonon_plots.write(ph, files.root, record.id, temperatures)
     if convergence is not None:

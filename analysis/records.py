@@ -41,6 +41,17 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Ignored:
+    """An input that was read (or recognised) and deliberately not used, and why."""
+
+    path: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class DftSettings:
     """What makes two total energies comparable."""
 
@@ -60,13 +71,17 @@ class DftSettings:
 
 @dataclass
 class PhononInput:
-    """A displacement data set with the forces of every displacement, ready for phonopy."""
+    """A displacement data set with the forces of every displacement, ready for phonopy, or
+    (``forces_eV_per_A`` None) a Phonopy that already holds its force constants."""
 
     phonopy: Phonopy
-    forces_eV_per_A: list[np.ndarray]
+    forces_eV_per_A: list[np.ndarray] | None
     settings: PhononSettings
     symmetrize_fc: bool
     source: str
+    description: str = ""
+    """What the set is made of (``phonopy_disp.yaml + BORN + FORCE_SETS``); set by the tree
+    reader only, whose results.json then also records the supercell, q-mesh and NAC."""
 
 
 @dataclass
@@ -87,6 +102,8 @@ class PhaseRecord:
     corrections: list[dict] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
     """What came from where (paths relative to the analysed root)."""
+    ignored: list[Ignored] = field(default_factory=list)
+    """Inputs of this phase that were not used, with the reason (tree sources)."""
 
     @classmethod
     def from_run(cls, phase: PhaseInfo) -> PhaseRecord:
@@ -123,6 +140,8 @@ class Calculations:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     """Things worth knowing that cost no result (e.g. a second phonon set of a phase)."""
+    ignored: list[Ignored] = field(default_factory=list)
+    """Inputs not used that belong to no phase (tree sources)."""
     run: RunDocument | None = None
     """The run document when the source is a nasx run (settings, phases, analysis options)."""
 

@@ -37,8 +37,12 @@ def paper_standard_hull_depths(published: Published) -> dict[str, float]:
 MISSING = "missing"
 
 
-def render(result: StudyResult, extra_sections: list[str] | None = None) -> str:
-    """The whole report as Markdown text."""
+def render(
+    result: StudyResult,
+    extra_sections: list[str] | None = None,
+    leading_sections: list[str] | None = None,
+) -> str:
+    """The whole report as Markdown text; ``leading_sections`` come before the figures."""
     system = result.system
     published = published_for(system)
     temps = result.temperatures_K
@@ -57,6 +61,8 @@ def render(result: StudyResult, extra_sections: list[str] | None = None) -> str:
         lines.append(
             f"- Published values: {CITATION}; shown beside nasx's, never used in its numbers."
         )
+    for section in leading_sections or []:
+        lines += ["", section]
     lines += ["", "![voltage profiles](voltage_profile.png)", "", "![convex hull](hull.png)", ""]
 
     # formation energies and hull distances

@@ -3,41 +3,60 @@
 Recognised, at any depth:
 
 - a nasx run directory (``run.json``): read by ``run_reader``;
-- a phonopy folder (``phonopy_disp.yaml`` or ``phonopy.yaml`` with ``vasprun.xml-NNN`` files or
-  ``disp-NNN/vasprun.xml`` folders, optionally ``BORN``): phonons;
-- any other folder with a ``vasprun.xml``: a VASP relaxation or static run.
+- a phonon set in any of phonopy's layouts (``phonon_sets``); its displacement folders and
+  files are phonon inputs only, never relaxations or energies;
+- any other folder with a ``vasprun.xml``: a VASP run, classified by its INCAR as a relaxation
+  (IBRION 1–3), a static run (NSW 0), a non-self-consistent run (ICHARG ≥ 10) or a phonon run
+  (IBRION 5–8). Only relaxations and static runs give energies and structures.
 
 Calculations are assigned to phases by what they contain, not by folder names: the reduced
 formula and the space group (0.1 Å tolerance) of the final structure, or of phonopy's unit cell.
-Within a phase, the energy is that of the last static run (NSW = 0) in path order, else of the
-last relaxation; structure and convergence are those of the last relaxation. Any file may be
-gzipped.
+Within a phase the energy is that of the static run (else the relaxation) with the tree's most
+common functional, the highest ENCUT and the densest k-point mesh, the last in path order among
+equals; the others are listed as ignored with the difference. Structure and convergence are those
+of the last relaxation; without one, the static run's structure, whose residual force must be
+below its EDIFFG (else 0.05 eV/Å). A phonon set is combined with the phase only when its unit
+cell matches the relaxed structure (StructureMatcher, volume within 5 %).
 """
 
 from __future__ import annotations
 
 import os
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 from pymatgen.core import Composition, Structure
 from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
-from nasx.analysis.phonopy_dirs import (
-    DISPLACEMENT_FOLDER,
-    dataset_file,
-    displacement_vaspruns,
-    load_dataset,
-    phonon_input,
-    read_displacement_forces,
+from nasx.analysis.phonon_sets import (
+    PhononSet,
+    claimed_folders,
+    is_phonon_folder,
+    mismatch,
+    read_phonon_set,
+    same_cell,
+    unitcell_structure,
 )
-from nasx.analysis.records import LEFT_OUT, NO_PHONONS, Calculations, PhaseRecord, Problem
+from nasx.analysis.phonopy_dirs import vasprun_in
+from nasx.analysis.records import (
+    LEFT_OUT,
+    NO_PHONONS,
+    Calculations,
+    Ignored,
+    PhaseRecord,
+    Problem,
+)
 from nasx.analysis.run_reader import is_run_directory, read_run_directory
 from nasx.analysis.vasp_outputs import (
     VaspRun,
     custodian_corrections,
-    existing_output,
+    energy_run_of,
     failing_run,
+    not_chosen_reason,
+    read_vasp_file,
     read_vasp_run,
     relaxation_from_vasp,
 )
@@ -47,23 +66,29 @@ from nasx.symmetry import INPUT_SYMPREC_A
 
 PhaseKey = tuple[str, int]
 """Reduced formula and space-group number."""
+_ORPHAN_DISPLACEMENT = re.compile(r"^disp-?\d+$")
 
 
-def read_tree(root: str | Path) -> Calculations:
-    """Every calculation under ``root``, grouped by phase, with a Problem per unusable input."""
+def read_tree(root: str | Path, supercells: Mapping[str, np.ndarray] | None = None) -> Calculations:
+    """Every calculation under ``root``, grouped by phase, with a Problem per unusable input.
+    ``supercells`` gives the supercell matrix of phonon folders (relative path or folder name)
+    whose files do not state it (a bare FORCE_SETS)."""
     root = Path(root)
     if not root.is_dir():
         raise NasxInputError(root, "is not a directory")
     if is_run_directory(root):
         return read_run_directory(root)
-    return _TreeReader(root).read()
+    return _TreeReader(root, supercells or {}).read()
 
 
 class _TreeReader:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, supercells: Mapping[str, np.ndarray]) -> None:
         self.root = root
+        self.supercells = supercells
         self.problems: list[Problem] = []
         self.notes: list[str] = []
+        self.ignored: list[Ignored] = []
+        self.phase_ignored: dict[PhaseKey, list[Ignored]] = defaultdict(list)
 
     def rel(self, path: Path | str | None) -> str:
         path = Path(path or self.root)
@@ -73,17 +98,125 @@ class _TreeReader:
             return str(path)
 
     def read(self) -> Calculations:
-        runs, phonopy_dirs, vasp_dirs = self._walk()
-        if not (runs or phonopy_dirs or vasp_dirs):
+        runs, phonon_dirs, vasp_dirs = self._walk()
+        if not (runs or phonon_dirs or vasp_dirs):
             raise NasxInputError(
                 self.root,
-                "holds no calculations: no run.json, no phonopy_disp.yaml/phonopy.yaml folder and "
-                "no vasprun.xml",
+                "holds no calculations: no run.json, no phonopy folder and no vasprun.xml",
             )
+        structures: dict[PhaseKey, Structure] = {}
+        sets = self._phonon_sets(phonon_dirs, structures)
+        relaxations, broken = self._vasp_runs(vasp_dirs, sets, structures)
+        preferred = Counter(r.functional for runs_ in relaxations.values() for r in runs_)
+        functional = preferred.most_common(1)[0][0] if preferred else ""
+        system = _system(structures.values())
+        records, nested_problems = [], []
+        for key in sorted(structures, key=lambda k: (k[0], k[1])):
+            record = PhaseRecord(id=_phase_id(structures[key], key, system), status="found")
+            record.formula = system.formula(Composition(key[0])) if system else key[0]
+            record.label = record.id
+            self._relaxation(record, relaxations.get(key, []), broken.get(key, []), functional)
+            record.ignored += self.phase_ignored.get(key, [])
+            self._attach_phonons(record, sets.get(key, []))
+            records.append(record)
+        for run_dir in runs:
+            nested = read_run_directory(run_dir, base=self.root)
+            records += nested.phases
+            nested_problems += nested.problems
+        self._flag_duplicate_ids(records)
+        problems = [*self.problems, *nested_problems]
+        for record in records:
+            if (
+                record.energy_eV is None
+                and record.relaxation is None
+                and not any(p.phase == record.id for p in problems)
+            ):
+                refused = [i.reason for i in record.ignored if "energy" in i.reason]
+                problems.append(
+                    Problem(
+                        record.sources.get("phonons", self.rel(self.root)),
+                        "no relaxation of this phase was found"
+                        + (f" (ignored: {refused[0]})" if refused else ""),
+                        record.id,
+                        "energy: no formation energy, hull distance or voltage",
+                    )
+                )
+        order = {r.id: i for i, r in enumerate(records)}
+        problems.sort(key=lambda p: (order.get(p.phase, -1), p.path))
+        return Calculations(
+            str(self.root), "tree", records, problems, notes=self.notes, ignored=self.ignored
+        )
+
+    def _walk(self) -> tuple[list[Path], list[Path], list[Path]]:
+        runs, phonon_dirs, vasp_dirs = [], [], []
+        for current, subdirs, _ in os.walk(self.root):
+            directory = Path(current)
+            subdirs.sort()
+            if directory != self.root and is_run_directory(directory):
+                runs.append(directory)
+                subdirs.clear()
+            elif is_phonon_folder(directory):
+                phonon_dirs.append(directory)
+                claimed = set(claimed_folders(directory))
+                subdirs[:] = [d for d in subdirs if directory / d not in claimed]
+            elif _ORPHAN_DISPLACEMENT.match(directory.name) and vasprun_in(directory):
+                self.ignored.append(
+                    Ignored(
+                        self.rel(directory),
+                        "a displacement folder outside any phonon set: a phonon input, not a "
+                        "relaxation or an energy",
+                    )
+                )
+            elif vasprun_in(directory) is not None:
+                vasp_dirs.append(directory)
+        return runs, phonon_dirs, vasp_dirs
+
+    def _phonon_sets(
+        self, directories: list[Path], structures: dict[PhaseKey, Structure]
+    ) -> dict[PhaseKey, list[PhononSet]]:
+        sets: dict[PhaseKey, list[PhononSet]] = defaultdict(list)
+        for directory in directories:
+            given = self._given_supercell(directory)
+            found = read_phonon_set(directory, given, rel=self.rel)
+            if found.unitcell is None:
+                self.problems += [
+                    Problem(self.rel(e.source), e.problem, None, NO_PHONONS) for e in found.errors
+                ]
+                continue
+            key = _key(found.unitcell)
+            structures.setdefault(key, found.unitcell)
+            sets[key].append(found)
+        return sets
+
+    def _given_supercell(self, directory: Path) -> np.ndarray | None:
+        """The caller's supercell for a phonon folder: by its path or name, else by the phase
+        id or formula of its unit cell file."""
+        for name in (self.rel(directory), directory.name):
+            if name in self.supercells:
+                return self.supercells[name]
+        cell = unitcell_structure(directory) if self.supercells else None
+        if cell is None:
+            return None
+        key = _key(cell)
+        system = _system([cell])
+        names = (
+            _phase_id(cell, key, system),
+            key[0],
+            system.formula(cell.composition) if system else key[0],
+        )
+        return next((self.supercells[n] for n in names if n in self.supercells), None)
+
+    def _vasp_runs(self, directories: list[Path], sets, structures):
+        """VASP runs by phase, and the broken ones (Problems) by phase."""
         relaxations: dict[PhaseKey, list[VaspRun]] = defaultdict(list)
         broken: dict[PhaseKey, list[Problem]] = defaultdict(list)
-        structures: dict[PhaseKey, Structure] = {}
-        for directory in vasp_dirs:
+        supercells = [
+            (s.data.phonopy.supercell, self.rel(s.directory))
+            for group in sets.values()
+            for s in group
+            if s.data is not None
+        ]
+        for directory in directories:
             try:
                 run = read_vasp_run(directory)
             except NasxInputError as exc:
@@ -102,61 +235,26 @@ class _TreeReader:
                     broken[key].append(problem)
                     structures.setdefault(key, Structure.from_file(self._poscar(directory)))
                 continue
-            key = _key(run.structure)
-            relaxations[key].append(run)
-            structures.setdefault(key, run.structure)
-        phonons = self._phonons(phonopy_dirs, structures)
-        system = _system(structures.values())
-        records, nested_problems = [], []
-        for key in sorted(structures, key=lambda k: (k[0], k[1])):
-            record = PhaseRecord(id=_phase_id(structures[key], key, system), status="found")
-            record.formula = system.formula(Composition(key[0])) if system else key[0]
-            record.label = record.id
-            self._relaxation(record, relaxations.get(key, []), broken.get(key, []))
-            if key in phonons:
-                record.phonons, found, _ = phonons[key]
-                record.sources["phonons"] = phonons[key][2]
-                self.problems += [Problem(p.path, p.reason, record.id, p.missing) for p in found]
-            records.append(record)
-        for run_dir in runs:
-            nested = read_run_directory(run_dir, base=self.root)
-            records += nested.phases
-            nested_problems += nested.problems
-        self._flag_duplicate_ids(records)
-        problems = [*self.problems, *nested_problems]
-        for record in records:
-            if (
-                record.energy_eV is None
-                and record.relaxation is None
-                and not any(p.phase == record.id for p in problems)
-            ):
-                problems.append(
-                    Problem(
-                        record.sources.get("phonons", self.rel(self.root)),
-                        "no relaxation of this phase was found",
-                        record.id,
-                        "energy: no formation energy, hull distance or voltage",
+            owner = next(
+                (name for cell, name in supercells if same_cell(run.structure, cell)), None
+            )
+            if owner is not None and run.kind != "relaxation":
+                self.ignored.append(
+                    Ignored(
+                        self.rel(run.path),
+                        f"a supercell of the phonon set {owner}: a phonon input, not a relaxed "
+                        "structure or an energy",
                     )
                 )
-        order = {r.id: i for i, r in enumerate(records)}
-        problems.sort(key=lambda p: (order.get(p.phase, -1), p.path))
-        return Calculations(str(self.root), "tree", records, problems, notes=self.notes)
-
-    def _walk(self) -> tuple[list[Path], list[Path], list[Path]]:
-        runs, phonopy_dirs, vasp_dirs = [], [], []
-        for current, subdirs, _ in os.walk(self.root):
-            directory = Path(current)
-            subdirs.sort()
-            if directory != self.root and is_run_directory(directory):
-                runs.append(directory)
-                subdirs.clear()
-            elif dataset_file(directory) is not None:
-                phonopy_dirs.append(directory)
-                # its disp-NNN folders are displacements, not relaxations
-                subdirs[:] = [d for d in subdirs if not DISPLACEMENT_FOLDER.match(d)]
-            elif existing_output(directory) is not None:
-                vasp_dirs.append(directory)
-        return runs, phonopy_dirs, vasp_dirs
+                continue
+            key = _key(run.structure)
+            structures.setdefault(key, run.structure)
+            refusal = run.energy_refusal()
+            if refusal is not None:
+                self.phase_ignored[key].append(Ignored(self.rel(run.path), refusal))
+            else:
+                relaxations[key].append(run)
+        return relaxations, broken
 
     @staticmethod
     def _poscar(directory: Path) -> Path:
@@ -172,62 +270,97 @@ class _TreeReader:
         except Exception:  # no or unreadable POSCAR: the phase stays unknown
             return None
 
-    def _phonons(self, directories: list[Path], structures: dict) -> dict:
-        """One phonon set per phase: raw vasprun forces first, else forces stored in a
-        phonopy.yaml; other sets of the same phase are noted, not used."""
-        candidates: dict[PhaseKey, list[tuple[int, Path, object]]] = defaultdict(list)
-        for directory in directories:
-            try:
-                ph = load_dataset(directory)
-            except NasxInputError as exc:
-                self.problems.append(Problem(self.rel(exc.source), exc.problem, None, NO_PHONONS))
-                continue
-            unitcell = Structure(
-                ph.unitcell.cell, ph.unitcell.symbols, ph.unitcell.scaled_positions
-            )
-            key = _key(unitcell)
-            structures.setdefault(key, unitcell)
-            rank = 0 if displacement_vaspruns(directory) else 1 if _stored_forces(ph) else 2
-            candidates[key].append((rank, directory, ph))
-        chosen = {}
-        for key, found in candidates.items():
-            rank, directory, ph = min(found, key=lambda c: (c[0], str(c[1])))
-            self.notes += [
-                f"{self.rel(d)}: another phonon set of the same phase; {self.rel(directory)} is used"
-                for _, d, _ in found
-                if d != directory
+    def _attach_phonons(self, record: PhaseRecord, sets: list[PhononSet]) -> None:
+        """The phase's phonons: its complete set with the most direct forces; the others are
+        named. Not combined when the set's unit cell is not the phase's relaxed structure."""
+        if not sets:
+            return
+        ranked = sorted(sets, key=lambda s: (not s.complete, s.rank, str(s.directory)))
+        chosen = ranked[0]
+        used = self.rel(chosen.directory)
+        for other in ranked[1:]:
+            why = "; ".join(e.problem for e in other.errors) or "complete"
+            reason = f"another phonon set of the same phase ({why}); {used} is used"
+            record.ignored.append(Ignored(self.rel(other.directory), reason))
+            self.notes.append(f"{self.rel(other.directory)}: {reason}")
+        record.ignored += [Ignored(self.rel(p), why) for p, why in chosen.ignored]
+        record.sources["phonons"] = used
+        if not chosen.complete:
+            self.problems += [
+                Problem(self.rel(e.source), e.problem, record.id, NO_PHONONS) for e in chosen.errors
             ]
-            if rank == 1:
-                forces, errors = list(_stored_forces(ph)), []
-            else:
-                forces, errors = read_displacement_forces(directory, ph)
-            problems = [Problem(self.rel(e.source), e.problem, None, NO_PHONONS) for e in errors]
-            data = None if errors else phonon_input(directory, ph, forces, self.rel(directory))
-            chosen[key] = (data, problems, self.rel(directory))
-        return chosen
+            return
+        different = mismatch(record.structure, chosen.unitcell)
+        if different is not None:
+            self.problems.append(Problem(used, different, record.id, NO_PHONONS))
+            return
+        record.phonons = chosen.data
+        self._compare_settings(record, chosen)
 
-    def _relaxation(self, record: PhaseRecord, runs: list[VaspRun], broken: list[Problem]) -> None:
-        """The phase's energy from its last static run (else its last relaxation), structure and
-        convergence from its last relaxation; no energy when any of its files is broken."""
+    def _compare_settings(self, record: PhaseRecord, chosen: PhononSet) -> None:
+        """A note when the displacements were computed with other DFT settings than the energy
+        (common, e.g. PBEsol phonons with r2SCAN energies, but worth stating)."""
+        if record.dft is None or chosen.first_vasprun is None:
+            return
+        try:
+            phonon = read_vasp_file(chosen.first_vasprun).dft
+        except NasxInputError:
+            return
+        differences = [
+            f"{name} {getattr(phonon, name)} (energy: {getattr(record.dft, name)})"
+            for name in ("functional", "encut_eV", "potcars")
+            if getattr(phonon, name) != getattr(record.dft, name)
+        ]
+        if differences:
+            self.notes.append(
+                f"{record.id}: the phonons ({self.rel(chosen.first_vasprun)}) use other settings "
+                f"than the energy: {', '.join(differences)}"
+            )
+
+    def _relaxation(
+        self,
+        record: PhaseRecord,
+        runs: list[VaspRun],
+        broken: list[Problem],
+        functional: str,
+    ) -> None:
+        """Energy, structure and convergence of the phase (see the module docstring); no energy
+        when any of its files is broken."""
         if runs:
             runs = sorted(runs, key=lambda r: str(r.path))
-            statics = [r for r in runs if r.nsw == 0]
-            relaxations = [r for r in runs if r.nsw != 0] or statics
-            energy_run = (statics or relaxations)[-1]
+            relaxations = [r for r in runs if r.kind == "relaxation"]
+            candidates = [r for r in runs if r.kind == "static"] or relaxations
+            energy_run = energy_run_of(candidates, functional)
+            used = self.rel(energy_run.path)
+            for other in candidates:
+                if other is not energy_run:
+                    reason = not_chosen_reason(other, energy_run, used)
+                    record.ignored.append(Ignored(self.rel(other.path), reason))
+            structure_runs = relaxations or [energy_run]
             record.dft = energy_run.dft
             record.sources = {
                 "energy": self.rel(energy_run.path),
-                "structure": self.rel(relaxations[-1].path),
+                "structure": self.rel(structure_runs[-1].path),
             }
             corrections = [
                 {**c, "step": self.rel(run.path.parent)}
                 for run in runs
                 for c in custodian_corrections(run.path.parent)
             ]
-            relaxation = relaxation_from_vasp(relaxations, energy_run, corrections)
+            relaxation = relaxation_from_vasp(structure_runs, energy_run, corrections)
             problem = record.use_relaxation(
-                relaxation, self.rel(failing_run(relaxations, energy_run))
+                relaxation, self.rel(failing_run(structure_runs, energy_run))
             )
+            threshold = energy_run.force_threshold_eV_per_A
+            if problem is None and not relaxations and energy_run.max_force_eV_per_A > threshold:
+                record.energy_eV = None
+                problem = Problem(
+                    self.rel(energy_run.path),
+                    f"residual force {energy_run.max_force_eV_per_A:.3g} eV/Å above "
+                    f"{threshold:g} eV/Å and no relaxation: not a relaxed structure",
+                    record.id,
+                    LEFT_OUT,
+                )
             if broken:
                 record.energy_eV = None  # a file of this phase is broken: no energy is trusted
             elif problem is not None:
@@ -261,11 +394,3 @@ def _system(structures) -> BinarySystem | None:
     if len(elements) != 2:
         return None
     return BinarySystem.from_elements(elements)
-
-
-def _stored_forces(ph) -> list | None:
-    """Forces saved in the data set itself (a phonopy.yaml written with forces), if any."""
-    try:
-        return list(ph.forces)
-    except RuntimeError:  # phonopy: no forces in the displacement data set
-        return None

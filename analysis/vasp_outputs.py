@@ -14,6 +14,10 @@ from nasx.analysis.records import DftSettings
 from nasx.errors import NasxInputError
 from nasx.results import RelaxResult
 
+STATIC_FMAX_EV_PER_A = 0.05
+"""Residual force above which the structure of a run that states no threshold (EDIFFG ≥ 0) is
+not a relaxed structure."""
+
 
 @dataclass(frozen=True)
 class VaspRun:
@@ -32,6 +36,42 @@ class VaspRun:
     potcars: tuple[str, ...]
     potcar_family: str
     nsw: int
+    ibrion: int = -1
+    icharg: int = 2
+    ediffg: float = 1e-4
+    """EDIFFG: negative values are the force threshold of a relaxation (eV/Å)."""
+    kpoints_per_atom: float = 0.0
+    """k-points of the full mesh times atoms in the cell (a density comparable between cells)."""
+
+    @property
+    def kind(self) -> str:
+        """ "relaxation", "static", "non-self-consistent", "phonon (IBRION n)" or "MD"."""
+        if self.icharg >= 10:
+            return "non-self-consistent"
+        if 5 <= self.ibrion <= 8:
+            return f"phonon (IBRION {self.ibrion})"
+        if self.nsw == 0 or self.ibrion == -1:
+            return "static"
+        if self.ibrion in (1, 2, 3):
+            return "relaxation"
+        return "MD"
+
+    def energy_refusal(self) -> str | None:
+        """Why this run's energy is no total energy of a relaxed cell, or None."""
+        if self.kind == "non-self-consistent":
+            return (
+                f"non-self-consistent run (ICHARG {self.icharg}): its energy is not a total energy"
+            )
+        if self.kind.startswith("phonon"):
+            return f"{self.kind} run: a phonon calculation, not an energy"
+        if self.kind == "MD":
+            return f"molecular dynamics (IBRION {self.ibrion}, NSW {self.nsw}): not an energy"
+        return None
+
+    @property
+    def force_threshold_eV_per_A(self) -> float:
+        """The relaxation's own force threshold (-EDIFFG), else ``STATIC_FMAX_EV_PER_A``."""
+        return -self.ediffg if self.ediffg < 0 else STATIC_FMAX_EV_PER_A
 
     @property
     def dft(self) -> DftSettings:
@@ -65,6 +105,38 @@ def relaxation_from_vasp(
     )
 
 
+def energy_run_of(candidates: list[VaspRun], functional: str) -> VaspRun:
+    """The run whose energy a phase uses: the tree's most common ``functional`` first, then the
+    highest ENCUT, the densest k-point mesh, and the last in path order."""
+    return max(
+        candidates,
+        key=lambda r: (
+            r.functional == functional,
+            -1.0 if r.encut_eV != r.encut_eV else r.encut_eV,  # NaN: not stated
+            r.kpoints_per_atom,
+            str(r.path),
+        ),
+    )
+
+
+def not_chosen_reason(run: VaspRun, energy_run: VaspRun, used: str) -> str:
+    """Why ``run`` does not give its phase's energy: how its settings differ from the energy
+    run's (at ``used``)."""
+    differences = [
+        f"{label} {mine} (energy run: {theirs})"
+        for label, mine, theirs in (
+            ("functional", run.functional, energy_run.functional),
+            ("ENCUT", f"{run.encut_eV:g} eV", f"{energy_run.encut_eV:g} eV"),
+            ("POTCARs", " ".join(run.potcars), " ".join(energy_run.potcars)),
+            ("k-points × atoms", f"{run.kpoints_per_atom:g}", f"{energy_run.kpoints_per_atom:g}"),
+        )
+        if mine != theirs
+    ]
+    if not differences:
+        return f"same settings as {used}, which is later in path order and is used"
+    return f"{', '.join(differences)}: the energy is taken from {used}"
+
+
 def failing_run(relaxations: list[VaspRun], energy_run: VaspRun) -> Path:
     """The file a problem with the relaxation points to: the unconverged relaxation, else the
     energy run."""
@@ -88,7 +160,11 @@ def existing_output(directory: Path, name: str = "vasprun.xml") -> Path | None:
 
 def read_vasp_run(directory: str | Path) -> VaspRun:
     """The final energy, structure, forces and settings of the VASP run in ``directory``."""
-    path = find_output(Path(directory))
+    return read_vasp_file(find_output(Path(directory)))
+
+
+def read_vasp_file(path: Path) -> VaspRun:
+    """The final energy, structure, forces and settings of one vasprun.xml file (any name)."""
     try:
         run = Vasprun(str(path), parse_dos=False, parse_eigen=False, parse_potcar_file=False)
         last = run.ionic_steps[-1]
@@ -108,8 +184,26 @@ def read_vasp_run(directory: str | Path) -> VaspRun:
         encut_eV=float(run.parameters.get("ENCUT", run.incar.get("ENCUT", float("nan")))),
         potcars=tuple(t[1] if len(t) > 1 else " ".join(t) for t in titles),
         potcar_family=" ".join(sorted({t[0] for t in titles if t})) or "unknown",
-        nsw=int(run.parameters.get("NSW", run.incar.get("NSW", 0))),
+        nsw=int(_parameter(run, "NSW", 0)),
+        ibrion=int(_parameter(run, "IBRION", -1)),
+        icharg=int(_parameter(run, "ICHARG", 2)),
+        ediffg=float(_parameter(run, "EDIFFG", 1e-4)),
+        kpoints_per_atom=_kpoints_per_atom(run),
     )
+
+
+def _parameter(run: Vasprun, name: str, default: float) -> float:
+    """An INCAR parameter as VASP used it (vasprun's parameters), else as written (INCAR)."""
+    return run.parameters.get(name, run.incar.get(name, default))
+
+
+def _kpoints_per_atom(run: Vasprun) -> float:
+    """Full-mesh k-points × atoms: the divisions of an automatic mesh, else the listed points."""
+    n_atoms = len(run.final_structure)
+    kpoints = run.kpoints
+    if kpoints is not None and len(kpoints.kpts) == 1 and len(kpoints.kpts[0]) == 3:
+        return float(np.prod(kpoints.kpts[0]) * n_atoms)
+    return float(len(run.actual_kpoints) * n_atoms)
 
 
 def read_forces(path: Path, n_atoms: int) -> np.ndarray:

@@ -66,15 +66,15 @@ class BinarySystem:
     def formula(self, composition: Composition) -> str:
         """Conventional formula of a phase: ``Na2S4`` rather than pymatgen's reduced ``NaS2``.
 
-        Elements are written by symbol (α-S8 → ``S``). A compound of a monovalent working ion is
-        written per two ions, as polychalcogenides A2Xn usually are (NaS → Na2S2); otherwise the
-        reduced formula is used with A first.
+        Elements are written by symbol (α-S8 → ``S``). A chalcogenide of a monovalent working ion
+        is written per two ions, as polychalcogenides A2Xn usually are (NaS → Na2S2, NaO →
+        Na2O2); otherwise the reduced formula is used with A first (NaCl, LiF, MgB2).
         """
         reduced = composition.reduced_composition
         if len(reduced.elements) == 1:
             return str(reduced.elements[0])
         n_a, n_x = reduced[self.working_ion], reduced[self.anion]
-        if n_a == 1 and Element(self.working_ion).group == 1:
+        if n_a == 1 and Element(self.working_ion).group == 1 and Element(self.anion).group == 16:
             n_a, n_x = 2 * n_a, 2 * n_x
 
         def term(symbol: str, count: float) -> str:

@@ -33,7 +33,8 @@ class ThermalProperties:
     imaginary_fraction: float
     """Weighted fraction of q-mesh modes below the imaginary tolerance."""
     min_frequency_THz: float
-    supercell: tuple[int, int, int]
+    supercell: tuple
+    """(n1, n2, n3) of a diagonal supercell matrix, else the matrix's three rows."""
     n_displacements: int
     notes: list[str] = field(default_factory=list)
 
@@ -45,14 +46,15 @@ class ThermalProperties:
             "heat_capacity_eV_per_K_per_atom": list(self.heat_capacity_eV_per_K_per_atom),
             "imaginary_fraction": self.imaginary_fraction,
             "min_frequency_THz": self.min_frequency_THz,
-            "supercell": list(self.supercell),
+            "supercell": [list(r) if isinstance(r, tuple) else r for r in self.supercell],
             "n_displacements": self.n_displacements,
             "notes": list(self.notes),
         }
 
     @classmethod
     def from_dict(cls, d: dict) -> ThermalProperties:
-        return cls(**{**d, "supercell": tuple(d["supercell"])})
+        supercell = tuple(tuple(r) if isinstance(r, list) else r for r in d["supercell"])
+        return cls(**{**d, "supercell": supercell})
 
 
 def _to_phonopy(structure: Structure) -> PhonopyAtoms:
@@ -106,21 +108,28 @@ def displaced_supercells(ph: Phonopy) -> list[Structure]:
 
 def thermal_properties(
     ph: Phonopy,
-    forces: list[np.ndarray],
+    forces: list[np.ndarray] | None,
     temperatures_K: list[float],
     settings: PhononSettings,
     symmetrize_fc: bool = False,
 ) -> ThermalProperties:
     """Force constants from ``forces`` (one (n_atoms, 3) array per displacement, eV/Å) and
-    harmonic properties per atom at ``temperatures_K``. Sets ``ph.forces`` (saved with it)."""
+    harmonic properties per atom at ``temperatures_K``. Sets ``ph.forces`` (saved with it).
+    ``forces`` None: the force constants already on ``ph`` (e.g. read from FORCE_CONSTANTS)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ph.forces = np.array(forces)
-        if symmetrize_fc:  # exactly what phonopy.load does by default: compact, then symmetrised
+        if forces is None:
+            if ph.force_constants is None:
+                raise ValueError("neither forces nor force constants")
+        elif symmetrize_fc:  # exactly what phonopy.load does by default: compact, symmetrised
+            ph.forces = np.array(forces)
             from phonopy.cui.load_helper import produce_force_constants
 
-            produce_force_constants(ph, symmetrize_fc=True, is_compact_fc=True)
+            produce_force_constants(
+                ph, symmetrize_fc=True, is_compact_fc=True, use_symfc_projector=True
+            )
         else:
+            ph.forces = np.array(forces)
             ph.produce_force_constants()
         ph.run_mesh(settings.mesh_length_A, is_mesh_symmetry=True)
         ph.run_thermal_properties(
@@ -144,20 +153,33 @@ def thermal_properties(
         ],
         imaginary_fraction=imaginary_fraction,
         min_frequency_THz=float(frequencies.min()),
-        supercell=tuple(int(n) for n in np.diag(ph.supercell_matrix)),
-        n_displacements=len(ph.displacements),
+        supercell=_supercell(ph.supercell_matrix),
+        n_displacements=len(ph.displacements) if ph.dataset else 0,
         notes=sorted({f"phonopy: {w.message}".split(". ")[0] for w in caught}),
     )
 
 
-def save(ph: Phonopy, path: Path) -> Path:
+def _supercell(matrix: np.ndarray) -> tuple:
+    """The diagonal of a diagonal supercell matrix, else the whole matrix (rows)."""
+    matrix = np.asarray(matrix, dtype=int)
+    if np.count_nonzero(matrix - np.diag(np.diag(matrix))):
+        return tuple(tuple(int(v) for v in row) for row in matrix)
+    return tuple(int(n) for n in np.diag(matrix))
+
+
+def save(ph: Phonopy, path: Path, force_constants: bool = False) -> Path:
     """phonopy.yaml with the displacement dataset and its forces (``phonopy.load`` reads it),
-    written to a temporary file and renamed, so an interrupted write never leaves half a file."""
+    or with the force constants (a set that has no forces, e.g. from FORCE_CONSTANTS), written
+    to a temporary file and renamed, so an interrupted write never leaves half a file."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     ph.save(
         filename=str(tmp),
-        settings={"force_sets": True, "displacements": True, "force_constants": False},
+        settings={
+            "force_sets": not force_constants,
+            "displacements": not force_constants,
+            "force_constants": force_constants,
+        },
     )
     os.replace(tmp, path)
     return path

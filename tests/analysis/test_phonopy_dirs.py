@@ -11,7 +11,8 @@ import phonopy
 import pytest
 from pymatgen.core import Composition
 
-from nasx.analysis.phonopy_dirs import displacement_vaspruns, load_dataset, read_displacement_forces
+from nasx.analysis.phonon_sets import read_phonon_set
+from nasx.analysis.phonopy_dirs import displacement_vaspruns
 from nasx.cli import main
 from nasx.defaults import MESH_LENGTH_A
 from nasx.errors import NasxInputError
@@ -22,12 +23,14 @@ from nasx.units import j_per_k_mol_to_ev_per_k, kj_per_mol_to_ev
 
 def thermal_from_directory(directory, temperatures_K, mesh_length_A) -> ThermalProperties:
     """nasx's F, S and Cv of a phonopy folder, as `nasx analyze` computes them."""
-    ph = load_dataset(Path(directory))
-    forces, errors = read_displacement_forces(Path(directory), ph)
-    if errors:
-        raise errors[0]
+    found = read_phonon_set(Path(directory))
+    if found.errors:
+        raise found.errors[0]
     settings = PhononSettings(mesh_length_A=mesh_length_A, exclude_gamma_acoustic=True)
-    return thermal_properties(ph, forces, temperatures_K, settings, symmetrize_fc=True)
+    data = found.data
+    return thermal_properties(
+        data.phonopy, data.forces_eV_per_A, temperatures_K, settings, symmetrize_fc=True
+    )
 
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -22,9 +22,11 @@ finished calculations, without recomputing anything.
 SOURCE may be:
   a nasx run directory   (it holds run.json; VASP outputs are parsed again where VASP ran)
   any directory tree     folders with vasprun.xml (relaxation or static runs) and phonopy
-                         folders (phonopy_disp.yaml or phonopy.yaml with vasprun.xml-NNN or
-                         disp-NNN/vasprun.xml, optionally BORN); files may be gzipped; phases
-                         are recognised by formula and space group
+                         folders in phonopy's layouts (phonopy_disp.yaml, phonopy.yaml,
+                         phonopy_params.yaml, disp.yaml or POSCAR-unitcell with displacement
+                         vaspruns, FORCE_SETS or FORCE_CONSTANTS, optionally BORN); files may be
+                         compressed; phases are recognised by formula and space group; report.md
+                         starts with an inventory of which file gave what
   ENTRIES.json           a JSON list of pymatgen entries (energies in eV per cell), each
                          optionally with data['free_energy_vib_eV_per_atom'] = {'300': ...}
 or give --launchpad instead of SOURCE.
@@ -84,6 +86,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="A-X",
         help="the binary system, e.g. Na-S (default: inferred from the calculations)",
     )
+    parser.add_argument(
+        "--supercell",
+        type=options.supercell,
+        action="append",
+        default=[],
+        metavar="FOLDER_OR_PHASE=NxNxN",
+        help="with a directory tree: the supercell of a phonon folder (its path under SOURCE, its "
+        "name, or its phase id or formula) whose files do not state it (FORCE_SETS or "
+        "FORCE_CONSTANTS without DIM)",
+    )
 
 
 def command(args: argparse.Namespace) -> int:
@@ -112,10 +124,12 @@ def _from_launchpad(args: argparse.Namespace):
 
 
 def _from_tree(args: argparse.Namespace):
+    import numpy as np
+
     from nasx.analysis.tree_reader import read_tree
 
     checks.check_names(args.source, recursive=True)
-    return read_tree(args.source)
+    return read_tree(args.source, supercells={name: np.diag(n) for name, n in args.supercell})
 
 
 def _analyze(args: argparse.Namespace, calculations, system) -> int:

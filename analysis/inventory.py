@@ -1,0 +1,68 @@
+"""What was found in a tree of calculations: per phase, which file gave the energy, the structure
+and the phonons, and what was ignored and why (report section and results.json fields)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nasx.analysis.phonon_sets import format_supercell
+from nasx.analysis.records import Calculations, PhaseRecord, PhononInput
+
+
+def phonon_set_record(data: PhononInput) -> dict:
+    """How a tree's phonon set was used: files, supercell matrix, q-mesh (after the thermal
+    run), NAC and the conventions of the thermal sums."""
+    ph = data.phonopy
+    mesh = getattr(ph, "mesh", None)
+    return {
+        "source": data.source,
+        "files": data.description,
+        "supercell_matrix": np.asarray(ph.supercell_matrix, dtype=int).tolist(),
+        "q_mesh": [int(n) for n in mesh.mesh_numbers] if mesh is not None else None,
+        "q_mesh_length_A": data.settings.mesh_length_A,
+        "nac": ph.nac_params is not None,
+        "force_constants": "read as they are" if data.forces_eV_per_A is None else "symmetrised",
+        "gamma_acoustic_excluded": data.settings.exclude_gamma_acoustic,
+    }
+
+
+def inventory_section(records: list[PhaseRecord], calculations: Calculations) -> str:
+    """A table a person can check in a minute, and the ignored inputs with their reasons."""
+    lines = [
+        "## Inventory: what each phase was built from",
+        "",
+        "| phase | energy | structure | phonons | ignored |",
+        "|---|---|---|---|---|",
+    ]
+    for record in records:
+        lines.append(
+            f"| {record.id} | {_cell(record, 'energy')} | {_cell(record, 'structure')} | "
+            f"{_phonons(record)} | {len(record.ignored) or '–'} |"
+        )
+    ignored = [(r.id, i) for r in records for i in r.ignored]
+    ignored += [("no phase", i) for i in calculations.ignored]
+    if ignored:
+        lines += ["", "Ignored inputs:", ""]
+        lines += [f"- **{phase}**: `{i.path}`: {i.reason}" for phase, i in ignored]
+    return "\n".join(lines)
+
+
+def _cell(record: PhaseRecord, what: str) -> str:
+    path = record.sources.get(what)
+    if path is None:
+        return "none"
+    if what == "energy" and record.dft is not None:
+        return f"`{path}` ({record.dft.functional}, ENCUT {record.dft.encut_eV:g} eV)"
+    return f"`{path}`"
+
+
+def _phonons(record: PhaseRecord) -> str:
+    path = record.sources.get("phonons")
+    if path is None:
+        return "none"
+    if record.phonons is None:
+        return f"`{path}` (not used: see Problems)"
+    data = record.phonons
+    supercell = format_supercell(np.asarray(data.phonopy.supercell_matrix))
+    nac = ", NAC" if data.phonopy.nac_params is not None else ""
+    return f"`{path}` ({data.description}; supercell {supercell}{nac})"
