@@ -31,7 +31,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--workflow",
-        type=int,
+        type=options.count,
         metavar="ID",
         help="with --launchpad: any job id of the workflow (default: every nasx workflow)",
     )
