@@ -52,7 +52,8 @@ def _cell(record: PhaseRecord, what: str) -> str:
     if path is None:
         return "none"
     if what == "energy" and record.dft is not None:
-        return f"`{path}` ({record.dft.functional}, ENCUT {record.dft.encut_eV:g} eV)"
+        flags = "".join(f"; **{flag}**" for flag in record.flags)
+        return f"`{path}` ({record.dft.functional}, ENCUT {record.dft.encut_eV:g} eV{flags})"
     return f"`{path}`"
 
 

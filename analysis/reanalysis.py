@@ -272,6 +272,8 @@ def _calculation_record(
         document["phonon_set"] = phonon_set_record(record.phonons)
     if record.ignored:
         document["ignored"] = [i.as_dict() for i in record.ignored]
+    if record.flags:
+        document["flags"] = list(record.flags)
     return document
 
 

@@ -104,6 +104,8 @@ class PhaseRecord:
     """What came from where (paths relative to the analysed root)."""
     ignored: list[Ignored] = field(default_factory=list)
     """Inputs of this phase that were not used, with the reason (tree sources)."""
+    flags: list[str] = field(default_factory=list)
+    """Doubts about the energy that do not refuse it (a low ENCUT): failed checks."""
 
     @classmethod
     def from_run(cls, phase: PhaseInfo) -> PhaseRecord:

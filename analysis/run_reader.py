@@ -100,6 +100,7 @@ class _Reader:
             corrections += [{**c, "step": name} for c in custodian_corrections(directory)]
         *relaxations, static = runs
         record.dft = static.dft
+        record.flags += [f for f in (static.encut_flag(),) if f is not None]
         record.sources = {
             "energy": self.rel(static.path),
             "structure": self.rel(relaxations[-1].path),

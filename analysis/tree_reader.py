@@ -338,6 +338,7 @@ class _TreeReader:
                     record.ignored.append(Ignored(self.rel(other.path), reason))
             structure_runs = relaxations or [energy_run]
             record.dft = energy_run.dft
+            record.flags += [f for f in (energy_run.encut_flag(),) if f is not None]
             record.sources = {
                 "energy": self.rel(energy_run.path),
                 "structure": self.rel(structure_runs[-1].path),

@@ -1,0 +1,59 @@
+"""Issue 12, the rest: a low ENCUT with no rival is flagged (results.json, checks, inventory),
+``nasx analyze --inventory`` prints what each phase is built from and writes nothing, and tree
+assignments that need an edited copy of a real fixture (settings, unit cells)."""
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+from pymatgen.io.vasp.outputs import Vasprun
+
+from nasx.analysis.tree_reader import read_tree
+from nasx.cli import PARTIAL_EXIT, main
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+REAL = FIXTURES / "real_layouts"
+NONCOMPLIANT = REAL / "vasp_r2scan_static_GaAs_noncompliant"
+
+
+def test_a_low_encut_run_without_rival_is_used_and_flagged(tmp_path):
+    """GaAs at 450 eV alone (no OUTCAR, so the r2SCAN floor of 520 eV applies): its energy is
+    pymatgen's final_energy, and the flag is in the record, a failed check and the report."""
+    tree = tmp_path / "tree"
+    shutil.copytree(NONCOMPLIANT, tree / "GaAs")
+    [record] = read_tree(tree).phases
+    expected = Vasprun(str(NONCOMPLIANT / "vasprun.xml.gz"), parse_potcar_file=False)
+    assert record.energy_eV == float(expected.final_energy)
+    [flag] = record.flags
+    assert flag.startswith("low ENCUT: 450 eV is below 520 eV")
+    out = tmp_path / "out"
+    assert main(["analyze", str(tree), "--out", str(out), "--temperatures", "300"]) == PARTIAL_EXIT
+    document = json.loads((out / "results.json").read_text())
+    assert document["calculations"]["GaAs_F-43m"]["flags"] == [flag]
+    [check] = [c for c in document["checks"] if c["check"] == "energy settings"]
+    assert check == {"phase": "GaAs_F-43m", "check": "energy settings", "ok": False, "message": flag}
+    assert f"ENCUT 450 eV; **{flag}**" in (out / "report.md").read_text()
+
+
+def test_the_enmax_rule_applies_where_an_outcar_states_enmax(tmp_path):
+    """The compliant 680 eV GaAs run is not flagged (ENMAX 282.7 eV: 1.3 × = 368 eV); with its
+    OUTCAR edited to ENMAX 600 eV it is (1.3 × 600 = 780 eV), whatever the functional floor."""
+    shutil.copytree(FIXTURES / "r2scan_static_GaAs", tmp_path / "GaAs")
+    assert read_tree(tmp_path).phases[0].flags == []
+    outcar = tmp_path / "GaAs" / "OUTCAR.gz"
+    text = gzip.decompress(outcar.read_bytes()).replace(b"ENMAX  =  282.691", b"ENMAX  =  600.000")
+    outcar.write_bytes(gzip.compress(text))
+    [flag] = read_tree(tmp_path).phases[0].flags
+    assert flag == (
+        "low ENCUT: 680 eV is below 1.3 × the largest POTCAR ENMAX (600 eV) = 780 eV"
+    )
+
+
+def test_a_low_encut_rival_names_its_flag_when_ignored(tmp_path):
+    shutil.copytree(FIXTURES / "r2scan_static_GaAs", tmp_path / "a_GaAs_680")
+    shutil.copytree(NONCOMPLIANT, tmp_path / "b_GaAs_450")
+    [record] = read_tree(tmp_path).phases
+    assert record.flags == [] and record.sources["energy"] == "a_GaAs_680/vasprun.xml.gz"
+    [ignored] = record.ignored
+    assert "(low ENCUT: 450 eV is below 520 eV" in ignored.reason
