@@ -80,8 +80,8 @@ class PhononInput:
     symmetrize_fc: bool
     source: str
     description: str = ""
-    """What the set is made of (``phonopy_disp.yaml + BORN + FORCE_SETS``); set by the tree
-    reader only, whose results.json then also records the supercell, q-mesh and NAC."""
+    """What the set is made of (``phonopy_disp.yaml + BORN + FORCE_SETS``), for the inventory
+    and results.json's ``phonon_set`` (with the supercell, q-mesh and NAC)."""
 
 
 @dataclass

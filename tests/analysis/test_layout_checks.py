@@ -32,7 +32,12 @@ def test_a_low_encut_run_without_rival_is_used_and_flagged(tmp_path):
     document = json.loads((out / "results.json").read_text())
     assert document["calculations"]["GaAs_F-43m"]["flags"] == [flag]
     [check] = [c for c in document["checks"] if c["check"] == "energy settings"]
-    assert check == {"phase": "GaAs_F-43m", "check": "energy settings", "ok": False, "message": flag}
+    assert check == {
+        "phase": "GaAs_F-43m",
+        "check": "energy settings",
+        "ok": False,
+        "message": flag,
+    }
     assert f"ENCUT 450 eV; **{flag}**" in (out / "report.md").read_text()
 
 
@@ -45,9 +50,7 @@ def test_the_enmax_rule_applies_where_an_outcar_states_enmax(tmp_path):
     text = gzip.decompress(outcar.read_bytes()).replace(b"ENMAX  =  282.691", b"ENMAX  =  600.000")
     outcar.write_bytes(gzip.compress(text))
     [flag] = read_tree(tmp_path).phases[0].flags
-    assert flag == (
-        "low ENCUT: 680 eV is below 1.3 × the largest POTCAR ENMAX (600 eV) = 780 eV"
-    )
+    assert flag == ("low ENCUT: 680 eV is below 1.3 × the largest POTCAR ENMAX (600 eV) = 780 eV")
 
 
 def test_a_low_encut_rival_names_its_flag_when_ignored(tmp_path):
