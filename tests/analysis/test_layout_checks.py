@@ -60,3 +60,57 @@ def test_a_low_encut_rival_names_its_flag_when_ignored(tmp_path):
     assert record.flags == [] and record.sources["energy"] == "a_GaAs_680/vasprun.xml.gz"
     [ignored] = record.ignored
     assert "(low ENCUT: 450 eV is below 520 eV" in ignored.reason
+
+
+def test_inventory_prints_what_each_phase_is_built_from_and_writes_nothing(
+    tmp_path, monkeypatch, capsys
+):
+    """From a relative path (phonopy runs in an empty cwd, so the tree is read by absolute
+    path): energy with its flag, phonon files with supercell and NAC, ignored inputs, Problems."""
+    tree = tmp_path / "tree"
+    shutil.copytree(NONCOMPLIANT, tree / "GaAs")
+    shutil.copytree(REAL / "phonopy_SnO2", tree / "SnO2")
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "never"
+    assert main(["analyze", "tree", "--inventory", "--out", str(out)]) == PARTIAL_EXIT
+    printed = capsys.readouterr().out
+    assert not out.exists()
+    assert printed.startswith("nasx analyze --inventory: 2 phases from tree\n")
+    rows = {line.split(" | ")[0]: line for line in printed.splitlines() if line.startswith("| ")}
+    assert "`GaAs/vasprun.xml.gz` (R2SCAN, ENCUT 450 eV; **low ENCUT" in rows["| GaAs_F-43m"]
+    assert rows["| SnO2_P4_2mnm"].endswith(
+        "| none | none | `SnO2` (phonopy_disp.yaml + BORN + 3 displacement vasprun files; "
+        "supercell 2×2×3, NAC) | 3 |"
+    )
+    assert "- **SnO2_P4_2mnm**: `SnO2/vasprun.xml-000.gz`: the undisplaced supercell" in printed
+    assert "- **SnO2_P4_2mnm**: `SnO2`: no relaxation of this phase was found" in printed
+    assert main(["analyze", "tree", "--inventory", "--phases", "GaAs"]) == 0  # no problem left
+    assert "SnO2" not in capsys.readouterr().out
+
+
+def test_inventory_is_refused_for_entries(paper_entries_json, capsys):
+    assert main(["analyze", str(paper_entries_json), "--inventory"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "nasx: error: --inventory: applies to directories and LaunchPads, not ENTRIES.json"
+    )
+
+
+def test_run_directories_and_launchpads_have_an_inventory_and_phonon_sets(stub_run, capsys):
+    document = json.loads((stub_run / "results.json").read_text())
+    for phase_id, record in document["calculations"].items():
+        phonon_set = record["phonon_set"]
+        assert phonon_set["source"] == f"phases/{phase_id}/phonons/phonopy_disp.yaml"
+        assert phonon_set["files"].startswith("phonopy_disp.yaml + ")
+        assert phonon_set["files"].endswith(" forces.json") and phonon_set["nac"] is False
+        assert len(phonon_set["q_mesh"]) == 3 and min(phonon_set["q_mesh"]) > 1
+        assert record["sources"]["structure"] == f"phases/{phase_id}/relax/result.json"
+    report = (stub_run / "report.md").read_text()
+    assert (
+        "| Na2S_Fm-3m | `phases/Na2S_Fm-3m/relax/result.json` | `phases/Na2S_Fm-3m/relax/"
+        "result.json` | `phases/Na2S_Fm-3m/phonons/phonopy_disp.yaml` (phonopy_disp.yaml + "
+        "2 forces.json; supercell 2×2×2) | – |"
+    ) in report
+    assert main(["analyze", "--launchpad", str(stub_run / "launchpad.json"), "--inventory"]) == 0
+    rows = [r for r in capsys.readouterr().out.splitlines() if r.startswith("| Na2S_Fm-3m")]
+    [row] = rows
+    assert "(phonopy_disp.yaml of job " in row and "+ forces of 2 jobs; supercell 2×2×2)" in row
