@@ -4,6 +4,7 @@ assignments that need an edited copy of a real fixture (settings, unit cells).""
 
 import gzip
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -114,3 +115,36 @@ def test_run_directories_and_launchpads_have_an_inventory_and_phonon_sets(stub_r
     rows = [r for r in capsys.readouterr().out.splitlines() if r.startswith("| Na2S_Fm-3m")]
     [row] = rows
     assert "(phonopy_disp.yaml of job " in row and "+ forces of 2 jobs; supercell 2×2×2)" in row
+
+
+def si_tree(tmp_path: Path, scale_phonon_cell: bool) -> Path:
+    """An r2SCAN relaxation of Si (680 eV) and phonopy's PBE (300 eV) Si set, optionally with
+    the set's lattice stretched 6 % (another study of Si Fd-3m, 19 % larger volume)."""
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "r2scan_relax_Si", tree / "Si_relax")
+    shutil.copytree(FIXTURES / "phonopy_Si", tree / "Si_phonons")
+    if scale_phonon_cell:
+        yaml = tree / "Si_phonons" / "phonopy_disp.yaml"
+        text = re.sub(r"2\.73309942188739\d", "2.9000000000000000", yaml.read_text())
+        yaml.write_text(re.sub(r"5\.46619884377478\d", "5.800000000000000", text))
+    return tree
+
+
+def test_the_phonon_sets_settings_are_compared_with_the_energys(tmp_path):
+    calculations = read_tree(si_tree(tmp_path, scale_phonon_cell=False))
+    [record] = calculations.phases
+    assert record.phonons is not None and record.sources["phonons"] == "Si_phonons"
+    [note] = calculations.notes
+    assert note.startswith("Si_Fd-3m: the phonons (Si_phonons/vasprun.xml.gz) use other settings")
+    assert "encut_eV 300.0 (energy: 680.0)" in note
+
+
+def test_a_phonon_set_of_another_study_of_the_same_phase_is_not_merged(tmp_path):
+    """Same formula and space group, unit cell 19 % larger than the relaxed structure: the
+    phase keeps its energy, gets no phonons, and a Problem says why."""
+    calculations = read_tree(si_tree(tmp_path, scale_phonon_cell=True))
+    [record] = calculations.phases
+    assert record.energy_eV is not None and record.phonons is None
+    [problem] = calculations.problems
+    assert problem.path == "Si_phonons" and problem.phase == record.id
+    assert "not the relaxed structure of this phase" in problem.reason
