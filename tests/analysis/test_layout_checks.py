@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from pymatgen.io.vasp.outputs import Vasprun
 
 from nasx.analysis.tree_reader import read_tree
@@ -148,3 +149,38 @@ def test_a_phonon_set_of_another_study_of_the_same_phase_is_not_merged(tmp_path)
     [problem] = calculations.problems
     assert problem.path == "Si_phonons" and problem.phase == record.id
     assert "not the relaxed structure of this phase" in problem.reason
+
+
+def test_a_random_displacement_set_matches_phonopy(tmp_path):
+    """A type-II data set (random displacements of every atom, forces from the NaCl DFPT
+    force constants) as phonopy_params.yaml: fitted as phonopy.load fits it (symfc)."""
+    import numpy as np
+    import phonopy
+
+    from nasx.analysis.phonon_sets import read_phonon_set
+    from nasx.phonons import thermal_properties
+    from nasx.settings import PhononSettings
+    from tests.analysis.test_real_layouts import TOLERANCE, per_atom
+
+    dfpt = read_phonon_set(REAL / "awkward_NaCl-VASPdfpt_FORCE_CONSTANTS").data.phonopy
+    ph = phonopy.Phonopy(dfpt.unitcell, dfpt.supercell_matrix, primitive_matrix="auto")
+    ph.generate_displacements(distance=0.03, number_of_snapshots=4, random_seed=7)
+    fc = dfpt.force_constants  # compact: (primitive atoms, supercell atoms, 3, 3)
+    full = phonopy.Phonopy(dfpt.unitcell, dfpt.supercell_matrix, primitive_matrix="auto")
+    full.force_constants = fc
+    from phonopy.harmonic.force_constants import compact_fc_to_full_fc
+
+    fc_full = compact_fc_to_full_fc(full.primitive, fc) if fc.shape[0] != fc.shape[1] else fc
+    n = len(ph.supercell)
+    ph.forces = [-np.einsum("ijab,jb->ia", fc_full, u.reshape(n, 3)) for u in ph.displacements]
+    folder = tmp_path / "NaCl_random"
+    folder.mkdir()
+    ph.save(folder / "phonopy_params.yaml")
+    found = read_phonon_set(folder)
+    assert found.errors == [] and found.data.forces_eV_per_A is not None
+    settings = PhononSettings(mesh_length_A=40.0, exclude_gamma_acoustic=True)
+    data = found.data
+    ours = thermal_properties(data.phonopy, data.forces_eV_per_A, [300.0, 400.0], settings, True)
+    expected = per_atom(phonopy.load(folder / "phonopy_params.yaml", is_nac=False))
+    assert ours.free_energy_eV_per_atom == pytest.approx(expected["F"], abs=TOLERANCE)
+    assert ours.entropy_eV_per_K_per_atom == pytest.approx(expected["S"], abs=TOLERANCE)
