@@ -178,6 +178,7 @@ def test_a_random_displacement_set_matches_phonopy(tmp_path):
     ph.save(folder / "phonopy_params.yaml")
     found = read_phonon_set(folder)
     assert found.errors == [] and found.data.forces_eV_per_A is not None
+    assert "first_atoms" not in found.data.phonopy.dataset  # type II: whole snapshots
     settings = PhononSettings(mesh_length_A=40.0, exclude_gamma_acoustic=True)
     data = found.data
     ours = thermal_properties(data.phonopy, data.forces_eV_per_A, [300.0, 400.0], settings, True)
