@@ -185,3 +185,34 @@ def test_a_random_displacement_set_matches_phonopy(tmp_path):
     expected = per_atom(phonopy.load(folder / "phonopy_params.yaml", is_nac=False))
     assert ours.free_energy_eV_per_atom == pytest.approx(expected["F"], abs=TOLERANCE)
     assert ours.entropy_eV_per_K_per_atom == pytest.approx(expected["S"], abs=TOLERANCE)
+
+
+def test_vasprun_NNN_xml_names_give_the_same_forces(tmp_path):
+    """phonopy's other naming, vasprun-NNN.xml (here gzipped), for the NaCl set."""
+    from nasx.analysis.phonon_sets import read_phonon_set
+
+    nacl = FIXTURES / "phonopy_NaCl"
+    renamed = tmp_path / "NaCl"
+    shutil.copytree(nacl, renamed)
+    for number in (1, 2):
+        (renamed / f"vasprun.xml-{number:03d}.gz").rename(renamed / f"vasprun-{number:03d}.xml.gz")
+    original, found = read_phonon_set(nacl), read_phonon_set(renamed)
+    assert found.errors == [] and found.description == original.description
+    for a, b in zip(original.data.forces_eV_per_A, found.data.forces_eV_per_A, strict=True):
+        assert (a == b).all()
+
+
+def test_a_dfpt_run_outside_a_phonon_set_gives_no_energy(tmp_path):
+    """The GaAs static with IBRION set to 8 (DFPT): listed as ignored, the phase has no energy."""
+    folder = tmp_path / "GaAs_dfpt"
+    shutil.copytree(FIXTURES / "r2scan_static_GaAs", folder)
+    vasprun = folder / "vasprun.xml.gz"
+    text = gzip.decompress(vasprun.read_bytes())
+    text = re.sub(rb'(name="IBRION">)\s*-1<', rb"\g<1>     8<", text)
+    vasprun.write_bytes(gzip.compress(text))
+    calculations = read_tree(tmp_path)
+    [record] = calculations.phases
+    assert record.energy_eV is None and "energy" not in record.sources
+    [ignored] = record.ignored
+    assert ignored.path == "GaAs_dfpt/vasprun.xml.gz"
+    assert ignored.reason == "phonon (IBRION 8) run: a phonon calculation, not an energy"
