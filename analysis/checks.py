@@ -78,6 +78,7 @@ def phase_checks(
                         f"({change.description}): the harmonic F_vib there is an extrapolation",
                     )
                 )
+        found += [Check(record.id, "energy settings", False, flag) for flag in record.flags]
         if record.corrections or record.dft is not None:
             found.append(_custodian_check(record.id, record.corrections))
         if record.id in thermal and record.id in convergence:

@@ -26,6 +26,21 @@ def phonon_set_record(data: PhononInput) -> dict:
     }
 
 
+def inventory_text(records: list[PhaseRecord], calculations: Calculations) -> str:
+    """What ``nasx analyze --inventory`` prints: the inventory, then the unusable inputs and
+    the notes, as read (phonopy is not run, so its own errors appear only in an analysis)."""
+    problems = [p for p in calculations.problems if p.phase in {None, *(r.id for r in records)}]
+    lines = [inventory_section(records, calculations), "", "## Problems", ""]
+    lines += [
+        f"- **{p.phase or 'no phase'}**: `{p.path}`: {p.reason}"
+        + (f" ({p.missing})" if p.missing else "")
+        for p in problems
+    ] or ["none"]
+    if calculations.notes:
+        lines += ["", "## Notes", "", *(f"- {n}" for n in calculations.notes)]
+    return "\n".join(lines) + "\n"
+
+
 def inventory_section(records: list[PhaseRecord], calculations: Calculations) -> str:
     """A table a person can check in a minute, and the ignored inputs with their reasons."""
     lines = [
@@ -52,7 +67,8 @@ def _cell(record: PhaseRecord, what: str) -> str:
     if path is None:
         return "none"
     if what == "energy" and record.dft is not None:
-        return f"`{path}` ({record.dft.functional}, ENCUT {record.dft.encut_eV:g} eV)"
+        flags = "".join(f"; **{flag}**" for flag in record.flags)
+        return f"`{path}` ({record.dft.functional}, ENCUT {record.dft.encut_eV:g} eV{flags})"
     return f"`{path}`"
 
 

@@ -80,7 +80,7 @@ def analyze_calculations(
         bypass = options.bypass
     if system is None and run:
         system = BinarySystem.parse(run.system)
-    records = _selected(calculations, phases)
+    records = selected(calculations, phases)
     problems = [
         p for p in calculations.problems if p.phase is None or p.phase in {r.id for r in records}
     ]
@@ -175,7 +175,7 @@ def analyze_calculations(
     section = calculations_section(
         records, thermal, checks, problems, missing, consistency, calculations
     )
-    leading = [inventory_section(records, calculations)] if tree else []
+    leading = [inventory_section(records, calculations)]
     if result is not None:
         paths = write_outputs(
             result, out, extra=extra, extra_sections=[section], leading_sections=leading
@@ -221,7 +221,8 @@ def _study(
         return None
 
 
-def _selected(calculations: Calculations, names: Sequence[str] | None) -> list[PhaseRecord]:
+def selected(calculations: Calculations, names: Sequence[str] | None) -> list[PhaseRecord]:
+    """The phases named by id or formula (all without ``names``); NasxInputError for others."""
     if not names:
         return list(calculations.phases)
     chosen = [r for r in calculations.phases if r.id in names or r.formula in names]
@@ -268,10 +269,12 @@ def _calculation_record(
     if thermal and convergence:
         document["supercell_convergence"] = convergence_record(thermal, convergence)
     document["sources"] = dict(sorted(record.sources.items()))
-    if thermal and record.phonons is not None and record.phonons.description:
+    if thermal and record.phonons is not None:
         document["phonon_set"] = phonon_set_record(record.phonons)
     if record.ignored:
         document["ignored"] = [i.as_dict() for i in record.ignored]
+    if record.flags:
+        document["flags"] = list(record.flags)
     return document
 
 

@@ -80,8 +80,8 @@ class PhononInput:
     symmetrize_fc: bool
     source: str
     description: str = ""
-    """What the set is made of (``phonopy_disp.yaml + BORN + FORCE_SETS``); set by the tree
-    reader only, whose results.json then also records the supercell, q-mesh and NAC."""
+    """What the set is made of (``phonopy_disp.yaml + BORN + FORCE_SETS``), for the inventory
+    and results.json's ``phonon_set`` (with the supercell, q-mesh and NAC)."""
 
 
 @dataclass
@@ -104,6 +104,8 @@ class PhaseRecord:
     """What came from where (paths relative to the analysed root)."""
     ignored: list[Ignored] = field(default_factory=list)
     """Inputs of this phase that were not used, with the reason (tree sources)."""
+    flags: list[str] = field(default_factory=list)
+    """Doubts about the energy that do not refuse it (a low ENCUT): failed checks."""
 
     @classmethod
     def from_run(cls, phase: PhaseInfo) -> PhaseRecord:

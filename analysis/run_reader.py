@@ -100,6 +100,7 @@ class _Reader:
             corrections += [{**c, "step": name} for c in custodian_corrections(directory)]
         *relaxations, static = runs
         record.dft = static.dft
+        record.flags += [f for f in (static.encut_flag(),) if f is not None]
         record.sources = {
             "energy": self.rel(static.path),
             "structure": self.rel(relaxations[-1].path),
@@ -114,7 +115,10 @@ class _Reader:
                 record.id, files.relax_result, "missing: the relaxation has not finished", LEFT_OUT
             )
             return
-        record.sources = {"energy": self.rel(files.relax_result)}
+        record.sources = {
+            "energy": self.rel(files.relax_result),
+            "structure": self.rel(files.relax_result),
+        }
         self._use(record, RelaxResult.from_dict(document), files.relax_result)
 
     def _use(self, record: PhaseRecord, relaxation: RelaxResult, source: Path) -> None:
@@ -140,13 +144,14 @@ class _Reader:
             self.problem(record.id, dataset, f"unreadable ({type(exc).__name__})", missing)
             return None
         n, n_atoms = len(ph.displacements), len(ph.supercell)
-        forces, complete = [], True
+        forces, complete, from_vasp = [], True, 0
         for index in range(1, n + 1):
             directory = files.displacement_dir(index, phonon_set)
             vasprun = existing_output(directory)
             try:
                 if vasprun is not None:
                     forces.append(read_forces(vasprun, n_atoms))
+                    from_vasp += 1
                     record.corrections += [
                         {**c, "step": directory.name} for c in custodian_corrections(directory)
                     ]
@@ -161,7 +166,16 @@ class _Reader:
             return None
         if phonon_set == MAIN_SET:
             record.sources["phonons"] = self.rel(dataset)
-        return PhononInput(ph, forces, settings, symmetrize_fc=False, source=self.rel(dataset))
+        parts = [(from_vasp, "displacement vasprun.xml"), (n - from_vasp, "forces.json")]
+        files = " + ".join(f"{k} {what}" for k, what in parts if k)
+        return PhononInput(
+            ph,
+            forces,
+            settings,
+            symmetrize_fc=False,
+            source=self.rel(dataset),
+            description=f"{dataset.name} + {files}",
+        )
 
     @staticmethod
     def _recorded_forces(directory: Path, index: int, n: int, n_atoms: int):

@@ -78,12 +78,14 @@ def read_tree(root: str | Path, supercells: Mapping[str, np.ndarray] | None = No
         raise NasxInputError(root, "is not a directory")
     if is_run_directory(root):
         return read_run_directory(root)
-    return _TreeReader(root, supercells or {}).read()
+    # absolute: phonopy is called from an empty working directory (``isolated_cwd``)
+    return _TreeReader(root.absolute(), supercells or {}, str(root)).read()
 
 
 class _TreeReader:
-    def __init__(self, root: Path, supercells: Mapping[str, np.ndarray]) -> None:
+    def __init__(self, root: Path, supercells: Mapping[str, np.ndarray], source: str) -> None:
         self.root = root
+        self.source = source
         self.supercells = supercells
         self.problems: list[Problem] = []
         self.notes: list[str] = []
@@ -101,7 +103,7 @@ class _TreeReader:
         runs, phonon_dirs, vasp_dirs = self._walk()
         if not (runs or phonon_dirs or vasp_dirs):
             raise NasxInputError(
-                self.root,
+                self.source,
                 "holds no calculations: no run.json, no phonopy folder and no vasprun.xml",
             )
         structures: dict[PhaseKey, Structure] = {}
@@ -144,7 +146,7 @@ class _TreeReader:
         order = {r.id: i for i, r in enumerate(records)}
         problems.sort(key=lambda p: (order.get(p.phase, -1), p.path))
         return Calculations(
-            str(self.root), "tree", records, problems, notes=self.notes, ignored=self.ignored
+            self.source, "tree", records, problems, notes=self.notes, ignored=self.ignored
         )
 
     def _walk(self) -> tuple[list[Path], list[Path], list[Path]]:
@@ -338,6 +340,7 @@ class _TreeReader:
                     record.ignored.append(Ignored(self.rel(other.path), reason))
             structure_runs = relaxations or [energy_run]
             record.dft = energy_run.dft
+            record.flags += [f for f in (energy_run.encut_flag(),) if f is not None]
             record.sources = {
                 "energy": self.rel(energy_run.path),
                 "structure": self.rel(structure_runs[-1].path),

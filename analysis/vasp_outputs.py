@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,15 @@ from nasx.results import RelaxResult
 STATIC_FMAX_EV_PER_A = 0.05
 """Residual force above which the structure of a run that states no threshold (EDIFFG ≥ 0) is
 not a relaxed structure."""
+
+ENMAX_FACTOR = 1.3
+"""ENCUT below this multiple of the largest POTCAR ENMAX is too low for total energies (VASP's
+manual for volume-changing work; the Materials Project's 520 eV is 1.3 × its hardest ENMAX)."""
+META_GGA_ENCUT_FLOOR_EV = 520.0
+"""ENCUT below which a meta-GGA (r2SCAN, SCAN) energy is flagged whatever the POTCARs: the
+Materials Project's GGA cutoff; its r2SCAN set uses 680 eV, as the paper's study does."""
+META_GGA = ("R2SCAN", "SCAN")
+_ENMAX = re.compile(rb"ENMAX\s*=\s*([0-9.]+)")
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,26 @@ class VaspRun:
     """EDIFFG: negative values are the force threshold of a relaxation (eV/Å)."""
     kpoints_per_atom: float = 0.0
     """k-points of the full mesh times atoms in the cell (a density comparable between cells)."""
+    enmax_eV: float | None = None
+    """The largest POTCAR ENMAX, from an OUTCAR or POTCAR beside the vasprun (None: not there)."""
+
+    def encut_flag(self) -> str | None:
+        """Why this run's ENCUT is too low for a total energy, or None (see ``ENMAX_FACTOR``
+        and ``META_GGA_ENCUT_FLOOR_EV``)."""
+        if self.encut_eV != self.encut_eV:  # NaN: not stated
+            return None
+        if self.enmax_eV is not None and self.encut_eV < ENMAX_FACTOR * self.enmax_eV:
+            return (
+                f"low ENCUT: {self.encut_eV:g} eV is below {ENMAX_FACTOR:g} × the largest POTCAR "
+                f"ENMAX ({self.enmax_eV:g} eV) = {ENMAX_FACTOR * self.enmax_eV:.0f} eV"
+            )
+        if self.functional.upper() in META_GGA and self.encut_eV < META_GGA_ENCUT_FLOOR_EV:
+            return (
+                f"low ENCUT: {self.encut_eV:g} eV is below {META_GGA_ENCUT_FLOOR_EV:g} eV, "
+                f"nasx's floor for {self.functional} energies (the paper and the Materials "
+                "Project use 680 eV)"
+            )
+        return None
 
     @property
     def kind(self) -> str:
@@ -134,7 +164,10 @@ def not_chosen_reason(run: VaspRun, energy_run: VaspRun, used: str) -> str:
     ]
     if not differences:
         return f"same settings as {used}, which is later in path order and is used"
-    return f"{', '.join(differences)}: the energy is taken from {used}"
+    flag = run.encut_flag()
+    return f"{', '.join(differences)}: the energy is taken from {used}" + (
+        f" ({flag})" if flag else ""
+    )
 
 
 def failing_run(relaxations: list[VaspRun], energy_run: VaspRun) -> Path:
@@ -189,7 +222,26 @@ def read_vasp_file(path: Path) -> VaspRun:
         icharg=int(_parameter(run, "ICHARG", 2)),
         ediffg=float(_parameter(run, "EDIFFG", 1e-4)),
         kpoints_per_atom=_kpoints_per_atom(run),
+        enmax_eV=largest_enmax(path.parent),
     )
+
+
+def largest_enmax(directory: Path) -> float | None:
+    """The largest POTCAR ENMAX (eV) stated by an OUTCAR or POTCAR in ``directory`` (any
+    compression), read from the file's head only; None when neither is there."""
+    from monty.io import zopen
+
+    for name in ("OUTCAR", "POTCAR"):
+        for path in sorted(directory.glob(f"{name}*")):
+            try:
+                with zopen(path, "rb") as handle:
+                    head = handle.read(4_000_000)  # the POTCAR headers come first
+            except Exception:  # an unreadable OUTCAR only loses the ENMAX rule
+                continue
+            values = [float(v) for v in _ENMAX.findall(head)]
+            if values:
+                return max(values)
+    return None
 
 
 def _parameter(run: Vasprun, name: str, default: float) -> float:

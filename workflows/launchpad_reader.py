@@ -129,7 +129,7 @@ class _JobReader:
         data = self.finished(jobs[0], record.id, LEFT_OUT)
         if data is None:
             return
-        record.sources = {"energy": self.name(jobs[0])}
+        record.sources = {"energy": self.name(jobs[0]), "structure": self.name(jobs[0])}
         problem = record.use_relaxation(RelaxResult.from_dict(data), self.name(jobs[0]))
         if problem is not None:
             self.problems.append(problem)
@@ -179,4 +179,12 @@ class _JobReader:
             return None
         if phonon_set == MAIN_SET:
             record.sources["phonons"] = self.name(setups[0])
-        return PhononInput(ph, forces, settings, symmetrize_fc=False, source=self.name(setups[0]))
+        return PhononInput(
+            ph,
+            forces,
+            settings,
+            symmetrize_fc=False,
+            source=self.name(setups[0]),
+            description=f"phonopy_disp.yaml of job {setups[0]['fw_id']} + forces of "
+            f"{len(forces)} jobs",
+        )

@@ -7,7 +7,7 @@ import sys
 
 from nasx.cli import checks, options
 from nasx.cli.parser import OptionError, add_command
-from nasx.cli.results import exit_status, print_results
+from nasx.cli.results import PARTIAL_EXIT, exit_status, print_results
 from nasx.errors import NasxInputError
 
 SUMMARY = (
@@ -40,6 +40,11 @@ named in report.md and results.json ('problems'), what depends on them is marked
 the rest is analysed. A phase with phonons gets F, S and Cv even when no phase diagram can be
 built.
 
+--inventory prints, per phase, the file that gave the energy (functional, ENCUT, any flag),
+the structure and the phonons (files, supercell, NAC), every ignored input with its reason, and
+the unusable inputs; it writes nothing and runs no phonopy (exit 0, or 3 when some input is
+unusable). Not for ENTRIES.json.
+
 exit status: 0 complete results, 3 partial results (see 'problems' and 'missing'),
           2 bad option or unusable input (one line naming the option or file)
 """
@@ -66,6 +71,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         type=options.count,
         metavar="ID",
         help="with --launchpad: any job id of the workflow (needed when it holds several)",
+    )
+    parser.add_argument(
+        "--inventory",
+        action="store_true",
+        help="print what each phase is built from (energy, structure and phonon files; ignored "
+        "inputs with the reason; unusable inputs) and exit without writing anything",
     )
     options.add_out(parser, "nasx-analysis", "output directory")
     options.add_phases(
@@ -106,12 +117,29 @@ def command(args: argparse.Namespace) -> int:
         system = BinarySystem.parse(args.system) if args.system else None
     except ValueError as exc:
         raise OptionError("--system", str(exc)) from None
-    checks.check_out(args.out)
+    if not args.inventory:
+        checks.check_out(args.out)
     if args.launchpad is not None:
-        return _analyze(args, _from_launchpad(args), system)
-    if args.source.is_dir():
-        return _analyze(args, _from_tree(args), system)
-    return _from_entries(args, system)
+        calculations = _from_launchpad(args)
+    elif args.source.is_dir():
+        calculations = _from_tree(args)
+    else:
+        return _from_entries(args, system)
+    if args.inventory:
+        return _inventory(args, calculations)
+    return _analyze(args, calculations, system)
+
+
+def _inventory(args: argparse.Namespace, calculations) -> int:
+    """Print the inventory of ``calculations``; write nothing."""
+    from nasx.analysis.inventory import inventory_text
+    from nasx.analysis.reanalysis import selected
+
+    records = selected(calculations, args.phases)
+    print(f"nasx analyze --inventory: {len(records)} phases from {calculations.source}\n")
+    print(inventory_text(records, calculations), end="")
+    ids = {r.id for r in records}
+    return PARTIAL_EXIT if any(p.phase in {None, *ids} for p in calculations.problems) else 0
 
 
 def _from_launchpad(args: argparse.Namespace):
@@ -176,8 +204,9 @@ def _check_sources(args: argparse.Namespace) -> None:
         raise OptionError("--workflow", "needs --launchpad")
     if args.source is not None and not args.source.exists():
         raise NasxInputError(args.source, "cannot be read (no such file or directory)")
-    if args.phases and args.source is not None and not args.source.is_dir():
-        raise OptionError("--phases", "applies to directories and LaunchPads, not ENTRIES.json")
+    for given, name in ((args.phases, "--phases"), (args.inventory, "--inventory")):
+        if given and args.source is not None and not args.source.is_dir():
+            raise OptionError(name, "applies to directories and LaunchPads, not ENTRIES.json")
 
 
 def _summary(results: dict, report) -> int:
