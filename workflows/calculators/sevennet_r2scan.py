@@ -45,6 +45,7 @@ class SevenNetCalculator(AseBackedCalculator):
     """SevenNet ``7net-mf-0`` evaluated with its r2SCAN fidelity (``modal="R2SCAN"``), CPU."""
 
     name = "sevennet"
+    packages = ("ase", "torch", "sevenn", "e3nn", "torch-geometric")
 
     def __init__(self, model_name: str = "7net-mf-0", modal: str = "R2SCAN") -> None:
         self.model_name = model_name
