@@ -32,8 +32,8 @@ class Provenance:
     """False when the inputs do not say which model made them (then entries are not labelled)."""
 
     def short_model(self) -> str:
-        """The model for figure titles: the description up to its first parenthesis or comma."""
-        return self.model.split(" (")[0].split(",")[0].strip()
+        """The model for figure titles: the description up to its first parenthesis."""
+        return self.model.split(" (")[0].strip()
 
     def warning(self) -> str | None:
         """The report's top line for a test model, else None."""
