@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from monty.json import MontyDecoder
+from monty.json import MontyDecoder, MontyEncoder
 from pymatgen.entries.computed_entries import (
     ComputedEntry,
     ComputedStructureEntry,
@@ -52,6 +52,11 @@ def load_entries_json(path: str | Path) -> list[Entry]:
     for i, entry in enumerate(entries, start=1):
         validate_entry(entry, f"entry {i} ({entry.composition.formula.replace(' ', '')})", path)
     return entries
+
+
+def entries_json_text(entries: Sequence[Entry]) -> str:
+    """ENTRIES.json text, as ``load_entries_json`` and pymatgen (monty) read it back."""
+    return json.dumps(list(entries), cls=MontyEncoder, indent=2, allow_nan=False) + "\n"
 
 
 def _decode_entry(item: object, index: int, path: Path) -> Entry:

@@ -1,13 +1,18 @@
-"""Write an analysis to a directory: results.json, report.md and the figures."""
+"""Write an analysis to a directory: results.json, entries.json, report.md and the figures."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from nasx.analysis import plots, report
+from nasx.analysis.entries import Entry, entries_json_text
+from nasx.analysis.provenance import Provenance, labelled
 from nasx.analysis.study import StudyResult
 from nasx.layout import write_text_atomic
+
+ENTRIES_JSON = "entries.json"
 
 
 def results_json_text(document: dict) -> str:
@@ -15,32 +20,55 @@ def results_json_text(document: dict) -> str:
     return json.dumps(document, indent=2, allow_nan=False) + "\n"
 
 
+def write_entries(entries: Sequence[Entry], provenance: Provenance, out_dir: Path) -> Path:
+    """``entries.json``: one pymatgen entry per phase, F_vib per temperature and the model in
+    ``data``; removed when there are no entries (so no stale file stays behind)."""
+    path = Path(out_dir) / ENTRIES_JSON
+    if not entries:
+        path.unlink(missing_ok=True)
+    else:
+        write_text_atomic(path, entries_json_text(labelled(entries, provenance)))
+    return path
+
+
 def write_outputs(
     result: StudyResult,
     out_dir: str | Path,
+    provenance: Provenance,
+    entries: Sequence[Entry],
     extra: dict | None = None,
     extra_sections: list[str] | None = None,
     leading_sections: list[str] | None = None,
 ) -> dict[str, Path]:
-    """Write ``results.json``, ``report.md``, ``voltage_profile.png`` and ``hull.png`` into ``out_dir``.
+    """Write ``results.json``, ``entries.json``, ``report.md``, ``voltage_profile.png`` and
+    ``hull.png`` into ``out_dir``.
 
-    ``extra`` adds top-level keys to results.json; ``extra_sections`` adds Markdown to the report,
-    ``leading_sections`` before its figures.
+    ``provenance`` names the model (report header, figure titles, results.json); ``entries`` are
+    the analysis's inputs. ``extra`` adds top-level keys to results.json; ``extra_sections`` adds
+    Markdown to the report, ``leading_sections`` before its figures.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    document = {**result.to_dict(), **(extra or {})}
+    document = results_document(result, provenance, extra)
     paths = {
         "results": out / "results.json",
+        "entries": write_entries(entries, provenance, out),
         "report": out / "report.md",
         "voltage_profile": out / "voltage_profile.png",
         "hull": out / "hull.png",
     }
-    plots.voltage_profile(result, paths["voltage_profile"])
-    plots.hull(result, paths["hull"])
-    write_text_atomic(paths["report"], report.render(result, extra_sections, leading_sections))
+    model = provenance.short_model()
+    plots.voltage_profile(result, paths["voltage_profile"], model)
+    plots.hull(result, paths["hull"], model)
+    text = report.render(result, provenance, extra_sections, leading_sections)
+    write_text_atomic(paths["report"], text)
     write_text_atomic(paths["results"], results_json_text(document))
     return paths
+
+
+def results_document(result: StudyResult, provenance: Provenance, extra: dict | None) -> dict:
+    """The results.json document: the study, then what produced it, then ``extra``."""
+    return {**result.to_dict(), "provenance": provenance.to_document(), **(extra or {})}
 
 
 def read_results(out_dir: str | Path) -> dict:

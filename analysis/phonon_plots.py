@@ -17,8 +17,11 @@ from nasx.units import kj_per_mol_to_ev
 DOS_SMEARING_THZ = 0.05
 
 
-def write(ph: Phonopy, directory: Path, phase_id: str, temperatures_K: list[float]) -> list[Path]:
-    """``phonon_dos.png`` and ``free_energy.png`` in ``directory`` (uses the mesh already run)."""
+def write(
+    ph: Phonopy, directory: Path, phase_id: str, temperatures_K: list[float], model: str
+) -> list[Path]:
+    """``phonon_dos.png`` and ``free_energy.png`` in ``directory`` (uses the mesh already run);
+    ``model`` names the calculator under each title."""
     n_atoms = len(ph.primitive)
     ph.run_total_dos(sigma=DOS_SMEARING_THZ, use_tetrahedron_method=False)  # 15× cheaper
     dos = ph.total_dos
@@ -26,7 +29,7 @@ def write(ph: Phonopy, directory: Path, phase_id: str, temperatures_K: list[floa
         directory / "phonon_dos.png",
         (dos.frequency_points, dos.dos / n_atoms, "C0"),
         ("frequency (THz)", "DOS (states/THz/atom)"),
-        f"{phase_id}: phonon DOS (Gaussian σ = {DOS_SMEARING_THZ} THz)",
+        f"{phase_id}: phonon DOS (Gaussian σ = {DOS_SMEARING_THZ} THz)\n{model}",
         markers=[(0.0, {"color": "k", "lw": 0.6})],
     )
     t_max = max([500.0, *temperatures_K])
@@ -39,7 +42,7 @@ def write(ph: Phonopy, directory: Path, phase_id: str, temperatures_K: list[floa
         directory / "free_energy.png",
         (tp.temperatures, free_energy_meV, "C3"),
         ("T (K)", "F_vib (meV/atom)"),
-        f"{phase_id}: harmonic free energy",
+        f"{phase_id}: harmonic free energy\n{model}",
         markers=[(t, {"color": "0.6", "ls": ":", "lw": 0.8}) for t in temperatures_K],
     )
     return [dos_path, free_path]

@@ -22,8 +22,9 @@ def _steps(plateaus: list[Plateau]) -> tuple[list[float], list[float]]:
     return xs, vs
 
 
-def voltage_profile(result: StudyResult, path: Path) -> Path:
-    """One panel per temperature: thermodynamic (solid) and kinetic (dashed) OCV vs A fraction."""
+def voltage_profile(result: StudyResult, path: Path, model: str) -> Path:
+    """One panel per temperature: thermodynamic (solid) and kinetic (dashed) OCV vs A fraction;
+    ``model`` names the calculator in the title."""
     system = result.system
     published = published_for(system)
     temps = result.temperatures_K
@@ -73,13 +74,14 @@ def voltage_profile(result: StudyResult, path: Path) -> Path:
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel(f"OCV (V vs {system.working_ion}/{system.working_ion}⁺)")
     axes[0][0].legend(fontsize=7, loc="lower left")
+    fig.suptitle(f"{system.working_ion}–{system.anion} OCV: {model}", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
     return path
 
 
-def hull(result: StudyResult, path: Path) -> Path:
+def hull(result: StudyResult, path: Path, model: str) -> Path:
     """Formation energies with the hull at each temperature, and hull distances per phase."""
     system = result.system
     published = published_for(system)
@@ -141,6 +143,7 @@ def hull(result: StudyResult, path: Path) -> Path:
     right.set_ylabel("hull distance (meV/atom); < 0: depth below hull")
     right.legend(fontsize=8)
     right.grid(alpha=0.3, axis="y")
+    fig.suptitle(f"{system.working_ion}–{system.anion} convex hull: {model}", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)

@@ -19,7 +19,8 @@ from nasx.analysis.calculations_report import calculations_section
 from nasx.analysis.checks import Check, convergence_record, phase_checks, settings_consistency
 from nasx.analysis.entries import FVIB_KEY
 from nasx.analysis.inventory import inventory_section, phonon_set_record
-from nasx.analysis.outputs import results_json_text, write_outputs
+from nasx.analysis.outputs import results_document, results_json_text, write_entries, write_outputs
+from nasx.analysis.provenance import Provenance, of_run
 from nasx.analysis.records import Calculations, PhaseRecord, PhononInput, Problem
 from nasx.analysis.study import StudyResult, analyze
 from nasx.chemistry import BinarySystem
@@ -172,15 +173,22 @@ def analyze_calculations(
         "complete": not problems and not missing,
     }
     out = Path(out_dir)
+    provenance = of_run(run) if run else Provenance(extra["calculator"]["description"])
     section = calculations_section(
         records, thermal, checks, problems, missing, consistency, calculations
     )
     leading = [inventory_section(records, calculations)]
     if result is not None:
         paths = write_outputs(
-            result, out, extra=extra, extra_sections=[section], leading_sections=leading
+            result,
+            out,
+            provenance,
+            entries,
+            extra=extra,
+            extra_sections=[section],
+            leading_sections=leading,
         )
-        document = {**result.to_dict(), **extra}
+        document = results_document(result, provenance, extra)
     else:
         document = {
             "nasx_version": __version__,
@@ -190,14 +198,23 @@ def analyze_calculations(
                 else {}
             ),
             "temperatures_K": [int(t) if t == int(t) else t for t in temperatures],
+            "provenance": provenance.to_document(),
             **extra,
         }
-        paths = _write_without_thermodynamics(document, out, "\n\n".join([*leading, section]))
+        paths = _write_without_thermodynamics(
+            document, out, "\n\n".join([*leading, section]), provenance
+        )
+        paths["entries"] = write_entries(entries, provenance, out)
     if phase_files:
         for record in records:
             if record.id in thermal:
                 _write_phase_files(
-                    out, record, thermal[record.id], convergence.get(record.id), temperatures
+                    out,
+                    record,
+                    thermal[record.id],
+                    convergence.get(record.id),
+                    temperatures,
+                    provenance.short_model(),
                 )
     return Analysis(result, document, paths)
 
@@ -290,6 +307,7 @@ def _write_phase_files(
     thermal: ThermalProperties,
     convergence: ThermalProperties | None,
     temperatures: list[float],
+    model: str,
 ) -> None:
     """phonopy.yaml (with forces), thermal.json, the phonon figures and relaxed.cif of a phase,
     and the supercell-convergence set's phonopy and thermal files where it has one."""
@@ -300,7 +318,7 @@ def _write_phase_files(
     ph = record.phonons.phonopy
     phonons.save(ph, files.phonopy_yaml(), record.phonons.forces_eV_per_A is None)
     write_json_atomic(files.thermal(), thermal.as_dict())
-    phonon_plots.write(ph, files.root, record.id, temperatures)
+    phonon_plots.write(ph, files.root, record.id, temperatures, model)
     if convergence is not None:
         phonons.save(record.convergence.phonopy, files.phonopy_yaml(CONVERGENCE_SET))
         write_json_atomic(files.thermal(CONVERGENCE_SET), convergence.as_dict())
@@ -308,7 +326,9 @@ def _write_phase_files(
         record.structure.to(filename=str(files.relaxed_cif))
 
 
-def _write_without_thermodynamics(document: dict, out: Path, section: str) -> dict[str, Path]:
+def _write_without_thermodynamics(
+    document: dict, out: Path, section: str, provenance: Provenance
+) -> dict[str, Path]:
     """results.json and report.md when no phase diagram can be built (stale figures removed)."""
     out.mkdir(parents=True, exist_ok=True)
     for stale in ("voltage_profile.png", "hull.png"):
@@ -317,6 +337,9 @@ def _write_without_thermodynamics(document: dict, out: Path, section: str) -> di
     text = "\n".join(
         [
             "# nasx report: phonon thermodynamics only",
+            "",
+            *([warning, ""] if (warning := provenance.warning()) else []),
+            f"- Model: {provenance.model}.",
             "",
             f"No phase diagram could be built ({reasons}), so there are no formation energies, "
             "hull distances or voltages. Every phase with finished phonons has F, S and Cv below.",

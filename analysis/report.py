@@ -6,6 +6,7 @@ from pymatgen.core import Composition
 from pymatgen.entries.computed_entries import ComputedEntry
 
 from nasx.analysis.paper import CITATION, Published, published_for
+from nasx.analysis.provenance import Provenance
 from nasx.analysis.study import StudyResult
 from nasx.analysis.thermo import thermodynamics_at
 from nasx.analysis.voltage import PLATEAU_RESOLUTION_V, Plateau, distinguishable
@@ -13,6 +14,13 @@ from nasx.analysis.voltage import PLATEAU_RESOLUTION_V, Plateau, distinguishable
 
 def _fmt(value: float | None, digits: int = 3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _diff(ours: float | None, paper: float | None, digits: int = 3) -> str:
+    """nasx − paper, signed; "–" where either is missing."""
+    if ours is None or paper is None:
+        return "–"
+    return f"{round(ours - paper, digits) + 0.0:+.{digits}f}"  # + 0.0: never "-0.0"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -39,18 +47,23 @@ MISSING = "missing"
 
 def render(
     result: StudyResult,
+    provenance: Provenance,
     extra_sections: list[str] | None = None,
     leading_sections: list[str] | None = None,
 ) -> str:
-    """The whole report as Markdown text; ``leading_sections`` come before the figures."""
+    """The whole report as Markdown text: the model first (a test model says so), then the
+    numbers with the paper's beside them; ``leading_sections`` come before the figures."""
     system = result.system
     published = published_for(system)
     temps = result.temperatures_K
     t_cols = [f"{t:g} K" for t in temps]
     refs = {el: result.thermo[temps[0]].ground_states()[el].label for el in system.elements}
+    warning = provenance.warning()
     lines = [
         f"# nasx report: {system.working_ion}–{system.anion}",
         "",
+        *([warning, ""] if warning else []),
+        f"- Model: {provenance.model}.",
         f"- Temperatures: {', '.join(t_cols)}. Energies are G(T) = E_static + F_vib(T) (harmonic phonons); "
         "0 K means static energies without zero-point energy.",
         f"- Reference states: {', '.join(f'{el} = {label}' for el, label in refs.items())} "
@@ -70,7 +83,7 @@ def render(
     formulas = list(grounds[temps[0]])
     header = ["phase", "polymorph", f"x({system.working_ion})", *(f"E_f {c}" for c in t_cols)]
     if published:
-        header.append("E_f paper 0 K")
+        header += ["E_f paper 0 K", "nasx − paper 0 K (eV/atom)"]
     rows = []
     for f in formulas:
         row = [f, grounds[temps[0]][f].label, f"{grounds[temps[0]][f].ion_fraction:.3f}"]
@@ -79,7 +92,9 @@ def render(
             for t in temps
         ]
         if published:
-            row.append(_fmt(published.formation_energy_eV_per_atom.get(f)))
+            paper = published.formation_energy_eV_per_atom.get(f)
+            ours = grounds[temps[0]][f].formation_energy_eV_per_atom
+            row += [_fmt(paper), _diff(ours, paper)]
         rows.append(row)
     lines += ["## Formation energies (eV/atom)", "", *_table(header, rows), ""]
 
@@ -92,7 +107,12 @@ def render(
     ]
     header = ["phase", *t_cols]
     if published:
-        header += ["paper as published", "paper's E_f, this definition"]
+        header += [
+            "paper as published",
+            "nasx 0 K − published (meV/atom)",
+            "paper's E_f, this definition",
+            "nasx 0 K − paper's E_f (meV/atom)",
+        ]
         standard = paper_standard_hull_depths(published)
     rows = []
     for f in formulas:
@@ -108,8 +128,13 @@ def render(
             )
         if published:
             depth = published.hull_depth_meV_per_atom.get(f)
+            ours = (
+                grounds[temps[0]][f].hull_distance_meV_per_atom if f in grounds[temps[0]] else None
+            )
             row.append(f"{depth[0]:.0f} ({depth[1]})" if depth else "–")
+            row.append(_diff(ours, depth[0] if depth else None, 1))
             row.append(_fmt(standard.get(f), 1))
+            row.append(_diff(ours, standard.get(f), 1))
         rows.append(row)
     lines += [*_table(header, rows), ""]
     others = [
@@ -197,14 +222,17 @@ def render(
 
     # volumes
     if result.volumes_A3_per_atom:
-        header = ["polymorph", "volume (Å³/atom)"] + (["paper DFT (Å³/atom)"] if published else [])
+        header = ["polymorph", "volume (Å³/atom)"]
+        if published:
+            header += ["paper DFT (Å³/atom)", "nasx − paper (Å³/atom)"]
         rows = []
         for f in formulas:
             label = grounds[temps[0]][f].label
             if label in result.volumes_A3_per_atom:
                 row = [label, _fmt(result.volumes_A3_per_atom[label])]
                 if published:
-                    row.append(_fmt(published.volume_A3_per_atom.get(f)))
+                    paper = published.volume_A3_per_atom.get(f)
+                    row += [_fmt(paper), _diff(result.volumes_A3_per_atom[label], paper)]
                 rows.append(row)
         lines += ["## Volumes", "", *_table(header, rows), ""]
 
@@ -231,7 +259,7 @@ def _plateau_table(steps: list[Plateau], published: Published | None) -> list[st
     header = ["reaction", "x range", "capacity (mAh/g)", "nasx V"]
     by_product = {}
     if published:
-        header.append("paper V (0 K)")
+        header += ["paper V (0 K)", "nasx − paper (V)"]
         by_product = {p.product: p.voltage_V for p in published.ocv_V}
     rows = []
     for p in steps:
@@ -242,6 +270,7 @@ def _plateau_table(steps: list[Plateau], published: Published | None) -> list[st
             f"{p.voltage_V:.3f}",
         ]
         if published:
-            row.append(_fmt(by_product.get(p.phase_end), 2))
+            paper = by_product.get(p.phase_end)
+            row += [_fmt(paper, 2), _diff(p.voltage_V, paper, 2)]
         rows.append(row)
     return _table(header, rows)

@@ -28,7 +28,7 @@ RUN_KEY = "nasx_run"
 
 def run_document(phase_set: PhaseSet, calculator: Calculator, settings: RunSettings) -> RunDocument:
     """The run's settings (run.json, and the workflow's metadata)."""
-    return RunDocument.for_study(phase_set, calculator.info(), settings)
+    return RunDocument.for_study(phase_set, calculator.info(), settings, calculator.software())
 
 
 def build_workflow(

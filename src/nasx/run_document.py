@@ -7,7 +7,7 @@ run directory or a LaunchPad; ``to_document`` is exactly what run.json holds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from nasx.layout import CONVERGENCE_SET, MAIN_SET
 from nasx.settings import AnalysisOptions, PhononSettings, RelaxSettings, RunSettings
@@ -77,10 +77,17 @@ class RunDocument:
     convergence_phases: tuple[str, ...]
     convergence: PhononSettings | None
     analysis: AnalysisOptions
+    software: dict[str, str] = field(default_factory=dict)
+    """Package versions where the run was started (not part of the calculation key: a rerun
+    with newer packages is allowed, and records them)."""
 
     @classmethod
     def for_study(
-        cls, phase_set: PhaseSet, calculator: CalculatorInfo, settings: RunSettings
+        cls,
+        phase_set: PhaseSet,
+        calculator: CalculatorInfo,
+        settings: RunSettings,
+        software: dict[str, str] | None = None,
     ) -> RunDocument:
         return cls(
             calculator=calculator,
@@ -94,6 +101,7 @@ class RunDocument:
             convergence_phases=tuple(sorted(settings.convergence_phases)),
             convergence=settings.convergence_settings() if settings.convergence_phases else None,
             analysis=settings.analysis,
+            software=dict(software or {}),
         )
 
     def phonon_settings(self, phonon_set: str) -> PhononSettings:
@@ -122,7 +130,11 @@ class RunDocument:
         }
 
     def to_document(self) -> dict:
-        return {**self.calculation_key(), "analysis": self.analysis.to_document()}
+        return {
+            **self.calculation_key(),
+            "analysis": self.analysis.to_document(),
+            "software": dict(self.software),
+        }
 
     @classmethod
     def from_document(cls, d: dict) -> RunDocument:
@@ -144,4 +156,5 @@ class RunDocument:
                 analysis.get("temperatures_K", AnalysisOptions().temperatures_K),
                 analysis.get("bypass"),
             ),
+            software=dict(d.get("software", {})),
         )

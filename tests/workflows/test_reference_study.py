@@ -75,4 +75,13 @@ def test_stub_study_equals_the_reference(stub_run):
     found = json.loads((stub_run / "results.json").read_text())
     found.pop("nasx_version")
     expected.pop("nasx_version")
+    provenance = found.pop("provenance")  # package versions: this machine's, not results
+    assert provenance["test_model"] is True
+    assert set(provenance["versions"]["calculations"]) == {
+        "nasx",
+        "pymatgen",
+        "phonopy",
+        "fireworks",
+        "ase",
+    }
     assert differences(expected, found) == []

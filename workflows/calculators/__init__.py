@@ -12,6 +12,7 @@ from nasx.workflows.calculators.base import Calculator, CalculatorOptions
 
 REGISTRY = {
     "chgnet": "nasx.workflows.calculators.chgnet_r2scan:CHGNetCalculator",
+    "sevennet": "nasx.workflows.calculators.sevennet_r2scan:SevenNetCalculator",
     "stub": "nasx.workflows.calculators.stub:StubCalculator",
     "vasp": "nasx.workflows.calculators.vasp:VaspCalculator",
 }

@@ -23,6 +23,8 @@ from nasx.workflows.calculators.base import Calculator
 class AseBackedCalculator(Calculator):
     """A nasx calculator whose physics is an ASE calculator; relaxes with ASE optimisers."""
 
+    packages: tuple[str, ...] = ("ase",)
+
     @abstractmethod
     def ase_calculator(self) -> AseCalculator:
         """A fresh ASE calculator (it may share a cached model)."""

@@ -23,6 +23,7 @@ from nasx.run_document import CalculatorInfo
 from nasx.settings import RelaxSettings
 from nasx.structures import PhaseSet
 from nasx.symmetry import INPUT_SYMPREC_A, symmetrized_primitive
+from nasx.versions import package_versions
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class Calculator(MSONable, ABC):
     """FireWorks category of its jobs: workers that declare it run them ("" runs anywhere)."""
     translation_invariant: bool = True
     """Energy unchanged when every atom moves together: acoustic modes vanish at Γ."""
+    packages: tuple[str, ...] = ()
+    """Distributions whose versions fix this backend's numbers (recorded in run.json)."""
 
     @classmethod
     def from_options(cls, options: CalculatorOptions) -> Calculator:
@@ -103,6 +106,10 @@ class Calculator(MSONable, ABC):
     def identity(self) -> dict:
         """What makes two calculators give the same numbers (not how or where they run)."""
         return self.as_dict()
+
+    def software(self) -> dict[str, str]:
+        """Versions of nasx, its core packages and this backend's ``packages``, installed here."""
+        return package_versions(self.packages)
 
     def info(self) -> CalculatorInfo:
         """Name, description and the object itself, for the run document."""

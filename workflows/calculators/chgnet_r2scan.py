@@ -28,6 +28,7 @@ class CHGNetCalculator(AseBackedCalculator):
     """The default calculator: a machine-learned r2SCAN potential on the CPU."""
 
     name = "chgnet"
+    packages = ("ase", "torch", "chgnet")
 
     def __init__(self, model_name: str = "r2scan") -> None:
         self.model_name = model_name

@@ -43,6 +43,7 @@ class VaspCalculator(Calculator):
 
     name = "vasp"
     category = "vasp"
+    packages = ("custodian",)
 
     def __init__(
         self,

@@ -180,6 +180,7 @@ def _analyze(args: argparse.Namespace, calculations, system) -> int:
 def _from_entries(args: argparse.Namespace, system) -> int:
     from nasx.analysis import analyze, load_entries_json
     from nasx.analysis.outputs import read_results, write_outputs
+    from nasx.analysis.provenance import of_entries
 
     entries = load_entries_json(args.source)
     print(f"nasx analyze: {len(entries)} entries from {args.source} -> {args.out}")
@@ -190,7 +191,7 @@ def _from_entries(args: argparse.Namespace, system) -> int:
         system=system,
         source=args.source,
     )
-    paths = write_outputs(result, args.out)
+    paths = write_outputs(result, args.out, of_entries(entries, str(args.source)), entries)
     return _summary(read_results(args.out), paths["report"])
 
 

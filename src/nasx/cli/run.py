@@ -42,8 +42,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     options.add_choice(
         parser,
         "--calculator",
-        ["chgnet", "stub", "vasp"],
-        "chgnet: CHGNet's r2SCAN model (no VASP needed); stub: analytic test model; "
+        ["chgnet", "sevennet", "stub", "vasp"],
+        "chgnet: CHGNet's r2SCAN model (no VASP needed); sevennet: SevenNet 7net-mf-0's r2SCAN "
+        'head (optional: pip install "nasx[sevennet]"); stub: analytic test model; '
         "vasp: r2SCAN VASP under custodian, run here with --vasp-cmd",
     )
     parser.add_argument(

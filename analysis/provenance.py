@@ -1,0 +1,92 @@
+"""What produced an analysis's numbers: the model, whether it is a test model, package versions.
+
+The report names the model in its first lines and on every figure; a test model (the analytic
+stub, or the fake VASP executable) is said to be one, in words, at the top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from nasx.analysis.entries import Entry
+from nasx.run_document import RunDocument
+from nasx.versions import package_versions
+
+TEST_CALCULATORS = ("stub",)
+FAKE_VASP_PROGRAM = "nasx-fake-vasp"
+MODEL_KEY = "calculator"
+TEST_MODEL_KEY = "test_model"
+"""Keys of ``entry.data`` in entries.json: the model's description and whether it is a test."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """``model``: one line naming the calculator; ``test_model``: its numbers are a test model's,
+    not physics; ``computed_with``: package versions where the calculations ran (None: unknown)."""
+
+    model: str
+    test_model: bool = False
+    computed_with: dict[str, str] | None = None
+    stated: bool = True
+    """False when the inputs do not say which model made them (then entries are not labelled)."""
+
+    def short_model(self) -> str:
+        """The model for figure titles: the description up to its first parenthesis."""
+        return self.model.split(" (")[0].strip()
+
+    def warning(self) -> str | None:
+        """The report's top line for a test model, else None."""
+        if not self.test_model:
+            return None
+        return (
+            f"**Test model: every number in this report comes from {self.model}, a test model "
+            "for checking nasx, not from r2SCAN or any physical calculation. Do not use them "
+            "as results.**"
+        )
+
+    def to_document(self) -> dict:
+        return {
+            "model": self.model,
+            "test_model": self.test_model,
+            "versions": {"analysis": package_versions(), "calculations": self.computed_with},
+        }
+
+
+def is_test_calculator(name: str, calculator_object: dict) -> bool:
+    """The stub, or VASP run through the fake VASP executable."""
+    command = str(calculator_object.get("vasp_cmd") or "")
+    return name in TEST_CALCULATORS or (name == "vasp" and FAKE_VASP_PROGRAM in command)
+
+
+def of_run(run: RunDocument) -> Provenance:
+    """A run's model, as its run document names it."""
+    info = run.calculator
+    return Provenance(
+        info.description, is_test_calculator(info.name, info.object), dict(run.software) or None
+    )
+
+
+def of_entries(entries: Sequence[Entry], source: str) -> Provenance:
+    """The model that entries.json written by nasx names; else say that the entries do not."""
+    models = sorted({str(e.data[MODEL_KEY]) for e in entries if e.data.get(MODEL_KEY)})
+    test = any(bool(e.data.get(TEST_MODEL_KEY)) for e in entries)
+    if not models:
+        return Provenance(
+            f"pymatgen entries from {source} (their model is not stated)", test, stated=False
+        )
+    return Provenance(" and ".join(models), test)
+
+
+def labelled(entries: Sequence[Entry], provenance: Provenance) -> list[Entry]:
+    """Copies of ``entries`` whose data name the model (kept where an entry already names one)."""
+    out = []
+    if not provenance.stated:
+        return list(entries)
+    for entry in entries:
+        copy = entry.copy()
+        copy.data = dict(entry.data)
+        copy.data.setdefault(MODEL_KEY, provenance.model)
+        copy.data.setdefault(TEST_MODEL_KEY, provenance.test_model)
+        out.append(copy)
+    return out
