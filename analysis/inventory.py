@@ -21,9 +21,18 @@ def phonon_set_record(data: PhononInput) -> dict:
         "q_mesh": [int(n) for n in mesh.mesh_numbers] if mesh is not None else None,
         "q_mesh_length_A": data.settings.mesh_length_A,
         "nac": ph.nac_params is not None,
-        "force_constants": "read as they are" if data.forces_eV_per_A is None else "symmetrised",
+        "force_constants": _force_constants(data),
         "gamma_acoustic_excluded": data.settings.exclude_gamma_acoustic,
     }
+
+
+def _force_constants(data) -> str:
+    """How the force constants were made, as results.json states it."""
+    if data.forces_eV_per_A is None:
+        return "read as they are"
+    if data.symmetrize_fc:
+        return "fitted from the forces, symmetrised (symfc projector, as phonopy.load does)"
+    return "fitted from the forces, not symmetrised"
 
 
 def inventory_text(records: list[PhaseRecord], calculations: Calculations) -> str:
