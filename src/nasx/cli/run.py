@@ -72,6 +72,8 @@ def command(args: argparse.Namespace) -> int:
     from nasx.workflows.runner import RunFailed, run_study
 
     checks.check_out(args.out)
+    if not args.launchpad:
+        checks.check_embedded_store(args.out)
     if args.calculator == "vasp":
         checks.check_vasp_cmd(args.vasp_cmd)
     phase_set = checks.phase_set(args)
