@@ -46,8 +46,14 @@ def places(stub_run, tmp_path_factory) -> dict[str, str]:
         "cifs": str(cifs),
         "tree": str(tree),
         "entries": str(write_entries(root / "entries.json", paper_entries())),
+        "garbage": str(_write(root / "garbage.json", bytes(range(128, 256)) * 4)),
         "lp": str(root / "my_launchpad.yaml"),
     }
+
+
+def _write(path: Path, content: bytes) -> Path:
+    path.write_bytes(content)
+    return path
 
 
 def snapshot(directory: str) -> dict[str, str]:
@@ -173,6 +179,7 @@ CASES: dict[str, tuple[list[str], str, str]] = {
         "--temperatures",
         "below 0 K",
     ),
+    "analyze_entries_binary": (["analyze", "{garbage}"], "{garbage}", "is not text (byte 0"),
     "analyze_out_is_a_file": (["analyze", "{run}", "--out", "{file}"], "--out", "is a file"),
     "analyze_name_not_utf8": (["analyze", "{bad}"], "SOURCE", NOT_UTF8),
     "analyze_tree_name_not_utf8": (["analyze", "{tree}"], "{tree}/bad\\xff", NOT_UTF8),
