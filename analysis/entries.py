@@ -31,9 +31,13 @@ def load_entries_json(path: str | Path) -> list[Entry]:
     """Read a JSON list of pymatgen entry dicts (as monty writes them) and validate each."""
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_bytes().decode("utf-8")
     except OSError as exc:
         raise NasxInputError(path, f"cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise NasxInputError(
+            path, f"is not text (byte {exc.start} is not UTF-8); expected a JSON list of entries"
+        ) from None
     if not text.strip():
         raise NasxInputError(path, "is empty; expected a JSON list of pymatgen entries")
     try:

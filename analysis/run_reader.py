@@ -8,6 +8,7 @@ and stub calculators.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from nasx import phonons
@@ -29,7 +30,7 @@ from nasx.analysis.vasp_outputs import (
 )
 from nasx.errors import NasxInputError
 from nasx.layout import CONVERGENCE_SET, MAIN_SET, PhaseDirectory, RunDirectory, read_json
-from nasx.results import ForcesResult, RelaxResult
+from nasx.results import ForcesResult, RecordError, RelaxResult
 from nasx.run_document import RunDocument
 from nasx.settings import PhononSettings
 
@@ -109,17 +110,21 @@ class _Reader:
         self._use(record, relaxation, failing_run(relaxations, static))
 
     def _recorded_relaxation(self, files: PhaseDirectory, record: PhaseRecord) -> None:
-        document = read_json(files.relax_result)
-        if document is None:
+        if not files.relax_result.exists():
             self.problem(
                 record.id, files.relax_result, "missing: the relaxation has not finished", LEFT_OUT
             )
+            return
+        try:
+            relaxation = _record(files.relax_result, RelaxResult)
+        except NasxInputError as exc:
+            self.problem(record.id, files.relax_result, exc.problem, LEFT_OUT)
             return
         record.sources = {
             "energy": self.rel(files.relax_result),
             "structure": self.rel(files.relax_result),
         }
-        self._use(record, RelaxResult.from_dict(document), files.relax_result)
+        self._use(record, relaxation, files.relax_result)
 
     def _use(self, record: PhaseRecord, relaxation: RelaxResult, source: Path) -> None:
         problem = record.use_relaxation(relaxation, self.rel(source))
@@ -179,14 +184,30 @@ class _Reader:
 
     @staticmethod
     def _recorded_forces(directory: Path, index: int, n: int, n_atoms: int):
-        document = read_json(directory / "forces.json")
-        if document is None:
+        if not (directory / "forces.json").exists():
             raise NasxInputError(
                 directory, f"missing: displacement {index} of {n} has no vasprun.xml or forces.json"
             )
-        result = ForcesResult.from_dict(document)
+        result = _record(directory / "forces.json", ForcesResult)
         if result.forces_eV_per_A.shape != (n_atoms, 3):
             raise NasxInputError(
                 directory / "forces.json", f"holds forces of shape {result.forces_eV_per_A.shape}"
             )
         return result.forces_eV_per_A, result.corrections
+
+
+def _record(path: Path, kind: type[RelaxResult] | type[ForcesResult]):
+    """``kind`` from the calculator's JSON record at ``path``; NasxInputError naming the file
+    when it is not text, not JSON, or lacks a key or a finite number."""
+    try:
+        return kind.from_dict(json.loads(path.read_bytes().decode("utf-8")))
+    except UnicodeDecodeError:
+        raise NasxInputError(path, "is not text: not a JSON record of the calculator") from None
+    except json.JSONDecodeError as exc:
+        raise NasxInputError(
+            path, f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    except RecordError as exc:
+        raise NasxInputError(path, str(exc)) from None
+    except OSError as exc:
+        raise NasxInputError(path, f"cannot be read ({exc.strerror or exc})") from None

@@ -7,6 +7,7 @@ unchanged afterwards, so nothing was launched, locked, rerun or rewritten.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -45,8 +46,14 @@ def places(stub_run, tmp_path_factory) -> dict[str, str]:
         "cifs": str(cifs),
         "tree": str(tree),
         "entries": str(write_entries(root / "entries.json", paper_entries())),
+        "garbage": str(_write(root / "garbage.json", bytes(range(128, 256)) * 4)),
         "lp": str(root / "my_launchpad.yaml"),
     }
+
+
+def _write(path: Path, content: bytes) -> Path:
+    path.write_bytes(content)
+    return path
 
 
 def snapshot(directory: str) -> dict[str, str]:
@@ -172,6 +179,7 @@ CASES: dict[str, tuple[list[str], str, str]] = {
         "--temperatures",
         "below 0 K",
     ),
+    "analyze_entries_binary": (["analyze", "{garbage}"], "{garbage}", "is not text (byte 0"),
     "analyze_out_is_a_file": (["analyze", "{run}", "--out", "{file}"], "--out", "is a file"),
     "analyze_name_not_utf8": (["analyze", "{bad}"], "SOURCE", NOT_UTF8),
     "analyze_tree_name_not_utf8": (["analyze", "{tree}"], "{tree}/bad\\xff", NOT_UTF8),
@@ -256,3 +264,71 @@ def test_non_utf8_name_from_a_real_command_line(places, tmp_path):
         assert proc.returncode == 2
         assert_one_line(err, name, NOT_UTF8)
         assert "bad\\xff" in err
+
+
+STORE_FIX = "delete it (or move it aside) and run the same 'nasx run' command again"
+CORRUPT_STORES: dict[str, tuple[bytes | None, str]] = {
+    # id: (the bytes of launchpad.json (None: the first half of the real one), the reason shown)
+    "truncated": (None, "(not JSON: truncated or damaged at char "),
+    "random_bytes": (bytes(range(256)) * 8, "(not text)"),
+    "not_json": (b"{fireworks: [}", "(not JSON: truncated or damaged at char 1 of 14)"),
+    "json_list": (b"[1, 2, 3]", "(a JSON list instead of an object of databases)"),
+    "wrong_shape": (b'{"fireworks": {"fireworks": 3}}', "(collection fireworks.fireworks is not"),
+}
+
+
+@pytest.fixture(scope="module")
+def corrupt_runs(stub_run, tmp_path_factory) -> dict[str, Path]:
+    """A copy of the finished stub run per kind of corrupt launchpad.json."""
+    root = tmp_path_factory.mktemp("corrupt-stores")
+    runs = {}
+    for kind, (content, _) in CORRUPT_STORES.items():
+        run = root / kind
+        shutil.copytree(stub_run, run)
+        store = run / "launchpad.json"
+        store.write_bytes(content if content is not None else store.read_bytes()[:50_000])
+        runs[kind] = run
+    return runs
+
+
+@pytest.mark.parametrize("command", ["run", "analyze", "status"])
+@pytest.mark.parametrize("kind", CORRUPT_STORES)
+def test_corrupt_store_is_one_line_and_left_as_it_is(
+    kind, command, corrupt_runs, tmp_path, monkeypatch, capsys
+):
+    run = corrupt_runs[kind]
+    monkeypatch.chdir(tmp_path)
+    argv = {
+        "run": ["run", "--calculator", "stub", "--out", str(run), "--quiet"],
+        "analyze": ["analyze", "--launchpad", str(run / "launchpad.json")],
+        "status": ["status", str(run)],
+    }[command]
+    before = snapshot(str(run))
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert_one_line(
+        err, f"{run}/launchpad.json", f"is not a LaunchPad store {CORRUPT_STORES[kind][1]}"
+    )
+    fix = (
+        STORE_FIX if command == "run" else f"'nasx analyze {run}' reads the run's files without it"
+    )
+    assert fix in err and "no finished job is recomputed" in err
+    assert snapshot(str(run)) == before  # the corrupt file is kept for the user, byte for byte
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_deleting_a_corrupt_store_rebuilds_it_without_recomputing(stub_run, tmp_path):
+    """What the message promises: the store is rebuilt from the files, only the analysis reruns."""
+    run = tmp_path / "run"
+    shutil.copytree(stub_run, run)
+    (run / "launchpad.json").unlink()
+    finished = len((run / "journal.jsonl").read_text().splitlines())
+    assert main(["run", "--calculator", "stub", "--out", str(run), "--quiet"]) == 0
+    rerun = [json.loads(line) for line in (run / "journal.jsonl").read_text().splitlines()]
+    rerun = rerun[finished:]
+    assert [e["job"] for e in rerun if e["computed"]] == ["analysis"]
+    assert len(rerun) == finished
+    expected = (stub_run / "results.json").read_text().replace(str(stub_run), str(run))
+    assert (run / "results.json").read_text() == expected

@@ -12,11 +12,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
+from nasx import interrupts
+
 
 @contextlib.contextmanager
 def interruptible() -> Iterator[Callable[[], bool]]:
     """First Ctrl-C: finish the current job, then stop cleanly. Second: stop at once (the job is
     recorded as failed and rerun on resume)."""
+    if interrupts.requested():  # Ctrl-C between the checks and here: stop before any job
+        raise KeyboardInterrupt
     flag = {"hits": 0}
     previous = signal.getsignal(signal.SIGINT)
 

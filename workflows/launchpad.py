@@ -23,6 +23,17 @@ from nasx.layout import FILE_MODE, disk_error
 STORE_NAME = "launchpad.json"
 LOCK_NAME = "run.lock"
 
+REBUILD = (
+    "it is left as it is; delete it (or move it aside) and run the same 'nasx run' command "
+    "again: the store is rebuilt from the run's files and no finished job is recomputed"
+)
+"""The fix for a corrupt store: checked by deleting one, which reruns only the analysis."""
+READ_FIX = (
+    "it is left as it is; 'nasx analyze {directory}' reads the run's files without it, and "
+    "deleting it and running the same 'nasx run' command again rebuilds it (no finished job is "
+    "recomputed)"
+)
+
 
 class RunDirectoryBusy(NasxInputError):
     """Another nasx process owns this run directory's embedded store."""
@@ -57,8 +68,13 @@ class EmbeddedStore:
         self.directory = Path(directory)
         self.path = self.directory / STORE_NAME
         self._lock = lock_run_directory(self.directory)
-        if not self.path.exists() or not self.path.read_text().strip():
-            self.path.write_text("{}")
+        try:
+            if not self.path.exists() or not self.path.read_bytes().strip():
+                self.path.write_text("{}")
+            check_store_file(self.path, REBUILD)
+        except BaseException:
+            self._lock.close()
+            raise
         self.launchpad = _mongomock_launchpad(self.path)
         self._store = self.launchpad.connection._store
         if not self.launchpad.fireworks.find_one(
@@ -124,6 +140,39 @@ class EmbeddedStore:
         self.close()
 
 
+def check_store_file(path: Path, fix: str) -> None:
+    """A one-line NasxInputError (saying ``fix``) unless ``path`` holds what the store library
+    reads: JSON text of {database: {collection: {"name": str, "documents": [[key, {…}], …]}}}."""
+    try:
+        document = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise NasxInputError(path, f"is not a LaunchPad store (not text); {fix}") from None
+    except json.JSONDecodeError as exc:
+        where = f"char {exc.pos} of {len(exc.doc)}"
+        raise NasxInputError(
+            path, f"is not a LaunchPad store (not JSON: truncated or damaged at {where}); {fix}"
+        ) from None
+    shape = _store_shape_problem(document)
+    if shape:
+        raise NasxInputError(path, f"is not a LaunchPad store ({shape}); {fix}")
+
+
+def _store_shape_problem(document: object) -> str | None:
+    if not isinstance(document, dict):
+        return f"a JSON {type(document).__name__} instead of an object of databases"
+    for db_name, collections in document.items():
+        if not isinstance(collections, dict):
+            return f"database {db_name!r} is not an object of collections"
+        for name, collection in collections.items():
+            ok = isinstance(collection, dict) and isinstance(collection.get("name"), str)
+            documents = collection.get("documents") if ok else None
+            if not isinstance(documents, list) or not all(
+                isinstance(d, list) and len(d) == 2 and isinstance(d[1], dict) for d in documents
+            ):
+                return f"collection {db_name}.{name} is not a list of documents"
+    return None
+
+
 def _mongomock_launchpad(path: Path):
     """A LaunchPad on mongomock_persistence's store for ``path``, whatever mode FireWorks was
     imported in (FireWorks picks its client class at import from MONGOMOCK_SERVERSTORE_FILE).
@@ -162,6 +211,7 @@ def open_launchpad(path: Path):
         return launchpad_from_file(path)
     if not path.is_file():
         raise NasxInputError(path, "embedded LaunchPad store not found")
+    check_store_file(path, READ_FIX.format(directory=path.parent))
     return _mongomock_launchpad(path)  # never rewrites the store: its owner may be writing it
 
 

@@ -22,7 +22,7 @@ from nasx.analysis.records import (
 )
 from nasx.errors import NasxInputError
 from nasx.layout import CONVERGENCE_SET, MAIN_SET
-from nasx.results import ForcesResult, RelaxResult
+from nasx.results import ForcesResult, RecordError, RelaxResult
 from nasx.run_document import RunDocument
 from nasx.settings import AnalysisOptions, PhononSettings
 from nasx.workflows.graph import RUN_DIR_KEY, RUN_KEY
@@ -129,8 +129,13 @@ class _JobReader:
         data = self.finished(jobs[0], record.id, LEFT_OUT)
         if data is None:
             return
+        try:
+            relaxation = RelaxResult.from_dict(data)
+        except RecordError as exc:
+            self.problems.append(Problem(self.name(jobs[0]), f"data {exc}", record.id, LEFT_OUT))
+            return
         record.sources = {"energy": self.name(jobs[0]), "structure": self.name(jobs[0])}
-        problem = record.use_relaxation(RelaxResult.from_dict(data), self.name(jobs[0]))
+        problem = record.use_relaxation(relaxation, self.name(jobs[0]))
         if problem is not None:
             self.problems.append(problem)
 
@@ -172,7 +177,12 @@ class _JobReader:
             if found is None:
                 complete = False
                 continue
-            result = ForcesResult.from_dict(found)
+            try:
+                result = ForcesResult.from_dict(found)
+            except RecordError as exc:
+                self.problems.append(Problem(self.name(job), f"data {exc}", record.id, missing))
+                complete = False
+                continue
             forces.append(result.forces_eV_per_A)
             record.corrections += [{**c, "step": f"disp-{index:03d}"} for c in result.corrections]
         if not complete:

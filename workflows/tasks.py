@@ -21,7 +21,7 @@ from pymatgen.core import Structure
 
 from nasx import phonons
 from nasx.layout import MAIN_SET, RunDirectory, read_json, write_json_atomic
-from nasx.results import ForcesResult, RelaxResult
+from nasx.results import ForcesResult, RecordError, RelaxResult
 from nasx.settings import AnalysisOptions, PhononSettings, RelaxSettings
 from nasx.symmetry import RELAXED_SYMPREC_A
 from nasx.workflows.calculators.base import Calculator
@@ -67,6 +67,16 @@ def _model_fields(calculator: Calculator) -> dict:
     }
 
 
+def _reusable(path: Path, kind: type[RelaxResult] | type[ForcesResult]):
+    """The job's finished record at ``path``, or None when it is missing or not a usable one
+    (unreadable, a key missing, a number not finite): then the step is computed again."""
+    document = read_json(path)
+    try:
+        return kind.from_dict(document) if document is not None else None
+    except RecordError:
+        return None
+
+
 @explicit_serialize
 class RelaxTask(_NasxTask):
     """Relax one phase (cell and positions, symmetry held)."""
@@ -76,10 +86,10 @@ class RelaxTask(_NasxTask):
     def run_task(self, fw_spec: dict) -> FWAction:
         phase = self.run.phase(self["phase_id"])
         with self.journal(f"relax {self['phase_id']}") as entry:
-            cached = read_json(phase.relax_result)
+            cached = _reusable(phase.relax_result, RelaxResult)
             if cached is not None:
                 entry["computed"] = False
-                return FWAction(stored_data=RelaxResult.from_dict(cached).as_dict())
+                return FWAction(stored_data=cached.as_dict())
             calculator = self.calculator(fw_spec)
             structure: Structure = _decoded(self["structure"])
             settings: RelaxSettings = _decoded(self["relax_settings"])
@@ -172,13 +182,10 @@ class ForcesTask(_NasxTask):
         directory = self.run.phase(self["phase_id"]).displacement_dir(self["index"], phonon_set)
         structure = Structure.from_file(directory / "POSCAR")
         with self.journal(f"forces {phonon_set} {self['phase_id']} {self['index']}") as entry:
-            cached = read_json(directory / "forces.json")
-            if cached is not None and np.shape(cached.get("forces_eV_per_A")) == (
-                len(structure),
-                3,
-            ):
+            cached = _reusable(directory / "forces.json", ForcesResult)
+            if cached is not None and cached.forces_eV_per_A.shape == (len(structure), 3):
                 entry["computed"] = False
-                return FWAction(stored_data=ForcesResult.from_dict(cached).as_dict())
+                return FWAction(stored_data=cached.as_dict())
             calculator = self.calculator(fw_spec)
             result = calculator.forces(structure, directory)
             write_json_atomic(directory / "forces.json", result.as_dict())

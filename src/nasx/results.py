@@ -7,12 +7,38 @@ the readers of finished calculations rebuild them (``from_dict``, or from VASP o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from pymatgen.core import Structure
 
 SUMMARY_KEYS = ("energy_eV", "max_force_eV_per_A", "max_stress_GPa", "steps", "converged")
+
+
+class RecordError(ValueError):
+    """A stored record (relax/result.json, forces.json, a job's data) that cannot be used: the
+    message says which key is missing or what its value is."""
+
+
+def _field(d: object, key: str, convert: Callable[[Any], Any], finite: bool = False) -> Any:
+    """``convert(d[key])``, or a RecordError naming the key and the problem."""
+    if not isinstance(d, dict):
+        raise RecordError(f"is a JSON {type(d).__name__}, not an object")
+    if key not in d:
+        raise RecordError(f"has no {key!r}")
+    try:
+        value = convert(d[key])
+    except Exception as exc:  # from_dict and numpy raise many types for bad data
+        raise RecordError(f"{key!r} is not readable ({type(exc).__name__})") from None
+    if finite and not np.all(np.isfinite(value)):
+        raise RecordError(f"{key!r} holds {_shown(d[key])}, not a finite number")
+    return value
+
+
+def _shown(value: object) -> str:
+    return repr(value) if isinstance(value, int | float | str) else "values that are not finite"
 
 
 @dataclass(frozen=True)
@@ -57,14 +83,15 @@ class RelaxResult:
 
     @classmethod
     def from_dict(cls, d: dict) -> RelaxResult:
-        """From a stored relaxation (relax/result.json, a job's stored data)."""
+        """From a stored relaxation (relax/result.json, a job's stored data); RecordError when a
+        key is missing or a number is not finite."""
         return cls(
-            structure=Structure.from_dict(d["structure"]),
-            energy_eV=float(d["energy_eV"]),
-            max_force_eV_per_A=float(d["max_force_eV_per_A"]),
-            max_stress_GPa=float(d["max_stress_GPa"]),
-            steps=int(d["steps"]),
-            converged=bool(d["converged"]),
+            structure=_field(d, "structure", Structure.from_dict),
+            energy_eV=_field(d, "energy_eV", float, finite=True),
+            max_force_eV_per_A=_field(d, "max_force_eV_per_A", float, finite=True),
+            max_stress_GPa=_field(d, "max_stress_GPa", float, finite=True),
+            steps=_field(d, "steps", int),
+            converged=_field(d, "converged", bool),
             scf_converged=bool(d.get("scf_converged", True)),
             corrections=list(d.get("corrections", [])),
         )
@@ -87,8 +114,13 @@ class ForcesResult:
 
     @classmethod
     def from_dict(cls, d: dict) -> ForcesResult:
+        """From stored forces (forces.json, a job's stored data); RecordError when a key is
+        missing, the forces are not an (n, 3) array or a number is not finite."""
+        forces = _field(d, "forces_eV_per_A", lambda f: np.asarray(f, dtype=float), finite=True)
+        if forces.ndim != 2 or forces.shape[1:] != (3,):
+            raise RecordError(f"'forces_eV_per_A' has shape {forces.shape}, not (atoms, 3)")
         return cls(
-            float(d["energy_eV"]),
-            np.asarray(d["forces_eV_per_A"], dtype=float),
+            _field(d, "energy_eV", float, finite=True),
+            forces,
             list(d.get("corrections", [])),
         )

@@ -218,3 +218,38 @@ def test_an_empty_directory_is_a_clear_error(tmp_path, capsys):
 def test_source_or_launchpad_is_required(argv, capsys):
     assert main(argv) == 2
     assert "nasx: error:" in capsys.readouterr().err
+
+
+def _damage(path: Path, change) -> None:
+    document = json.loads(path.read_text())
+    change(document)
+    path.write_text(json.dumps(document))
+
+
+@pytest.mark.slow
+def test_damaged_calculator_records_are_named_problems(stub_run, tmp_path):
+    """A NaN energy, a missing key, binary garbage as forces.json: each is one Problem naming the
+    file, and the rest of the study is still analysed."""
+    run = copy_run(stub_run, tmp_path)
+    phases = run / "phases"
+    _damage(phases / "Na2S_Fm-3m/relax/result.json", lambda d: d.update(energy_eV=float("nan")))
+    _damage(phases / "Na2S4_I-42d/relax/result.json", lambda d: d.pop("max_stress_GPa"))
+    (phases / "Na2S2_P6_3mmc/phonons/disp-001/forces.json").write_bytes(bytes(range(256)))
+    out = tmp_path / "out"
+    assert main(["analyze", str(run), "--out", str(out)]) == PARTIAL_EXIT
+    problems = {p["path"]: (p["reason"], p["missing"]) for p in results(out)["problems"]}
+    assert problems == {
+        "phases/Na2S_Fm-3m/relax/result.json": (
+            "'energy_eV' holds nan, not a finite number",
+            "energy: the phase is left out",
+        ),
+        "phases/Na2S4_I-42d/relax/result.json": (
+            "has no 'max_stress_GPa'",
+            "energy: the phase is left out",
+        ),
+        "phases/Na2S2_P6_3mmc/phonons/disp-001/forces.json": (
+            "is not text: not a JSON record of the calculator",
+            "phonons: no F_vib, S, Cv",
+        ),
+    }
+    assert "Na2S4" not in results(out)["phases"] and "Na2S2" in results(out)["phases"]

@@ -162,3 +162,19 @@ def test_bad_run_options_give_one_line(tmp_path, capsys):
     )
     assert "LaunchPad file not found" in capsys.readouterr().err
     assert not Path(tmp_path / "r" / "results.json").exists()
+
+
+@pytest.mark.slow
+def test_temperatures_zero_alone_gives_static_energies_only(tmp_path):
+    """--temperatures 0 is a valid request: no F_vib anywhere, 0 K results, complete."""
+    import json
+
+    from nasx.cli import main
+
+    out = tmp_path / "run"
+    argv = ["run", "--calculator", "stub", "--out", str(out), "--quiet", "--temperatures", "0"]
+    assert main([*argv, "--phases", "Na", "S", "Na2S", "Na2S2"]) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["temperatures_K"] == [0] and results["complete"] is True
+    assert list(results["ocv"]["thermodynamic"]) == ["0"]
+    assert set(results["phases"]["Na2S"]["formation_energy_eV_per_atom"]) == {"0"}

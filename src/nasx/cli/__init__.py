@@ -7,14 +7,21 @@ nasx stay inside the command functions, so ``nasx --help`` starts at once.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Sequence
+from nasx import interrupts
 
-from nasx import __version__
-from nasx.cli import analyze, run, status, structures, submit, templates
-from nasx.cli.parser import USAGE_EXIT, HelpFormatter, OptionError, Parser
-from nasx.cli.results import PARTIAL_EXIT
-from nasx.errors import NasxInputError
+interrupts.record_until_first_job()  # before the imports below: a Ctrl-C now is kept, not lost
+
+import sys  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+
+from nasx import __version__  # noqa: E402
+from nasx.cli import analyze, run, status, structures, submit, templates  # noqa: E402
+from nasx.cli.parser import USAGE_EXIT, HelpFormatter, OptionError, Parser  # noqa: E402
+from nasx.cli.results import PARTIAL_EXIT  # noqa: E402
+from nasx.errors import NasxInputError  # noqa: E402
+
+INTERRUPTED_EXIT = 130
+STARTUP_INTERRUPTED = "nasx: interrupted before the first job; nothing was changed"
 
 __all__ = ["PARTIAL_EXIT", "USAGE_EXIT", "build_parser", "main"]
 
@@ -61,6 +68,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = None
     try:
         args = build_parser().parse_args(argv)
+        if interrupts.requested():
+            print(STARTUP_INTERRUPTED, file=sys.stderr)
+            return INTERRUPTED_EXIT
+        if args.command != "run":  # run keeps recording until its first job (cli/run.py)
+            interrupts.release()
         return args.handler(args)
     except NasxInputError as exc:
         print(f"nasx: error: {_one_line(str(exc))}", file=sys.stderr)
@@ -73,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         print("nasx: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED_EXIT
 
 
 def _one_line(text: str) -> str:

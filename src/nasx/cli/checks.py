@@ -39,6 +39,15 @@ def check_out(out: Path) -> None:
             return
 
 
+def check_embedded_store(out: Path) -> None:
+    """Refuse a run directory whose embedded store (launchpad.json) is corrupt, leaving it be."""
+    from nasx.workflows.launchpad import REBUILD, STORE_NAME, check_store_file
+
+    store = out / STORE_NAME
+    if store.is_file() and store.read_bytes().strip():
+        check_store_file(store, REBUILD)
+
+
 def check_vasp_cmd(vasp_cmd: str | None) -> None:
     """Refuse a missing VASP command, or one whose program is not on PATH."""
     try:

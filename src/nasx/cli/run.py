@@ -6,9 +6,12 @@ import argparse
 import os
 import sys
 
+from nasx import interrupts
 from nasx.cli import checks, options
 from nasx.cli.parser import add_command
 from nasx.cli.results import exit_status, print_results
+
+STARTUP_INTERRUPTED = "nasx: interrupted before the first job; nothing was changed"
 
 SUMMARY = "compute the study (relaxations, phonons, thermodynamics) through FireWorks"
 
@@ -73,6 +76,8 @@ def command(args: argparse.Namespace) -> int:
     from nasx.workflows.runner import RunFailed, run_study
 
     checks.check_out(args.out)
+    if not args.launchpad:
+        checks.check_embedded_store(args.out)
     if args.calculator == "vasp":
         checks.check_vasp_cmd(args.vasp_cmd)
     phase_set = checks.phase_set(args)
@@ -88,6 +93,9 @@ def command(args: argparse.Namespace) -> int:
             polling_seconds=args.polling_seconds,
         ),
     )
+    if interrupts.requested():  # a Ctrl-C during the imports and checks above
+        print(STARTUP_INTERRUPTED, file=sys.stderr)
+        return 130
     print(
         f"nasx run: {len(phase_set)} phases of {phase_set.system.name} with "
         f"{calculator.describe()} -> {args.out}"
