@@ -19,3 +19,6 @@ TEMPERATURES_K = (300.0, 400.0)
 """Temperatures of F_vib besides 0 K, for runs and for analyses of sources that state none."""
 CONVERGENCE_LENGTH_FACTOR = 1.5
 """The supercell-convergence check's minimum length, as a multiple of the main one."""
+LARGE_SUPERCELL_ATOMS = 1000
+"""A phonon supercell of this many atoms or more is announced before the first job, with the
+displacement count it implies: each displacement is one calculation of the whole supercell."""

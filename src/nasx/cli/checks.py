@@ -146,3 +146,34 @@ def run_settings(args: argparse.Namespace, phase_set):
         ),
         convergence_length_A=args.convergence_length,
     )
+
+
+def size_warnings(phase_set, settings) -> list[str]:
+    """One line per phase whose phonon supercell has ``LARGE_SUPERCELL_ATOMS`` atoms or more:
+    its size and the displacement calculations it implies (estimated from the input structure's
+    conventional cell; the run uses the relaxed one)."""
+    import numpy as np
+    import spglib
+    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+
+    from nasx.defaults import LARGE_SUPERCELL_ATOMS
+
+    lines = []
+    for phase in phase_set:
+        cell = SpacegroupAnalyzer(phase.structure, symprec=0.1).get_conventional_standard_structure()
+        repeats = settings.phonons.supercell_for(phase.id, cell.lattice.matrix)
+        atoms = len(cell) * int(np.prod(repeats))
+        if atoms < LARGE_SUPERCELL_ATOMS:
+            continue
+        dataset = spglib.get_symmetry_dataset(
+            (cell.lattice.matrix, cell.frac_coords, cell.atomic_numbers),
+            symprec=0.1,
+        )
+        independent = len(set(dataset.equivalent_atoms)) if dataset else len(cell)
+        lines.append(
+            f"nasx: warning: {phase.id}: its phonon supercell {'x'.join(map(str, repeats))} of "
+            f"{len(cell)} atoms holds {atoms} atoms, and {independent}–{6 * independent} "
+            f"displacements ({independent} symmetry-distinct atoms) each need a calculation of "
+            "all of them; set --supercell or --min-length to change it"
+        )
+    return lines

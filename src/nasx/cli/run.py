@@ -82,6 +82,8 @@ def command(args: argparse.Namespace) -> int:
         checks.check_vasp_cmd(args.vasp_cmd)
     phase_set = checks.phase_set(args)
     settings = checks.run_settings(args, phase_set)
+    for warning in checks.size_warnings(phase_set, settings):
+        print(warning, file=sys.stderr)
     launchpad = launchpad_from_file(args.launchpad) if args.launchpad else None
     calculator = get_calculator(
         args.calculator,
