@@ -160,7 +160,9 @@ def size_warnings(phase_set, settings) -> list[str]:
 
     lines = []
     for phase in phase_set:
-        cell = SpacegroupAnalyzer(phase.structure, symprec=0.1).get_conventional_standard_structure()
+        cell = SpacegroupAnalyzer(
+            phase.structure, symprec=0.1
+        ).get_conventional_standard_structure()
         repeats = settings.phonons.supercell_for(phase.id, cell.lattice.matrix)
         atoms = len(cell) * int(np.prod(repeats))
         if atoms < LARGE_SUPERCELL_ATOMS:
