@@ -15,7 +15,9 @@ import gzip
 import json
 import os
 import shutil
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -26,20 +28,33 @@ from nasx.structures import reference_set
 
 SMALL_SET = ("Na_Im-3m", "Na2S_Fm-3m", "Na2S2_P6_3mmc")
 """Built-in phases of the small run, beside S_Pm-3m."""
+SMALL_OPTIONS = ("--min-length", "6")
+
+
+def fake_vasp_argv(out: Path, *options: str, structures: Path | None = None) -> list[str]:
+    """The `nasx run` arguments of a fake-VASP study (see `fake_vasp_study`)."""
+    argv = ["run", "--calculator", "vasp", "--vasp-cmd", "nasx-fake-vasp", *options]
+    argv += ["--polling-seconds", "0.2", "--out", str(out), "--quiet"]
+    argv += ["--gamma-acoustic", "include"]  # the fake's physics is the stub's: no zero modes at Γ
+    if structures:
+        argv += ["--structures", str(structures)]
+    return argv
+
+
+def fake_vasp_env(structures: Path | None = None) -> dict[str, str]:
+    env = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    if structures:
+        env["NASX_FAKE_VASP_STRUCTURES"] = str(structures)
+    return env
 
 
 def fake_vasp_study(out: Path, *options: str, structures: Path | None = None) -> Path:
     """`nasx run --calculator vasp` with nasx-fake-vasp (beside this Python) as VASP; with
     ``structures``, on that directory's phases, which the fake's stub then takes as references."""
-    argv = ["run", "--calculator", "vasp", "--vasp-cmd", "nasx-fake-vasp", *options]
-    argv += ["--polling-seconds", "0.2", "--out", str(out), "--quiet"]
-    argv += ["--gamma-acoustic", "include"]  # the fake's physics is the stub's: no zero modes at Γ
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-        if structures:
-            env.setenv("NASX_FAKE_VASP_STRUCTURES", str(structures))
-            argv += ["--structures", str(structures)]
-        assert main(argv) == 0
+        for key, value in fake_vasp_env(structures).items():
+            env.setenv(key, value)
+        assert main(fake_vasp_argv(out, *options, structures=structures)) == 0
     return out
 
 
@@ -47,17 +62,22 @@ pytestmark = pytest.mark.slow  # every test here runs custodian around fake VASP
 
 
 @pytest.fixture(scope="module")
-def vasp_run(tmp_path_factory) -> Path:
-    """The small fake-VASP run shared by the re-analysis tests. Copy it before changing anything."""
+def small_structures(tmp_path_factory) -> Path:
     structures = tmp_path_factory.mktemp("small-set")
     built_in = reference_set("Na-S")
     for phase_id in SMALL_SET:
         shutil.copy(built_in[phase_id].path, structures)
     # α-S8's volume per atom (27.56 Å³) in one atom: one displacement instead of 24
     Structure(Lattice.cubic(3.02), ["S"], [[0, 0, 0]]).to(filename=str(structures / "S_Pm-3m.cif"))
+    return structures
+
+
+@pytest.fixture(scope="module")
+def vasp_run(tmp_path_factory, small_structures) -> Path:
+    """The small fake-VASP run shared by the re-analysis tests. Copy it before changing anything."""
     out = tmp_path_factory.mktemp("fake-vasp") / "run"
     # 6 Å supercells (8 to 32 atoms): the stub's Einstein springs make F_vib independent of size
-    return fake_vasp_study(out, "--min-length", "6", structures=structures)
+    return fake_vasp_study(out, *SMALL_OPTIONS, structures=small_structures)
 
 
 def results(directory: Path) -> dict:
@@ -217,3 +237,55 @@ def test_mixed_cutoffs_are_flagged(vasp_run, tmp_path):
     assert not consistency["consistent"]
     assert "encut_eV 520.0 (Na2S2_P6_3mmc)" in consistency["message"]
     assert "MIXED settings" in (out / "report.md").read_text()
+
+
+def test_a_vasp_left_running_by_a_killed_run_is_stopped_and_its_step_redone(
+    vasp_run, small_structures, tmp_path, capfd
+):
+    """custodian starts VASP in its own session: kill -9 of nasx leaves it running, writing."""
+    out = tmp_path / "run"
+    argv = [
+        sys.executable,
+        "-m",
+        "nasx",
+        *fake_vasp_argv(out, *SMALL_OPTIONS, structures=small_structures),
+    ]
+    env = {**os.environ, **fake_vasp_env(small_structures), "NASX_FAKE_VASP_SLEEP": "120"}
+    first = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        record = _wait_for(lambda: next(out.glob("phases/*/relax/*/vasp-process.json"), None))
+        time.sleep(1.0)  # VASP has written half its vasprun.xml and sleeps
+    finally:
+        first.kill()
+        first.wait()
+    step = record.parent
+    orphan = json.loads(record.read_text())["pid"]
+    assert Path(f"/proc/{orphan}").exists(), "the fake VASP should outlive the killed nasx"
+
+    fake_vasp_study(out, *SMALL_OPTIONS, structures=small_structures)
+    said = f"{step}: stopped VASP (pid {orphan}) left running by an interrupted run"
+    assert said in capfd.readouterr().err
+    assert said in (out / "launches" / "jobs.log").read_text()
+    assert not _running(orphan)
+    assert "</modeling>" not in (step / "interrupted-1" / "vasprun.xml").read_text()
+    assert (out / "results.json").read_text() == (vasp_run / "results.json").read_text().replace(
+        str(vasp_run), str(out)
+    )
+
+
+def _wait_for(find, timeout_s: float = 120.0):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = find()
+        if found is not None:
+            return found
+        time.sleep(0.2)
+    raise AssertionError("the first run never started a VASP step")
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

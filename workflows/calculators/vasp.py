@@ -7,6 +7,7 @@ The VASP command comes from the worker (``env.vasp_cmd`` in my_fworker.yaml) or 
 from __future__ import annotations
 
 import shlex
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -154,7 +155,12 @@ class VaspCalculator(Calculator):
 
     def _run(self, inputs, directory: Path) -> tuple[VaspRun, list[dict]]:
         from custodian import Custodian
-        from custodian.vasp.jobs import VaspJob
+
+        from nasx.workflows.calculators.vasp_process import (
+            RecordedVaspJob,
+            keep_aside,
+            stop_leftover,
+        )
 
         if not self.vasp_cmd:
             raise VaspNotConfigured(
@@ -162,10 +168,15 @@ class VaspCalculator(Calculator):
             )
         directory.mkdir(parents=True, exist_ok=True)
         if not _finished(directory):  # a finished step is not run again
+            stopped = stop_leftover(directory)
+            if stopped:  # to the job log and, past the run's redirection of it, to the user
+                for stream in {sys.stderr, sys.__stderr__} - {None}:
+                    print(f"nasx: {stopped}", file=stream, flush=True)
+            keep_aside(directory)
             vasp_inputs.write(inputs, directory)
             custodian = Custodian(
                 custodian_handlers(),
-                [VaspJob(shlex.split(self.vasp_cmd), auto_npar=False)],
+                [RecordedVaspJob(shlex.split(self.vasp_cmd), auto_npar=False)],
                 validators=custodian_validators(),
                 max_errors=self.max_errors,
                 polling_time_step=self.polling_time_step,

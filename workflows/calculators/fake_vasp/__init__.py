@@ -16,7 +16,9 @@ VASP's sign (positive = compressed). Each ionic step has 3 SCF steps. Environmen
 - ``NASX_FAKE_VASP_STRUCTURES``: the stub calculator's phase directory (default: built-in Na–S);
 - ``NASX_FAKE_VASP_CALCULATOR``: ``stub`` (default) or ``chgnet``;
 - ``NASX_FAKE_VASP_FAIL``: ``scf`` (NELM SCF steps in the last ionic step: unconverged),
-  ``zbrent`` (also a ZBRENT error message in stdout and OUTCAR), ``crash`` (exit 1, no output).
+  ``zbrent`` (also a ZBRENT error message in stdout and OUTCAR), ``crash`` (exit 1, no output);
+- ``NASX_FAKE_VASP_SLEEP``: seconds with vasprun.xml half written before the rest, as a long
+  VASP run leaves it when it is interrupted.
 
 Modules: `inputs` (INCAR, POSCAR, KPOINTS, POTCAR → a `inputs.Job`), `physics` (ionic steps from
 the calculator), `vasprun_xml` and `text_outputs` (the files written), `main` (the program). Each

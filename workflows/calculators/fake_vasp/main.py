@@ -36,7 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="nasx-fake-vasp",
         description="A fake VASP: reads INCAR/POSCAR/KPOINTS in the current directory, computes with a "
         "nasx calculator, writes vasprun.xml, OUTCAR, OSZICAR and CONTCAR. Environment: "
-        "NASX_FAKE_VASP_CALCULATOR (stub|chgnet), NASX_FAKE_VASP_STRUCTURES, NASX_FAKE_VASP_FAIL (scf|zbrent|crash).",
+        "NASX_FAKE_VASP_CALCULATOR (stub|chgnet), NASX_FAKE_VASP_STRUCTURES, NASX_FAKE_VASP_FAIL (scf|zbrent|crash), "
+        "NASX_FAKE_VASP_SLEEP (seconds spent with vasprun.xml half written, as a long VASP run).",
     )
     parser.parse_args(argv)
     start = time.perf_counter()
@@ -74,11 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     zbrent = fail == "zbrent"
     spin = int(inputs.job.parameters["ISPIN"]) == 2
     oszicar = oszicar_lines(steps, scf_counts, inputs.job.nelm, spin)
-    (directory / "vasprun.xml").write_text(
-        vasprun_xml(
-            inputs=inputs, kpoints=kpoints, steps=steps, final=final, scf_counts=scf_counts, now=now
-        )
+    text = vasprun_xml(
+        inputs=inputs, kpoints=kpoints, steps=steps, final=final, scf_counts=scf_counts, now=now
     )
+    _write_as_vasp_does(directory / "vasprun.xml", text, _seconds("NASX_FAKE_VASP_SLEEP"))
     (directory / "OSZICAR").write_text("\n".join(oszicar) + "\n")
     write_contcar(directory / "CONTCAR", final, inputs.comment)
     (directory / "OUTCAR").write_text(
@@ -95,3 +95,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     stdout = stdout_lines(inputs, calculator.name, oszicar, zbrent, converged)
     print("\n".join(stdout), flush=True)
     return 0
+
+
+def _seconds(variable: str) -> float:
+    try:
+        return max(0.0, float(os.environ.get(variable, "0") or 0))
+    except ValueError:
+        print(f"nasx-fake-vasp: ignoring {variable}: not a number of seconds", file=sys.stderr)
+        return 0.0
+
+
+def _write_as_vasp_does(path: Path, text: str, seconds: float) -> None:
+    """VASP writes vasprun.xml as it runs: with ``seconds`` > 0 the first half is on disk for
+    that long before the rest (what an interrupted run finds)."""
+    if seconds <= 0:
+        path.write_text(text)
+        return
+    with open(path, "w") as handle:
+        handle.write(text[: len(text) // 2])
+        handle.flush()
+        time.sleep(seconds)
+        handle.write(text[len(text) // 2 :])
