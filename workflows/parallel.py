@@ -81,7 +81,7 @@ def launch_parallel(
                         pool.stop.set()
                     dead = pool.reap()
                     if dead:
-                        put_back([f"{prefix}-{name}" for name in dead])
+                        put_back(dead)
                         if not pool.stop.is_set() and not pool.replace(len(dead)):
                             pool.stop.set()
                             pool.kill()
@@ -99,14 +99,14 @@ def launch_parallel(
                     time.sleep(POLL_SECONDS)
             except KeyboardInterrupt:  # the second Ctrl-C: stop now
                 pool.kill()
-                put_back([f"{prefix}-{name}" for name in pool.processes])
+                put_back(list(pool.processes))
                 raise
             if interrupted():
                 raise KeyboardInterrupt
     finally:
         pool.kill()
         if server is not None:
-            server.stop_event.set()
+            server.listener.close()
         if shared is not None:
             shared.close()
     fws = workflow_fws()

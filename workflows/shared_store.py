@@ -110,11 +110,13 @@ class SharedLaunchPad:
 
 def serve(shared: SharedLaunchPad):
     """Serve ``shared`` to worker processes on a local port, from a daemon thread of this process;
-    returns the DataServer's ``Server`` (``.address``; ``.stop_event.set()`` ends it)."""
+    returns the DataServer's ``Server`` (``.address``; ``.listener.close()`` ends it)."""
     from fireworks.fw_config import DS_PASSWORD
     from fireworks.utilities.fw_utilities import DataServer
 
     DataServer.register("LaunchPad", callable=lambda: shared)
     server = DataServer(address=("127.0.0.1", 0), authkey=DS_PASSWORD).get_server()
-    threading.Thread(target=server.serve_forever, name="nasx-data-server", daemon=True).start()
+    # its accept loop only: serve_forever ends its thread with sys.exit
+    server.stop_event = threading.Event()
+    threading.Thread(target=server.accepter, name="nasx-data-server", daemon=True).start()
     return server
