@@ -129,7 +129,7 @@ class PhononSetupTask(_NasxTask):
                 for index, supercell in enumerate(phonons.displaced_supercells(ph), start=1):
                     directory = phase.displacement_dir(index, phonon_set)
                     directory.mkdir(parents=True, exist_ok=True)
-                    supercell.to(filename=str(directory / "POSCAR"), fmt="poscar")
+                    (directory / "POSCAR").write_text(phonons.poscar_text(supercell))
                 phonons.save(ph, dataset)
             n = len(ph.displacements)
             entry["displacements"] = n
