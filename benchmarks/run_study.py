@@ -79,8 +79,17 @@ def nasx(workers: int) -> dict:
         out = Path(scratch) / "run"
         start = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "nasx", "run", "--out", str(out), "--quiet"]
-            + ["--workers", str(workers)],
+            [
+                sys.executable,
+                "-m",
+                "nasx",
+                "run",
+                "--out",
+                str(out),
+                "--quiet",
+                "--workers",
+                str(workers),
+            ],
             check=True,
             capture_output=True,
         )
