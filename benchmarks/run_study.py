@@ -1,12 +1,14 @@
-"""Benchmark: the full Na–S study with the default calculator, nasx versus a bare loop.
+"""Benchmark: the full Na–S study with the default calculator, a bare serial loop versus
+``nasx run --workers N`` for N = 1 … the usable cores.
 
-Prints wall time, peak memory, force evaluations, time inside the model versus everything
-else, and nasx's time as a ratio of a bare loop doing the same physics (relax, phonopy
+Each run is its own process (one thread each) and prints wall time, time inside the model,
+force evaluations, peak memory (per process: the largest of the owner and its workers) and the
+ratio of its wall time to the bare loop's. The bare loop does the same physics (relax, phonopy
 displacements, forces, thermal properties; same calculator, supercells and displacements)
-without the workflow engine. Each thread setting runs in its own process.
+without the workflow engine or files.
 
-    python benchmarks/run_study.py                 # OMP_NUM_THREADS = 1 and 2
-    python benchmarks/run_study.py --threads 1
+    python benchmarks/run_study.py                  # bare, then --workers 1 … cores
+    python benchmarks/run_study.py --workers 2      # bare, then --workers 2
 """
 
 from __future__ import annotations
@@ -22,23 +24,23 @@ import time
 from pathlib import Path
 
 
-def measure(threads: int) -> dict:
-    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[variable] = str(threads)
+def _peak_GB() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round(max(own, children) / 1024**2, 2)
+
+
+def bare() -> dict:
     from nasx import phonons
-    from nasx.layout import RunDirectory
     from nasx.settings import RelaxSettings, RunSettings
     from nasx.structures import reference_set
     from nasx.symmetry import RELAXED_SYMPREC_A
     from nasx.workflows.calculators import get_calculator
     from nasx.workflows.calculators.chgnet_r2scan import _model
-    from nasx.workflows.runner import run_study
 
     phase_set = reference_set("Na-S").select(None)
     settings = RunSettings()
-    _model("r2scan")  # load once, outside both timings
-
-    # bare loop: the same physics, no engine, no files
+    _model("r2scan")  # loaded outside the timing
     calculator = get_calculator("chgnet")
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
@@ -60,31 +62,45 @@ def measure(threads: int) -> dict:
             phonons.thermal_properties(
                 ph, forces, list(settings.analysis.temperatures_K), settings.phonons
             )
-    bare_s = time.perf_counter() - start
-    bare_model_s, bare_calls = calculator.clock.seconds, calculator.clock.calls
+    return {
+        "run": "bare loop",
+        "wall_s": round(time.perf_counter() - start, 1),
+        "model_s": round(calculator.clock.seconds, 1),
+        "evals": calculator.clock.calls,
+        "peak_GB": _peak_GB(),
+    }
+
+
+def nasx(workers: int) -> dict:
+    """``nasx run --workers N`` as a user runs it (its own process, model load included)."""
+    from nasx.layout import RunDirectory
 
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "run"
         start = time.perf_counter()
-        run_study(phase_set, get_calculator("chgnet"), settings, out, progress=False)
-        nasx_s = time.perf_counter() - start
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "nasx",
+                "run",
+                "--out",
+                str(out),
+                "--quiet",
+                "--workers",
+                str(workers),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        wall = time.perf_counter() - start
         journal = RunDirectory(out).journal_entries()
-        results = json.loads((out / "results.json").read_text())
-    model_s = sum(e.get("model_seconds", 0) for e in journal)
-    calls = sum(e.get("model_calls", 0) for e in journal)
     return {
-        "threads": threads,
-        "nasx_wall_s": round(nasx_s, 1),
-        "nasx_model_s": round(model_s, 1),
-        "nasx_other_s": round(nasx_s - model_s, 1),
-        "force_evaluations": calls,
-        "jobs": len(journal),
-        "bare_wall_s": round(bare_s, 1),
-        "bare_model_s": round(bare_model_s, 1),
-        "bare_force_evaluations": bare_calls,
-        "ratio_nasx_over_bare": round(nasx_s / bare_s, 3),
-        "peak_memory_GB": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, 2),
-        "ocv_0K_V": [round(p["voltage_V"], 3) for p in results["ocv"]["thermodynamic"]["0"]],
+        "run": f"--workers {workers}",
+        "wall_s": round(wall, 1),
+        "model_s": round(sum(e.get("model_seconds", 0) for e in journal), 1),
+        "evals": sum(e.get("model_calls", 0) for e in journal),
+        "peak_GB": _peak_GB(),
     }
 
 
@@ -92,30 +108,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    cores = len(os.sched_getaffinity(0))
+    parser.add_argument("--workers", type=int, nargs="+", default=list(range(1, cores + 1)))
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.threads[0])))
+        result = bare() if args.child == "bare" else nasx(int(args.child))
+        print(json.dumps(result))
         return
-    print(
-        f"{'threads':>7} {'nasx s':>7} {'model s':>8} {'other s':>8} {'evals':>6} {'bare s':>7} {'ratio':>6} {'peak GB':>8}  OCV 0 K (V)"
-    )
-    for threads in args.threads:
-        line = (
-            subprocess.run(
-                [sys.executable, __file__, "--child", "--threads", str(threads)],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    print(f"{'run':<12} {'wall s':>7} {'model s':>8} {'evals':>6} {'peak GB':>8} {'× bare':>7}")
+    reference = None
+    for child in ["bare", *map(str, args.workers)]:
+        line = subprocess.run(
+            [sys.executable, __file__, "--child", child],
+            capture_output=True, text=True, check=True, env=env,
+        ).stdout.strip().splitlines()[-1]  # fmt: skip
         r = json.loads(line)
+        reference = reference or r["wall_s"]
         print(
-            f"{r['threads']:>7} {r['nasx_wall_s']:>7} {r['nasx_model_s']:>8} {r['nasx_other_s']:>8} "
-            f"{r['force_evaluations']:>6} {r['bare_wall_s']:>7} {r['ratio_nasx_over_bare']:>6} {r['peak_memory_GB']:>8}  {r['ocv_0K_V']}"
+            f"{r['run']:<12} {r['wall_s']:>7} {r['model_s']:>8} {r['evals']:>6} "
+            f"{r['peak_GB']:>8} {r['wall_s'] / reference:>7.2f}",
+            flush=True,
         )
 
 

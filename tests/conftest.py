@@ -1,6 +1,10 @@
+import os
 from pathlib import Path
 
 import pytest
+
+# One worker unless a test asks for more (--workers): tests already run one process per core.
+os.environ.setdefault("NASX_WORKERS", "1")
 
 from nasx.cli import main
 from tests.paper_data import paper_entries, write_entries

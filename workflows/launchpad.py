@@ -110,10 +110,17 @@ class EmbeddedStore:
 
     def persist(self) -> None:
         """Write the whole store atomically: a reader or a crash never sees half a file."""
+        self.write(self.snapshot())
+
+    def snapshot(self) -> str:
+        """The store as text (the same as json_util.dumps, with the C encoder doing all but the
+        BSON types); take it while no other thread changes the store."""
         from bson import json_util
 
-        # the same text as json_util.dumps, with the C encoder doing all but the BSON types
-        text = json.dumps(self._store.to_dict(), default=json_util.default)
+        return json.dumps(self._store.to_dict(), default=json_util.default)
+
+    def write(self, text: str) -> None:
+        """Write a snapshot atomically (temp file, fsync, rename)."""
         try:
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{STORE_NAME}.", suffix=".tmp")
             try:

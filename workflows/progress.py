@@ -1,4 +1,4 @@
-"""Progress of a local run on stderr: jobs done by kind, the current job, elapsed and left."""
+"""Progress of a local run on stderr: jobs done by kind, the running jobs, elapsed and left."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections import Counter
 
 
 class Progress:
-    """Jobs done / total by kind, the current job, elapsed and estimated time (stderr)."""
+    """Jobs done / total by kind, the running jobs, elapsed and estimated time (stderr)."""
 
     KINDS = (
         ("relax", "relaxed"),
@@ -24,10 +24,13 @@ class Progress:
         self.done_at_start: int | None = None
         self.last_line = ""
         self.last_milestone: tuple = ()
-        self.now = ""
+        self.now: list[str] = []
 
     def current(self, name: str) -> None:
-        self.now = name
+        self.now = [name]
+
+    def running(self, names: list[str]) -> None:
+        self.now = sorted(names)
 
     def update(self, fws: list[dict]) -> None:
         if not self.enabled:
@@ -46,7 +49,7 @@ class Progress:
             else ""
         )
         parts = " · ".join(f"{label} {done[k]}/{total[k]}" for k, label in self.KINDS if total[k])
-        line = f"[{clock(elapsed)}] jobs {n_done}/{n_total} · {parts} · next: {self.now or '-'} {eta}".rstrip()
+        line = f"[{clock(elapsed)}] jobs {n_done}/{n_total} · {parts} · running: {', '.join(self.now) or '-'} {eta}".rstrip()
         if self.tty:
             sys.stderr.write("\r\033[K" + line[: os.get_terminal_size().columns - 1])
         else:  # a log: one line per finished phase step and every 10 jobs
@@ -59,7 +62,7 @@ class Progress:
 
     def close(self, fws: list[dict]) -> None:
         if self.enabled:
-            self.now = "done"
+            self.now = []
             self.update(fws)
             if self.tty:
                 sys.stderr.write("\n")

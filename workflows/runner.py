@@ -1,7 +1,8 @@
 """Run a study's workflow locally: add (or find) it on a LaunchPad and launch its jobs here.
 
-Jobs run one at a time in this process through FireWorks' ``launch_rocket``; with the embedded
-store the LaunchPad is written to disk after every job. Interrupting (Ctrl-C, kill -9) and
+With one worker, jobs run one at a time in this process through FireWorks' ``launch_rocket``;
+with more, in worker processes (``parallel``). With the embedded store the LaunchPad is written
+to disk after every job. Interrupting (Ctrl-C, kill -9) and
 running the same command again resumes: finished jobs stay finished, the job that was running
 is run again (and returns its outputs at once if it had written them).
 """
@@ -52,10 +53,14 @@ def run_study(
     run_dir: Path,
     launchpad=None,
     progress: bool = True,
+    workers: int = 1,
+    launchpad_file: Path | None = None,
 ) -> RunSummary:
     """Compute ``phase_set`` into ``run_dir`` on ``launchpad`` (None: the embedded store in
-    ``run_dir``). Resumes an interrupted run; on a finished run only redoes the analysis."""
+    ``run_dir``; a real database needs its ``launchpad_file`` for ``workers`` > 1) with
+    ``workers`` processes. Resumes an interrupted run; on a finished run only redoes the analysis."""
     from nasx.workflows.launchpad import EmbeddedStore
+    from nasx.workflows.parallel import launch_parallel
 
     run_dir = Path(run_dir).resolve()
     run = RunDirectory(run_dir)
@@ -71,7 +76,19 @@ def run_study(
         _prepare_rerun(lp, workflow_id, settings)
         persist()
         start = time.perf_counter()
-        launched = _launch_all(lp, workflow_id, persist, progress, ping=store is None)
+        if workers > 1:
+            launched = _parallel(
+                launch_parallel,
+                lp,
+                lambda: _workflow_fws(lp, workflow_id),
+                run_dir,
+                workers,
+                progress,
+                store=store,
+                launchpad_file=launchpad_file,
+            )
+        else:
+            launched = _launch_all(lp, workflow_id, persist, progress, ping=store is None)
         failed = _failed_jobs(lp, workflow_id)
         unfinished = [fw for fw in _workflow_fws(lp, workflow_id) if fw["state"] != "COMPLETED"]
         if unfinished and not failed:
@@ -90,6 +107,15 @@ def run_study(
     finally:
         if store:
             store.close()
+
+
+def _parallel(launch_parallel, *args, **kwargs) -> int:
+    from nasx.workflows.parallel import WorkersFailed
+
+    try:
+        return launch_parallel(*args, **kwargs)
+    except WorkersFailed as exc:
+        raise RunFailed(str(exc)) from None
 
 
 def _check_or_write_settings(

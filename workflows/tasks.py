@@ -7,6 +7,7 @@ one AnalysisTask waits for every phase and computes all thermodynamics, phonons 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,7 +41,7 @@ def _decoded(value: object) -> object:
 
 class _NasxTask(FiretaskBase):
     """What every nasx task shares: its run directory, its calculator as the worker configures
-    it, and one journal line per job (computed or reused, seconds, model calls)."""
+    it, and one journal line per job (computed or reused, seconds, model calls, process id)."""
 
     @property
     def run(self) -> RunDirectory:
@@ -57,7 +58,8 @@ class _NasxTask(FiretaskBase):
         start = time.perf_counter()
         yield entry
         computed = entry.pop("computed")
-        self.run.record(job, computed=computed, seconds=time.perf_counter() - start, **entry)
+        seconds = time.perf_counter() - start
+        self.run.record(job, computed=computed, seconds=seconds, pid=os.getpid(), **entry)
 
 
 def _model_fields(calculator: Calculator) -> dict:
@@ -137,7 +139,7 @@ class PhononSetupTask(_NasxTask):
                 for index, supercell in enumerate(phonons.displaced_supercells(ph), start=1):
                     directory = phase.displacement_dir(index, phonon_set)
                     directory.mkdir(parents=True, exist_ok=True)
-                    supercell.to(filename=str(directory / "POSCAR"), fmt="poscar")
+                    (directory / "POSCAR").write_text(phonons.poscar_text(supercell))
                 phonons.save(ph, dataset)
             n = len(ph.displacements)
             entry["displacements"] = n

@@ -106,6 +106,20 @@ def displaced_supercells(ph: Phonopy) -> list[Structure]:
     return [_to_structure(s) for s in ph.supercells_with_displacements]
 
 
+POSCAR_PROPERTIES = ("selective_dynamics", "velocities", "predictor_corrector")
+"""The only site properties pymatgen's POSCAR writer prints."""
+
+
+def poscar_text(structure: Structure) -> str:
+    """The text of ``structure.to(fmt="poscar")``, without the writer's per-site lookups of
+    site properties (quadratic in the sites) when the structure has none it would print."""
+    from pymatgen.io.vasp import Poscar
+
+    if not any(key in structure.site_properties for key in POSCAR_PROPERTIES):
+        structure = Structure(structure.lattice, structure.species, structure.frac_coords)
+    return Poscar(structure).get_str()
+
+
 def thermal_properties(
     ph: Phonopy,
     forces: list[np.ndarray] | None,

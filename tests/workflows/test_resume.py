@@ -14,7 +14,7 @@ from nasx.layout import RunDirectory
 PHASES = ["Na", "S", "Na2S", "Na2S2"]  # a short but complete study
 
 
-def command(out: Path) -> list[str]:
+def command(out: Path, workers: int = 1) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -25,14 +25,20 @@ def command(out: Path) -> list[str]:
         "--out",
         str(out),
         "--quiet",
+        "--workers",
+        str(workers),
         "--phases",
         *PHASES,
     ]
 
 
-def start_and_stop_after(out: Path, finished_jobs: int, sig: int) -> subprocess.CompletedProcess:
-    """Start a run and send ``sig`` once the journal shows ``finished_jobs`` jobs."""
-    proc = subprocess.Popen(command(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def start_and_stop_after(
+    out: Path, finished_jobs: int, sig: int, workers: int = 1
+) -> subprocess.CompletedProcess:
+    """Start a run and send ``sig`` to it once the journal shows ``finished_jobs`` jobs."""
+    proc = subprocess.Popen(
+        command(out, workers), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.time() + 120
     while len(RunDirectory(out).journal_entries()) < finished_jobs:
         assert proc.poll() is None, "the run ended before it could be interrupted"
@@ -50,8 +56,8 @@ def uninterrupted(tmp_path_factory) -> Path:
     return out
 
 
-def assert_resumed_equals(out: Path, reference: Path) -> None:
-    resumed = subprocess.run(command(out), capture_output=True, text=True)
+def assert_resumed_equals(out: Path, reference: Path, workers: int = 1) -> None:
+    resumed = subprocess.run(command(out, workers), capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
     assert (out / "results.json").read_text() == (reference / "results.json").read_text().replace(
         str(reference), str(out)
@@ -70,34 +76,39 @@ def assert_resumed_equals(out: Path, reference: Path) -> None:
 
 
 @pytest.mark.slow
-def test_kill_9_then_resume(tmp_path, uninterrupted):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_kill_9_then_resume(tmp_path, uninterrupted, workers):
     out = tmp_path / "run"
-    killed = start_and_stop_after(out, finished_jobs=8, sig=signal.SIGKILL)
+    killed = start_and_stop_after(out, finished_jobs=8, sig=signal.SIGKILL, workers=workers)
     assert killed.returncode == -signal.SIGKILL
     assert not (out / "results.json").exists()
-    assert_resumed_equals(out, uninterrupted)
+    assert_resumed_equals(out, uninterrupted, workers)
 
 
 @pytest.mark.slow
-def test_ctrl_c_then_resume(tmp_path, uninterrupted):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_then_resume(tmp_path, uninterrupted, workers):
     out = tmp_path / "run"
-    stopped = start_and_stop_after(out, finished_jobs=5, sig=signal.SIGINT)
+    stopped = start_and_stop_after(out, finished_jobs=5, sig=signal.SIGINT, workers=workers)
     assert stopped.returncode == 130
     assert "Run the same command again to resume" in stopped.stderr
     assert "Traceback" not in stopped.stderr
-    assert_resumed_equals(out, uninterrupted)
+    assert_resumed_equals(out, uninterrupted, workers)
 
 
 @pytest.mark.slow
-def test_a_second_run_on_the_same_directory_is_refused(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_second_run_on_the_same_directory_is_refused(tmp_path, workers):
     out = tmp_path / "run"
-    first = subprocess.Popen(command(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        command(out, workers), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = time.time() + 60
         while not RunDirectory(out).journal_entries():
             assert time.time() < deadline and first.poll() is None
             time.sleep(0.02)
-        second = subprocess.run(command(out), capture_output=True, text=True, timeout=60)
+        second = subprocess.run(command(out, 2), capture_output=True, text=True, timeout=60)
         assert second.returncode == 2
         assert f"another nasx run (pid {first.pid}) is using this directory" in second.stderr
     finally:

@@ -13,7 +13,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from nasx.cli.options import NOT_UTF8, is_utf8
+from nasx.cli.options import NOT_UTF8, count, is_utf8
 from nasx.cli.parser import OptionError, shown
 from nasx.errors import NasxInputError
 
@@ -27,6 +27,19 @@ def check_names(root: Path, recursive: bool) -> None:
         for name in [*subfolders, *names]:
             if not is_utf8(name):
                 raise NasxInputError(shown(os.path.join(folder, name)), NOT_UTF8)
+
+
+def default_workers() -> int:
+    """$NASX_WORKERS (a whole number ≥ 1), else the cores this process may use."""
+    from nasx.workflows.workers import usable_cores
+
+    text = os.environ.get("NASX_WORKERS", "").strip()
+    if not text:
+        return usable_cores()
+    try:
+        return count(text)
+    except argparse.ArgumentTypeError as exc:
+        raise OptionError("NASX_WORKERS", f"{exc} (the default of --workers)") from None
 
 
 def check_out(out: Path) -> None:

@@ -20,9 +20,9 @@ Compute the study: relax every phase (cell and positions, space group held), com
 finite-displacement phonons with phonopy, then formation energies, hull distances and OCV
 plateaus (thermodynamic and kinetic path) at 0 K and every --temperatures.
 
-The jobs run here, one at a time, as one FireWorks workflow on an embedded file-backed
-LaunchPad inside --out (or on --launchpad). Interrupt it (Ctrl-C, kill) and run the same
-command again to resume; rerunning a finished directory redoes only the analysis, and with
+The jobs run here, on --workers processes (one per core by default), as one FireWorks
+workflow on an embedded file-backed LaunchPad inside --out (or on --launchpad). Interrupt
+it (Ctrl-C, kill) and run the same command again to resume; rerunning a finished directory redoes only the analysis, and with
 other --temperatures or --bypass only the phonon and analysis jobs.
 
 inputs:   the built-in Na–S set, or --structures DIR (CIFs of one binary A–X system)
@@ -56,6 +56,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="my_launchpad.yaml of your MongoDB (default: the embedded store DIR/launchpad.json)",
     )
+    parser.add_argument(
+        "--workers",
+        type=options.count,
+        metavar="N",
+        help="worker processes, one thread each (≥ 1; default: $NASX_WORKERS, else the usable "
+        "cores); with --launchpad, N FireWorks workers on this machine against that database",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     options.add_study_options(parser)
     vasp = options.add_calculation_options(parser)
@@ -78,6 +85,7 @@ def command(args: argparse.Namespace) -> int:
     checks.check_out(args.out)
     if not args.launchpad:
         checks.check_embedded_store(args.out)
+    workers = args.workers or checks.default_workers()
     if args.calculator == "vasp":
         checks.check_vasp_cmd(args.vasp_cmd)
     phase_set = checks.phase_set(args)
@@ -104,7 +112,14 @@ def command(args: argparse.Namespace) -> int:
     )
     try:
         summary = run_study(
-            phase_set, calculator, settings, args.out, launchpad=launchpad, progress=not args.quiet
+            phase_set,
+            calculator,
+            settings,
+            args.out,
+            launchpad=launchpad,
+            progress=not args.quiet,
+            workers=workers,
+            launchpad_file=args.launchpad,
         )
     except RunFailed as exc:
         print(f"nasx: error: {exc}", file=sys.stderr)
