@@ -161,7 +161,9 @@ class _Reader:
             return None
         if phonon_set == MAIN_SET:
             record.sources["phonons"] = self.rel(dataset)
-        return PhononInput(ph, forces, settings, symmetrize_fc=False, source=self.rel(dataset))
+        return PhononInput(
+            ph, forces, settings, symmetrize_fc=settings.symmetrize_fc, source=self.rel(dataset)
+        )
 
     @staticmethod
     def _recorded_forces(directory: Path, index: int, n: int, n_atoms: int):

@@ -179,4 +179,6 @@ class _JobReader:
             return None
         if phonon_set == MAIN_SET:
             record.sources["phonons"] = self.name(setups[0])
-        return PhononInput(ph, forces, settings, symmetrize_fc=False, source=self.name(setups[0]))
+        return PhononInput(
+            ph, forces, settings, symmetrize_fc=settings.symmetrize_fc, source=self.name(setups[0])
+        )
