@@ -20,6 +20,7 @@ from nasx.analysis.checks import Check, convergence_record, phase_checks, settin
 from nasx.analysis.entries import FVIB_KEY
 from nasx.analysis.inventory import inventory_section, phonon_set_record
 from nasx.analysis.outputs import results_json_text, write_outputs
+from nasx.analysis.phonon_report import phonon_modes_section
 from nasx.analysis.records import Calculations, PhaseRecord, PhononInput, Problem
 from nasx.analysis.study import StudyResult, analyze
 from nasx.chemistry import BinarySystem
@@ -175,10 +176,15 @@ def analyze_calculations(
     section = calculations_section(
         records, thermal, checks, problems, missing, consistency, calculations
     )
+    modes_section = phonon_modes_section(records, thermal)
     leading = [inventory_section(records, calculations)] if tree else []
     if result is not None:
         paths = write_outputs(
-            result, out, extra=extra, extra_sections=[section], leading_sections=leading
+            result,
+            out,
+            extra=extra,
+            extra_sections=[section, modes_section],
+            leading_sections=leading,
         )
         document = {**result.to_dict(), **extra}
     else:
@@ -192,7 +198,9 @@ def analyze_calculations(
             "temperatures_K": [int(t) if t == int(t) else t for t in temperatures],
             **extra,
         }
-        paths = _write_without_thermodynamics(document, out, "\n\n".join([*leading, section]))
+        paths = _write_without_thermodynamics(
+            document, out, "\n\n".join([*leading, section, modes_section])
+        )
     if phase_files:
         for record in records:
             if record.id in thermal:
