@@ -21,6 +21,7 @@ from nasx.analysis.entries import FVIB_KEY
 from nasx.analysis.inventory import inventory_section, phonon_set_record
 from nasx.analysis.outputs import results_document, results_json_text, write_entries, write_outputs
 from nasx.analysis.provenance import Provenance, of_run
+from nasx.analysis.phonon_report import phonon_modes_section
 from nasx.analysis.records import Calculations, PhaseRecord, PhononInput, Problem
 from nasx.analysis.study import StudyResult, analyze
 from nasx.chemistry import BinarySystem
@@ -177,6 +178,7 @@ def analyze_calculations(
     section = calculations_section(
         records, thermal, checks, problems, missing, consistency, calculations
     )
+    modes_section = phonon_modes_section(records, thermal)
     leading = [inventory_section(records, calculations)]
     if result is not None:
         paths = write_outputs(
@@ -185,7 +187,7 @@ def analyze_calculations(
             provenance,
             entries,
             extra=extra,
-            extra_sections=[section],
+            extra_sections=[section, modes_section],
             leading_sections=leading,
         )
         document = results_document(result, provenance, extra)
@@ -202,7 +204,7 @@ def analyze_calculations(
             **extra,
         }
         paths = _write_without_thermodynamics(
-            document, out, "\n\n".join([*leading, section]), provenance
+            document, out, "\n\n".join([*leading, section, modes_section]), provenance
         )
         paths["entries"] = write_entries(entries, provenance, out)
     if phase_files:

@@ -177,7 +177,7 @@ class _Reader:
             ph,
             forces,
             settings,
-            symmetrize_fc=False,
+            symmetrize_fc=settings.symmetrize_fc,
             source=self.rel(dataset),
             description=f"{dataset.name} + {files}",
         )

@@ -193,7 +193,7 @@ class _JobReader:
             ph,
             forces,
             settings,
-            symmetrize_fc=False,
+            symmetrize_fc=settings.symmetrize_fc,
             source=self.name(setups[0]),
             description=f"phonopy_disp.yaml of job {setups[0]['fw_id']} + forces of "
             f"{len(forces)} jobs",

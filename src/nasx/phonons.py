@@ -17,6 +17,15 @@ from phonopy import Phonopy
 from phonopy.structure.atoms import PhonopyAtoms
 from pymatgen.core import Structure
 
+from nasx.phonon_modes import (
+    SYMMETRIZATION_METHOD,
+    ImaginaryModes,
+    SumRule,
+    count_below,
+    gamma_acoustic_THz,
+    imaginary_modes,
+    max_row_sum_eV_per_A2,
+)
 from nasx.settings import PhononSettings
 from nasx.symmetry import symmetrized
 from nasx.units import j_per_k_mol_to_ev_per_k, kj_per_mol_to_ev
@@ -37,6 +46,8 @@ class ThermalProperties:
     """(n1, n2, n3) of a diagonal supercell matrix, else the matrix's three rows."""
     n_displacements: int
     notes: list[str] = field(default_factory=list)
+    sum_rule: SumRule | None = None
+    imaginary_modes: ImaginaryModes | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -49,12 +60,23 @@ class ThermalProperties:
             "supercell": [list(r) if isinstance(r, tuple) else r for r in self.supercell],
             "n_displacements": self.n_displacements,
             "notes": list(self.notes),
+            "sum_rule": self.sum_rule.as_dict() if self.sum_rule else None,
+            "imaginary_modes": self.imaginary_modes.as_dict() if self.imaginary_modes else None,
         }
 
     @classmethod
     def from_dict(cls, d: dict) -> ThermalProperties:
         supercell = tuple(tuple(r) if isinstance(r, list) else r for r in d["supercell"])
-        return cls(**{**d, "supercell": supercell})
+        sum_rule = SumRule(**d["sum_rule"]) if d.get("sum_rule") else None
+        modes = d.get("imaginary_modes")
+        return cls(
+            **{
+                **d,
+                "supercell": supercell,
+                "sum_rule": sum_rule,
+                "imaginary_modes": ImaginaryModes.from_dict(modes) if modes else None,
+            }
+        )
 
 
 def _to_phonopy(structure: Structure) -> PhonopyAtoms:
@@ -129,7 +151,21 @@ def thermal_properties(
 ) -> ThermalProperties:
     """Force constants from ``forces`` (one (n_atoms, 3) array per displacement, eV/Å) and
     harmonic properties per atom at ``temperatures_K``. Sets ``ph.forces`` (saved with it).
-    ``forces`` None: the force constants already on ``ph`` (e.g. read from FORCE_CONSTANTS)."""
+    ``forces`` None: the force constants already on ``ph`` (e.g. read from FORCE_CONSTANTS).
+    ``symmetrize_fc``: also the sum-rule violation and imaginary-mode count before it."""
+    exclude_gamma = bool(settings.exclude_gamma_acoustic)
+    before = None
+    if forces is not None and symmetrize_fc:
+        with warnings.catch_warnings():  # the unsymmetrised set is only measured
+            warnings.simplefilter("ignore")
+            ph.forces = np.array(forces)
+            ph.produce_force_constants()
+            ph.run_mesh(settings.mesh_length_A, is_mesh_symmetry=True)
+            before = (
+                max_row_sum_eV_per_A2(ph),
+                gamma_acoustic_THz(ph),
+                count_below(ph, settings.imaginary_tolerance_THz, exclude_gamma),
+            )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if forces is None:
@@ -151,6 +187,14 @@ def thermal_properties(
             pretend_real=settings.imaginary_policy == "pretend_real",
             exclude_gamma_acoustic=settings.exclude_gamma_acoustic,
         )
+    row_sum, acoustic = max_row_sum_eV_per_A2(ph), gamma_acoustic_THz(ph)
+    if before is None:
+        sum_rule = SumRule(False, None, row_sum, acoustic)
+    else:
+        sum_rule = SumRule(True, SYMMETRIZATION_METHOD, before[0], before[1], row_sum, acoustic)
+    modes = imaginary_modes(
+        ph, settings.imaginary_tolerance_THz, exclude_gamma, None if before is None else before[2]
+    )
     frequencies = ph.mesh.frequencies
     weights = ph.mesh.weights.astype(float)
     below = (frequencies < settings.imaginary_tolerance_THz).sum(axis=1)
@@ -170,6 +214,8 @@ def thermal_properties(
         supercell=_supercell(ph.supercell_matrix),
         n_displacements=len(ph.displacements) if ph.dataset else 0,
         notes=sorted({f"phonopy: {w.message}".split(". ")[0] for w in caught}),
+        sum_rule=sum_rule,
+        imaginary_modes=modes,
     )
 
 

@@ -85,6 +85,13 @@ class PhononSettings(_Settings):
     """"flag": imaginary modes are left out of F_vib (phonopy sums only ν > 0) and reported;
     "pretend_real": |ν| enters F_vib instead."""
 
+    @property
+    def symmetrize_fc(self) -> bool:
+        """Impose translational and permutation symmetry on the force constants (symfc's
+        projector, as ``phonopy.load`` does): for the sets whose Γ acoustic modes are zero, i.e.
+        of a translation-invariant model (CHGNet, VASP); the stub's springs keep their closed form."""
+        return bool(self.exclude_gamma_acoustic)
+
     def supercell_for(
         self, phase_id: str, conventional_lattice: np.ndarray
     ) -> tuple[int, int, int]:

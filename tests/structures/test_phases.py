@@ -168,3 +168,40 @@ def test_metadata_file_gives_kgrids_and_labels(tmp_path):
 def test_empty_directory_is_refused(tmp_path):
     with pytest.raises(NasxInputError, match="holds no structure files"):
         load_directory(tmp_path)
+
+
+def test_every_built_in_phase_has_its_melting_or_boiling_point():
+    phases = reference_set("Na-S")
+    highest = {p.id: max(c.temperature_K for c in p.phase_changes) for p in phases}
+    assert highest == {
+        "S8_Fddd": 717.8,  # sulfur boils
+        "Na_Im-3m": 370.9,
+        "Na_P6_3mmc": 370.9,
+        "Na2S_Fm-3m": 1449.0,
+        "Na2S2_P6_3mmc": 763.0,
+        "Na2S2_P-62m": 763.0,
+        "Na2S4_I-42d": 558.0,
+        "Na2S5_predicted_Pnma": 525.0,
+    }
+    assert all(c.description for p in phases for c in p.phase_changes)
+
+
+def test_a_temperature_above_the_polysulfides_melting_flags_every_phase():
+    from nasx.analysis.checks import phase_checks
+    from nasx.analysis.records import PhaseRecord
+    from nasx.settings import PhononSettings
+
+    phases = reference_set("Na-S")
+    records = [PhaseRecord(p.id, p.formula, phase_changes=tuple(p.phase_changes)) for p in phases]
+    flagged = {
+        c.phase_id
+        for c in phase_checks(records, {}, {}, [300.0, 1000.0], PhononSettings())
+        if c.kind == "phase change" and not c.ok
+    }
+    assert flagged == {p.id for p in phases} - {"Na2S_Fm-3m"}
+    at_600 = phase_checks(records, {}, {}, [600.0], PhononSettings())
+    assert {c.phase_id for c in at_600} == {p.id for p in phases} - {
+        "Na2S_Fm-3m",
+        "Na2S2_P6_3mmc",
+        "Na2S2_P-62m",
+    }

@@ -1,0 +1,172 @@
+"""What the force constants say beyond F_vib: the acoustic sum rule and where imaginary modes sit.
+
+A mode below the imaginary tolerance is located on the q-mesh and at Γ and the seven
+zone-boundary points (½ or 0 along each reciprocal axis of the primitive cell), then classified:
+an instability at Γ (a lower-symmetry structure in the same cell), at a zone-boundary point (a
+supercell distortion), at a general q, or numerical noise that symmetrising removed.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from phonopy import Phonopy
+
+SYMMETRIZATION_METHOD = "symfc projector (translational + permutation + space-group symmetry)"
+ZONE_BOUNDARY = [q for q in itertools.product((0.0, 0.5), repeat=3) if any(q)]
+MAX_MODES_LISTED = 12
+
+
+@dataclass(frozen=True)
+class SumRule:
+    """The acoustic-sum-rule violation of the force constants before and (where symmetrised)
+    after symmetrisation: max |Σ_j Φ_ij| and max |ν| of the three acoustic modes at Γ."""
+
+    symmetrized: bool
+    method: str | None
+    max_row_sum_before_eV_per_A2: float
+    max_gamma_acoustic_before_THz: float
+    max_row_sum_after_eV_per_A2: float | None = None
+    max_gamma_acoustic_after_THz: float | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ImaginaryMode:
+    """One mode below the tolerance: reduced q (primitive reciprocal basis), branch, ν."""
+
+    q_reduced: tuple[float, float, float]
+    branch: int
+    frequency_THz: float
+    location: str
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "q_reduced": list(self.q_reduced)}
+
+
+@dataclass(frozen=True)
+class ImaginaryModes:
+    """The modes below ``tolerance_THz`` (lowest first, at most MAX_MODES_LISTED), how many
+    there are on the mesh, how many symmetrisation removed, and what they are, in words."""
+
+    tolerance_THz: float
+    modes: tuple[ImaginaryMode, ...]
+    n_mesh_modes: int
+    n_removed_by_symmetrization: int
+    classification: str
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "modes": [m.as_dict() for m in self.modes]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ImaginaryModes:
+        modes = tuple(
+            ImaginaryMode(**{**m, "q_reduced": tuple(m["q_reduced"])}) for m in d["modes"]
+        )
+        return cls(**{**d, "modes": modes})
+
+
+def max_row_sum_eV_per_A2(ph: Phonopy) -> float:
+    """max over atoms i and components of |Σ_j Φ_ij| (zero for translation-invariant ones);
+    full and compact force constants both sum over their second index."""
+    return float(np.abs(np.asarray(ph.force_constants).sum(axis=1)).max())
+
+
+def gamma_acoustic_THz(ph: Phonopy) -> float:
+    """max |ν| of the three modes of smallest |ν| at Γ."""
+    frequencies = _frequencies_at(ph, [(0.0, 0.0, 0.0)])[0]
+    return float(np.sort(np.abs(frequencies))[:3].max())
+
+
+def location(q: np.ndarray) -> str:
+    """ "Γ", "zone boundary (½, 0, 0)" (any of the seven points), else "general q"."""
+    q = np.asarray(q, dtype=float) % 1.0
+    q = np.where(np.isclose(q, 1.0, atol=1e-6), 0.0, q)
+    if np.allclose(q, 0.0, atol=1e-6):
+        return "Γ"
+    if np.allclose(q * 2, np.rint(q * 2), atol=1e-6):
+        return "zone boundary (" + ", ".join("½" if v > 0.25 else "0" for v in q) + ")"
+    return "general q"
+
+
+def count_below(ph: Phonopy, tolerance_THz: float, exclude_gamma_acoustic: bool) -> int:
+    """Modes below the tolerance on the mesh of ``ph`` (Γ acoustic modes left out if asked)."""
+    return sum(
+        len(_below(q, f, tolerance_THz, exclude_gamma_acoustic))
+        for q, f in zip(ph.mesh.qpoints, ph.mesh.frequencies, strict=True)
+    )
+
+
+def imaginary_modes(
+    ph: Phonopy, tolerance_THz: float, exclude_gamma_acoustic: bool, n_before: int | None
+) -> ImaginaryModes:
+    """The modes below ``tolerance_THz`` of ``ph`` (its mesh already run) on the mesh and at
+    Γ and the zone-boundary points; ``n_before`` is the mesh count before symmetrisation
+    (None: not symmetrised)."""
+    special = [(0.0, 0.0, 0.0), *ZONE_BOUNDARY]
+    found: dict[tuple, ImaginaryMode] = {}
+    points = [(tuple(q), f) for q, f in zip(special, _frequencies_at(ph, special), strict=True)]
+    points += [(tuple(q), f) for q, f in zip(ph.mesh.qpoints, ph.mesh.frequencies, strict=True)]
+    for q, frequencies in points:
+        for branch in _below(q, frequencies, tolerance_THz, exclude_gamma_acoustic):
+            reduced = tuple(round(float(v) % 1.0, 6) % 1.0 for v in q)
+            found.setdefault(
+                (reduced, branch),
+                ImaginaryMode(reduced, branch, float(frequencies[branch]), location(q)),
+            )
+    modes = sorted(found.values(), key=lambda m: m.frequency_THz)
+    n_mesh = count_below(ph, tolerance_THz, exclude_gamma_acoustic)
+    removed = 0 if n_before is None else max(0, n_before - n_mesh)
+    return ImaginaryModes(
+        tolerance_THz,
+        tuple(modes[:MAX_MODES_LISTED]),
+        n_mesh,
+        removed,
+        _classification(modes, removed, tolerance_THz),
+    )
+
+
+def _frequencies_at(ph: Phonopy, qpoints: list[tuple]) -> np.ndarray:
+    ph.run_qpoints(qpoints)
+    return np.asarray(ph.qpoints.frequencies)
+
+
+def _below(q, frequencies, tolerance_THz: float, exclude_gamma_acoustic: bool) -> list[int]:
+    frequencies = np.asarray(frequencies)
+    skip: set[int] = set()
+    if exclude_gamma_acoustic and location(q) == "Γ":
+        skip = {int(i) for i in np.argsort(np.abs(frequencies))[:3]}
+    return [int(i) for i in np.flatnonzero(frequencies < tolerance_THz) if int(i) not in skip]
+
+
+def _classification(modes: list[ImaginaryMode], removed: int, tolerance_THz: float) -> str:
+    noise = (
+        f"numerical noise: {removed} mesh mode(s) below {tolerance_THz:g} THz removed by "
+        "symmetrising the force constants"
+        if removed
+        else ""
+    )
+    if not modes:
+        return noise or "none: no mode below the tolerance"
+    lowest = modes[0]
+    if lowest.location == "Γ":
+        what = (
+            f"instability at Γ ({lowest.frequency_THz:.3f} THz, branch {lowest.branch}): "
+            "a lower-symmetry structure within the same cell"
+        )
+    elif lowest.location.startswith("zone boundary"):
+        what = (
+            f"instability at the {lowest.location} point ({lowest.frequency_THz:.3f} THz, "
+            f"branch {lowest.branch}): a supercell distortion"
+        )
+    else:
+        q = ", ".join(f"{v:.3f}" for v in lowest.q_reduced)
+        what = (
+            f"instability at a general q ({q}) ({lowest.frequency_THz:.3f} THz, "
+            f"branch {lowest.branch}): an incommensurate distortion or too small a supercell"
+        )
+    return f"{what}; {noise}" if noise else what
