@@ -20,8 +20,8 @@ from nasx.analysis.checks import Check, convergence_record, phase_checks, settin
 from nasx.analysis.entries import FVIB_KEY
 from nasx.analysis.inventory import inventory_section, phonon_set_record
 from nasx.analysis.outputs import results_document, results_json_text, write_entries, write_outputs
-from nasx.analysis.provenance import Provenance, of_run
 from nasx.analysis.phonon_report import phonon_modes_section
+from nasx.analysis.provenance import Provenance, of_run
 from nasx.analysis.records import Calculations, PhaseRecord, PhononInput, Problem
 from nasx.analysis.study import StudyResult, analyze
 from nasx.chemistry import BinarySystem
