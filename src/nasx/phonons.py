@@ -152,10 +152,12 @@ def thermal_properties(
     """Force constants from ``forces`` (one (n_atoms, 3) array per displacement, eV/Å) and
     harmonic properties per atom at ``temperatures_K``. Sets ``ph.forces`` (saved with it).
     ``forces`` None: the force constants already on ``ph`` (e.g. read from FORCE_CONSTANTS).
-    ``symmetrize_fc``: also the sum-rule violation and imaginary-mode count before it."""
+    ``symmetrize_fc``: also the sum-rule violation and imaginary-mode count before it (not for
+    a random-displacement set, which has no unsymmetrised finite-difference fit)."""
     exclude_gamma = bool(settings.exclude_gamma_acoustic)
     before = None
-    if forces is not None and symmetrize_fc:
+    random_set = "displacements" in (ph.dataset or {})  # type II: only a fit (symfc) reads it
+    if forces is not None and symmetrize_fc and not random_set:
         with warnings.catch_warnings():  # the unsymmetrised set is only measured
             warnings.simplefilter("ignore")
             ph.forces = np.array(forces)
