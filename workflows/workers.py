@@ -97,7 +97,11 @@ def worker_main(spec: WorkerSpec, stop) -> None:
     directory = Path(spec.launch_dir)
     directory.mkdir(parents=True, exist_ok=True)
     os.chdir(directory)
-    with quiet_fireworks(Path(spec.log_path)) as log, contextlib.redirect_stderr(log):
+    with (
+        quiet_fireworks(Path(spec.log_path)) as log,
+        contextlib.redirect_stderr(log),
+        contextlib.redirect_stdout(log),  # a model's own chatter; the owner prints progress
+    ):
         rapidfire(
             _StopWhenAsked(launchpad, stop),
             fworker_for(spec.name, spec.run_dir),
