@@ -1,5 +1,5 @@
 """Faults injected into `nasx run` (stub, a short study): Ctrl-C during start-up, and kill -9 at
-seeded random times followed by a rerun. NASX_FAULT_TRIALS=50 runs more kill -9 trials."""
+seeded random times followed by a rerun. NASX_FAULT_TRIALS=50 runs more kill -9 trials (CI runs one; a new seed each time with NASX_FAULT_SEED)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ import pytest
 from nasx.layout import RunDirectory
 from tests.workflows.test_resume import assert_resumed_equals, command
 
-TRIALS = int(os.environ.get("NASX_FAULT_TRIALS", "2"))
+TRIALS = int(
+    os.environ.get("NASX_FAULT_TRIALS", "1")
+)  # one per CI run; test_resume kills at fixed points
 SEED = int(os.environ.get("NASX_FAULT_SEED", "11"))
 
 

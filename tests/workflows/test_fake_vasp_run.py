@@ -254,7 +254,8 @@ def test_a_vasp_left_running_by_a_killed_run_is_stopped_and_its_step_redone(
     first = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         record = _wait_for(lambda: next(out.glob("phases/*/relax/*/vasp-process.json"), None))
-        time.sleep(1.0)  # VASP has written half its vasprun.xml and sleeps
+        half = record.parent / "vasprun.xml"  # VASP has written half of it, and sleeps
+        _wait_for(lambda: half if half.is_file() and half.stat().st_size > 0 else None)
     finally:
         first.kill()
         first.wait()
@@ -280,7 +281,7 @@ def _wait_for(find, timeout_s: float = 120.0):
         if found is not None:
             return found
         time.sleep(0.2)
-    raise AssertionError("the first run never started a VASP step")
+    raise AssertionError("the first run never got that far into its first VASP step")
 
 
 def _running(pid: int) -> bool:
