@@ -20,6 +20,7 @@ from pathlib import Path
 
 from nasx.errors import NasxInputError
 from nasx.layout import RunDirectory, read_json, write_json_atomic
+from nasx.run_document import calculation_key_of
 from nasx.settings import RunSettings
 from nasx.structures import PhaseSet
 from nasx.workflows.calculators.base import Calculator
@@ -124,8 +125,8 @@ def _check_or_write_settings(
     document = run_document(phase_set, calculator, settings)
     previous = read_json(run.settings)
     if previous is not None:
-        fixed = document.calculation_key()
-        changed = [k for k, v in fixed.items() if _normal(previous.get(k)) != _normal(v)]
+        fixed, before = document.calculation_key(), calculation_key_of(previous)
+        changed = [k for k, v in fixed.items() if _normal(before[k]) != _normal(v)]
         if changed:
             raise NasxInputError(
                 run.root,
