@@ -10,12 +10,11 @@ back (they are rerun on resume; outputs already written are reused), the store w
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
 import time
 from pathlib import Path
 
 from nasx.workflows.launch_context import interruptible
+from nasx.workflows.local_launches import local_worker_name
 from nasx.workflows.progress import Progress
 from nasx.workflows.workers import POLL_SECONDS, WorkerPool, WorkerSpec
 
@@ -43,11 +42,10 @@ def launch_parallel(
     shared = SharedLaunchPad(store) if store is not None else None
     server = serve(shared) if shared is not None else None
     guard = shared.lock if shared is not None else contextlib.nullcontext()
-    prefix = f"nasx-{socket.gethostname()}-{os.getpid()}"
 
     def spec(name: str) -> WorkerSpec:
         return WorkerSpec(
-            name=f"{prefix}-{name}",
+            name=local_worker_name(name),
             run_dir=str(run_dir),
             launch_dir=str(launch_dir / name),
             log_path=str(launch_dir / "jobs.log"),

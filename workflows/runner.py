@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from nasx.workflows.launch_context import (
     no_ping_thread,
     quiet_fireworks,
 )
+from nasx.workflows.local_launches import local_worker_name, recover_dead_local_launches
 from nasx.workflows.progress import Progress
 from nasx.workflows.tasks import ANALYSIS_KEY
 
@@ -74,6 +74,8 @@ def run_study(
         workflow_id = _find_or_add_workflow(lp, phase_set, calculator, settings, run_dir, store)
         if store:
             store.recover_lost_runs()
+        else:
+            recover_dead_local_launches(lp, [fw["fw_id"] for fw in _workflow_fws(lp, workflow_id)])
         _prepare_rerun(lp, workflow_id, settings)
         persist()
         start = time.perf_counter()
@@ -96,7 +98,12 @@ def run_study(
             raise RunFailed(
                 "the workflow stopped with jobs that can neither run nor failed: "
                 + ", ".join(f"{fw['name']} ({fw['state']})" for fw in unfinished[:10])
-                + "; run the same command again to recover them"
+                + (
+                    "; run the same command again to recover them"
+                    if store
+                    else f"; if no worker runs them any more, `nasx status --launchpad {launchpad_file}` "
+                    "lists them and `lpad detect_lostruns --time 0 --rerun` puts them back"
+                )
             )
         if failed:
             raise RunFailed(
@@ -248,7 +255,7 @@ def _launch_all(
     from fireworks import FWorker
     from fireworks.core.rocket_launcher import launch_rocket
 
-    worker = FWorker(name=f"nasx-{os.getpid()}")
+    worker = FWorker(name=local_worker_name())
     bar = Progress(enabled=progress)
     launched = 0
     launch_dir = (
