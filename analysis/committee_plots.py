@@ -68,7 +68,7 @@ def voltage_profile(
 
 def hull_depths(spread: CommitteeSpread, path: Path) -> Path:
     """One panel per temperature: each model's hull distance per compound (bars) and the
-    min–max spread (a black range line over each group of bars)."""
+    min–max spread (a black frame around each group of bars, from min to max)."""
     system = spread.system
     temps = spread.temperatures_K
     models = spread.models
@@ -87,11 +87,11 @@ def hull_depths(spread: CommitteeSpread, path: Path) -> Path:
                 color=f"C{(i + 4) % 10}",
                 label=model,
             )
-        for k, phase in enumerate(phases):
+        for k, phase in enumerate(phases):  # the spread: a frame from min to max
             s = phase.hull_distance_meV_per_atom
             if s.present:
-                ax.vlines(k, s.min, s.max, color="k", lw=2.5)
-        ax.vlines([], 0, 0, color="k", lw=2.5, label="spread (min–max)")
+                ax.bar(k, s.range, 0.9, bottom=s.min, fill=False, edgecolor="k", lw=1.4)
+        ax.bar([], [], fill=False, edgecolor="k", lw=1.4, label="spread (min–max)")
         ax.set_xticks(range(len(phases)), [p.formula for p in phases])
         ax.axhline(0, color="k", lw=0.8)
         ax.set_yscale("symlog", linthresh=20)  # Na2S's −500 beside the intermediates' −10

@@ -11,6 +11,12 @@ if TYPE_CHECKING:
     from nasx.analysis.committee_outputs import ModelOutput
 
 
+_MATCHING = {
+    "paper's grouping": "the paper's grouping",
+    "reaction": "reaction (the two phases a plateau lies between)",
+}
+
+
 def _value(value: float | None, digits: int) -> str:
     return "absent" if value is None else f"{value:.{digits}f}"
 
@@ -56,7 +62,7 @@ def render(
         f"- Model {o.name}: {o.provenance.model}; its run: `{o.results_path}`" for o in outputs
     ]
     lines += [
-        f"- Plateaus are matched across models by {"the paper's grouping" if spread.matching == "paper's grouping" else 'reaction (the two phases a plateau lies between)'}; a plateau a model does not "
+        f"- Plateaus are matched across models by {_MATCHING[spread.matching]}; a plateau a model does not "
         "have is marked absent under it.",
         "",
     ]

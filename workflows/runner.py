@@ -18,13 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from fireworks import Workflow
+
 from nasx.errors import NasxInputError
 from nasx.layout import RunDirectory, read_json, write_json_atomic
 from nasx.settings import AnalysisOptions, RunSettings
 from nasx.structures import PhaseSet
 from nasx.workflows.calculators.base import Calculator
-from fireworks import Workflow
-
 from nasx.workflows.graph import RUN_DIR_KEY, build_workflow, run_document
 from nasx.workflows.launch_context import (
     in_directory,

@@ -85,8 +85,8 @@ def command(args: argparse.Namespace) -> int:
         os.environ.setdefault(variable, "1")
     from nasx.analysis.outputs import read_results
     from nasx.workflows.calculators import CalculatorOptions, get_calculator
-    from nasx.workflows.launchpad import launchpad_from_file
     from nasx.workflows.committee import run_committee
+    from nasx.workflows.launchpad import launchpad_from_file
     from nasx.workflows.runner import RunFailed, run_study
 
     checks.check_out(args.out)
