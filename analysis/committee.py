@@ -100,14 +100,17 @@ class BandSegment:
 
 @dataclass(frozen=True)
 class PathSpread:
-    """One path (thermodynamic or kinetic) at one temperature."""
+    """One path (thermodynamic or kinetic) at one temperature: its plateaus as matched (the
+    paper's grouping, else by reaction), every single step matched by reaction, the band."""
 
     plateaus: tuple[PlateauSpread, ...]
+    steps: tuple[PlateauSpread, ...]
     band: tuple[BandSegment, ...]
 
     def to_document(self) -> dict:
         return {
             "plateaus": [p.to_document() for p in self.plateaus],
+            "steps": [p.to_document() for p in self.steps],
             "voltage_band": [vars(s) for s in self.band],
         }
 
@@ -257,12 +260,24 @@ def _path(
     steps: Mapping[str, list[Plateau]],
     groups: Mapping[str, str],
 ) -> PathSpread:
+    return PathSpread(
+        _matched(results, steps, groups),
+        _matched(results, steps, {}),
+        voltage_band(steps.values()),
+    )
+
+
+def _matched(
+    results: Mapping[str, StudyResult],
+    steps: Mapping[str, list[Plateau]],
+    groups: Mapping[str, str],
+) -> tuple[PlateauSpread, ...]:
     merged = {m: {p.key: p for p in merged_plateaus(s, groups)} for m, s in steps.items()}
     keys = sorted(
         {k for plateaus in merged.values() for k in plateaus},
         key=lambda k: min(p[k].x_start for p in merged.values() if k in p),
     )
-    plateaus = tuple(
+    return tuple(
         PlateauSpread(
             key,
             {m: merged[m][key].reaction if key in merged.get(m, {}) else None for m in results},
@@ -272,7 +287,6 @@ def _path(
         )
         for key in keys
     )
-    return PathSpread(plateaus, voltage_band(steps.values()))
 
 
 def voltage_band(profiles: Iterable[Sequence[Plateau]]) -> tuple[BandSegment, ...]:

@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.patches import Patch
 
 from nasx.analysis.committee import BandSegment, CommitteeSpread
 from nasx.analysis.plots import _steps
@@ -91,14 +92,15 @@ def hull_depths(spread: CommitteeSpread, path: Path) -> Path:
             s = phase.hull_distance_meV_per_atom
             if s.present:
                 ax.bar(k, s.range, 0.9, bottom=s.min, fill=False, edgecolor="k", lw=1.4)
-        ax.bar([], [], fill=False, edgecolor="k", lw=1.4, label="spread (min–max)")
         ax.set_xticks(range(len(phases)), [p.formula for p in phases])
         ax.axhline(0, color="k", lw=0.8)
         ax.set_yscale("symlog", linthresh=20)  # Na2S's −500 beside the intermediates' −10
         ax.set_title(f"{t:g} K")
         ax.grid(alpha=0.3, axis="y")
     axes[0][0].set_ylabel("hull distance (meV/atom); < 0: depth below hull")
-    axes[0][0].legend(fontsize=7)
+    handles, _ = axes[0][0].get_legend_handles_labels()
+    frame = Patch(fill=False, edgecolor="k", lw=1.4, label="spread (min–max)")
+    axes[0][0].legend(handles=[*handles, frame], fontsize=7)
     fig.suptitle(
         f"{system.working_ion}–{system.anion} hull distances, committee: {', '.join(models)}",
         fontsize=10,

@@ -33,9 +33,14 @@ def _header(first: str, models: Sequence[str]) -> list[str]:
     return ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
 
 
-def _plateaus(title: str, path: PathSpread, models: Sequence[str]) -> list[str]:
-    lines = [f"{title} (V):", "", *_header("plateau", models)]
+def _plateaus(title: str, path: PathSpread, models: Sequence[str], matching: str) -> list[str]:
+    lines = [f"{title} (V), plateaus matched by {_MATCHING[matching]}:", ""]
+    lines += [*_header("plateau", models)]
     lines += [_row(p.plateau, p.voltage_V, models, 3) for p in path.plateaus]
+    if matching != "reaction":
+        lines += ["", f"{title}, every step (matched by reaction):", ""]
+        lines += [*_header("step", models)]
+        lines += [_row(p.plateau, p.voltage_V, models, 3) for p in path.steps]
     return [*lines, ""]
 
 
@@ -82,6 +87,6 @@ def render(
         lines += _header("phase", models)
         lines += [_row(p.formula, p.hull_distance_meV_per_atom, models, 1) for p in at_t.phases]
         lines += [""]
-        lines += _plateaus("Thermodynamic path", at_t.thermodynamic, models)
-        lines += _plateaus("Kinetic path", at_t.kinetic, models)
+        lines += _plateaus("Thermodynamic path", at_t.thermodynamic, models, spread.matching)
+        lines += _plateaus("Kinetic path", at_t.kinetic, models, spread.matching)
     return "\n".join(lines)
