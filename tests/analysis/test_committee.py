@@ -62,14 +62,15 @@ def test_the_voltage_band_spans_the_models_at_every_x():
 
 
 def test_other_systems_are_matched_by_reaction_and_different_systems_refused():
-    def li_s(ef_li2s2: float):
-        energies = {"Li": -1.9, "S": -4.1, "Li2S": -3 * 1.5, "Li2S2": 4 * ef_li2s2}
+    def li_s(ef_li2s2_eV_per_atom: float):
+        """Li, S, Li2S (E_f −1.5 eV/atom) and Li2S2 at the given E_f."""
         mu = {"Li": -1.9, "S": -4.1}
+        formation = {"Li": 0.0, "S": 0.0, "Li2S": -1.5, "Li2S2": ef_li2s2_eV_per_atom}
         entries = []
-        for formula, ef in energies.items():
+        for formula, ef in formation.items():
             c = Composition(formula)
-            e = ef if formula in mu else ef + sum(c[el] * mu[el] for el in mu)
-            entries.append(ComputedEntry(c, e if formula not in mu else mu[formula]))
+            energy = ef * c.num_atoms + sum(c[el] * mu[el] for el in mu)
+            entries.append(ComputedEntry(c, energy))
         return analyze(entries)
 
     spread = committee_spread({"a": li_s(-1.3), "b": li_s(-1.0)})  # b: Li2S2 above the hull

@@ -1,4 +1,5 @@
-"""A committee of two stub models (`nasx run --calculator stub stub-stiff`) on the small set.
+"""A committee of two stub models (`nasx run --calculator stub stub-stiff`) on the small set
+(the session's run, shared with test_workers.py, whose one-worker reference it is).
 
 stub-stiff has the compounds' springs 1.5 × the stub's and the same 0 K energies, so at 0 K every
 spread is zero and at T > 0 it follows from the Einstein free energies in closed form.
@@ -18,21 +19,16 @@ from nasx.cli import analyze_committee, main
 from nasx.layout import MODELS_DIR, RunDirectory
 from nasx.workflows.calculators.stub import NA_S_SPRING_EV_PER_A2, StiffStubCalculator
 from nasx.workflows.workers import fworker_for
-from tests.small_set import MIN_LENGTH, write_small_set
+from tests.workflows.conftest import COMMITTEE, committee_argv
 from tests.workflows.test_stub_run import einstein_free_energy_eV_per_atom
 
-MODELS = ["stub", "stub-stiff"]
+MODELS = COMMITTEE
 
 
 @pytest.fixture(scope="module")
-def committee(tmp_path_factory):
-    """A finished committee run of the small set (35 jobs, a few seconds)."""
-    root = tmp_path_factory.mktemp("committee")
-    structures = write_small_set(root / "structures")
-    out = root / "run"
-    argv = ["run", "--calculator", *MODELS, "--structures", str(structures), *MIN_LENGTH]
-    assert main([*argv, "--out", str(out), "--quiet"]) == 0
-    return out, argv
+def committee(stub_committee, small_cifs):
+    """The finished small-set committee and the command that made it."""
+    return stub_committee, committee_argv(small_cifs)
 
 
 def _results(directory):
@@ -47,6 +43,7 @@ def _delta_ef_eV_per_atom(formula: str, t: float) -> float:
     return stiff - einstein_free_energy_eV_per_atom(formula, k, t)
 
 
+@pytest.mark.slow
 def test_each_model_is_an_ordinary_run_and_the_committee_names_them(committee):
     out, _ = committee
     results = _results(out)
@@ -64,6 +61,7 @@ def test_each_model_is_an_ordinary_run_and_the_committee_names_them(committee):
         assert (out / name).stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_no_spread_at_0K(committee):
     spread = _results(committee[0])["committee"]["spread"]["0"]
     quantities = [q for phase in spread["phases"].values() for q in phase.values()] + [
@@ -77,6 +75,7 @@ def test_no_spread_at_0K(committee):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("t", ["300", "400"])
 def test_spread_at_temperature_is_the_closed_form(committee, t):
     spread = _results(committee[0])["committee"]["spread"][t]
@@ -114,6 +113,7 @@ def test_spread_at_temperature_is_the_closed_form(committee, t):
     assert band[0]["max_V"] - band[0]["min_V"] == pytest.approx(2 * d2, abs=1e-5)
 
 
+@pytest.mark.slow
 def test_analyze_of_the_two_runs_equals_the_committee(committee, tmp_path, capsys):
     out, _ = committee
     runs = [out / MODELS_DIR / m for m in MODELS]
@@ -127,6 +127,7 @@ def test_analyze_of_the_two_runs_equals_the_committee(committee, tmp_path, capsy
     assert analyze_committee._sources(whole) == list(zip(MODELS, runs, strict=True))
 
 
+@pytest.mark.slow
 def test_analyze_refuses_sources_of_different_systems(committee, tmp_path, capsys):
     li_s = tmp_path / "li_s.json"
     entries = [
@@ -141,20 +142,28 @@ def test_analyze_refuses_sources_of_different_systems(committee, tmp_path, capsy
     assert not (tmp_path / "x").exists()
 
 
-def test_rerun_redoes_only_the_analyses_and_status_is_complete(committee, capsys):
+@pytest.mark.slow
+def test_a_moved_committee_reruns_only_the_analyses_and_status_is_complete(
+    committee, tmp_path, capsys
+):
     out, argv = committee
-    journals = [RunDirectory(out / MODELS_DIR / m) for m in MODELS] + [RunDirectory(out)]
+    moved = tmp_path / "moved"
+    shutil.copytree(out, moved)
+    journals = [RunDirectory(moved / MODELS_DIR / m) for m in MODELS] + [RunDirectory(moved)]
     before = [len(j.journal_entries()) for j in journals]
-    assert main([*argv, "--out", str(out), "--quiet"]) == 0
+    assert main([*argv, "--out", str(moved), "--quiet", "--workers", "1"]) == 0
     new = [
         [e["job"] for e in j.journal_entries()[n:]] for j, n in zip(journals, before, strict=True)
     ]
     assert new == [["analysis"], ["analysis"], ["committee analysis"]]
+    assert _results(moved)["committee"] == _results(out)["committee"]
     capsys.readouterr()
-    assert main(["status", str(out)]) == 0
-    assert "committee" in capsys.readouterr().out
+    assert main(["status", str(moved)]) == 0
+    status = capsys.readouterr().out
+    assert "committee: stub, stub-stiff" in status and str(moved) in status
 
 
+@pytest.mark.slow
 def test_a_committee_and_a_single_run_refuse_each_other(committee, tmp_path, capsys):
     out, argv = committee
     copy = tmp_path / "copy"
