@@ -29,6 +29,10 @@ inputs:   the built-in Na–S set, or --structures DIR (CIFs of one binary A–X
 outputs:  in --out: results.json, report.md, voltage_profile.png, hull.png;
           phases/<id>/relaxed.cif, phonopy.yaml, thermal.json, phonon figures;
           run.json (settings), journal.jsonl (one line per job), launches/jobs.log
+committee: --calculator chgnet sevennet computes the study with each model in one workflow:
+          DIR/models/<name>/ is each model's run directory (as above), and DIR's own
+          results.json, report.md and figures give each model's value, min and max of every
+          formation energy, hull distance and plateau at every temperature
 units:    eV, eV/atom, meV/atom, Å, K, V, mAh/g
 exit status: 0 complete results, 3 partial results, 1 jobs failed (run the same command
           again to retry them), 2 bad option or input (one line, before any job), 130 interrupted
