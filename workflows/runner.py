@@ -22,6 +22,7 @@ from fireworks import Workflow
 
 from nasx.errors import NasxInputError
 from nasx.layout import RunDirectory, read_json, write_json_atomic
+from nasx.run_document import calculation_key_of
 from nasx.settings import AnalysisOptions, RunSettings
 from nasx.structures import PhaseSet
 from nasx.workflows.calculators.base import Calculator
@@ -155,8 +156,8 @@ def _check_or_write_settings(
             "another --out for new calculations (or give the same --calculator names to resume it)",
         )
     if previous is not None:
-        fixed = document.calculation_key()
-        changed = [k for k, v in fixed.items() if _normal(previous.get(k)) != _normal(v)]
+        fixed, before = document.calculation_key(), calculation_key_of(previous)
+        changed = [k for k, v in fixed.items() if _normal(before[k]) != _normal(v)]
         if changed:
             raise NasxInputError(
                 run.root,

@@ -15,6 +15,7 @@ import numpy as np
 import phonopy
 from phonopy import Phonopy
 from phonopy.structure.atoms import PhonopyAtoms
+from phonopy.structure.cells import PrimitiveMatrixAutoDefaultWarning
 from pymatgen.core import Structure
 
 from nasx.phonon_modes import (
@@ -114,12 +115,14 @@ def displacements(
     unitcell: Structure, supercell: tuple[int, int, int], settings: PhononSettings
 ) -> Phonopy:
     """Phonopy with symmetry-reduced displacements on the diagonal supercell of ``unitcell``."""
-    ph = Phonopy(
-        _to_phonopy(unitcell),
-        supercell_matrix=np.diag(supercell),
-        primitive_matrix="auto",
-        symprec=settings.symprec,
-    )
+    with warnings.catch_warnings():  # "auto" is asked for: phonopy's note on it is moot
+        warnings.simplefilter("ignore", PrimitiveMatrixAutoDefaultWarning)
+        ph = Phonopy(
+            _to_phonopy(unitcell),
+            supercell_matrix=np.diag(supercell),
+            primitive_matrix="auto",
+            symprec=settings.symprec,
+        )
     ph.generate_displacements(distance=settings.displacement_A)
     return ph
 

@@ -116,7 +116,11 @@ class RunDocument:
         return replace(self, analysis=analysis)
 
     def calculation_key(self) -> dict:
-        """The part of the document that fixes a run directory's calculations."""
+        """The part of the document that fixes a run directory's calculations (see
+        :func:`calculation_key_of`)."""
+        return calculation_key_of(self.to_document())
+
+    def _settings_document(self) -> dict:
         return {
             "calculator": self.calculator.to_document(),
             "system": self.system,
@@ -131,7 +135,7 @@ class RunDocument:
 
     def to_document(self) -> dict:
         return {
-            **self.calculation_key(),
+            **self._settings_document(),
             "analysis": self.analysis.to_document(),
             "software": dict(self.software),
         }
@@ -158,3 +162,30 @@ class RunDocument:
             ),
             software=dict(d.get("software", {})),
         )
+
+
+CALCULATION_KEYS = (
+    "calculator",
+    "system",
+    "phases",
+    "relax_settings",
+    "phonon_settings",
+    "convergence_phases",
+    "convergence_settings",
+)
+
+
+def calculation_key_of(document: dict) -> dict:
+    """What fixes the calculations of a run.json document (current or older): the model, the
+    system, each phase's id and formula, and the relax/phonon settings. Descriptions, labels,
+    sources and phase-change data are metadata: a rerun may update them."""
+    key = {k: document.get(k) for k in CALCULATION_KEYS}
+    calculator = key["calculator"]
+    if isinstance(calculator, dict):
+        key["calculator"] = {k: calculator.get(k) for k in ("name", "object")}
+    if isinstance(key["phases"], list):
+        key["phases"] = [
+            {k: p.get(k) for k in ("id", "formula")} if isinstance(p, dict) else p
+            for p in key["phases"]
+        ]
+    return key

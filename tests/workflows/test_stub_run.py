@@ -153,3 +153,25 @@ def test_rerun_with_other_calculation_settings_is_refused(stub_run, capsys):
         == 2
     )
     assert "holds a run with different phonon_settings" in capsys.readouterr().err
+
+
+def test_rerun_after_metadata_changed_resumes(stub_run, tmp_path):
+    """Labels, sources, descriptions and phase-change data are not part of what fixes the
+    calculations: a run directory made before they changed still resumes, and its run.json is
+    brought up to date."""
+    old = tmp_path / "old"
+    shutil.copytree(stub_run, old)
+    settings = json.loads((old / "run.json").read_text())
+    expected_changes = [p["phase_changes"] for p in settings["phases"]]
+    assert any(expected_changes)
+    for phase in settings["phases"]:
+        phase["phase_changes"] = []
+        phase["source"] = "an older phases.toml"
+    settings["calculator"]["description"] = "an older wording"
+    (old / "run.json").write_text(json.dumps(settings))
+    before = len(RunDirectory(old).journal_entries())
+    assert main(["run", "--calculator", "stub", "--out", str(old), "--quiet"]) == 0
+    new = RunDirectory(old).journal_entries()[before:]
+    assert all(e["job"] == "analysis" or not e["computed"] for e in new)
+    rewritten = json.loads((old / "run.json").read_text())
+    assert [p["phase_changes"] for p in rewritten["phases"]] == expected_changes
