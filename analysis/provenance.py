@@ -13,7 +13,7 @@ from nasx.analysis.entries import Entry
 from nasx.run_document import RunDocument
 from nasx.versions import package_versions
 
-TEST_CALCULATORS = ("stub",)
+TEST_CALCULATORS = ("stub", "stub-stiff")
 FAKE_VASP_PROGRAM = "nasx-fake-vasp"
 MODEL_KEY = "calculator"
 TEST_MODEL_KEY = "test_model"

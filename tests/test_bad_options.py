@@ -98,6 +98,11 @@ CASES: dict[str, tuple[list[str], str, str]] = {
     "mesh_length_zero": ([*RUN, "--mesh-length", "0"], "--mesh-length", "0 Å is not > 0"),
     "symprec_negative": ([*RUN, "--symprec=-1e-3"], "--symprec", "is not > 0"),
     "polling_zero": ([*RUN, "--polling-seconds", "0"], "--polling-seconds", "0 s is not > 0"),
+    "calculator_repeated": (
+        [*RUN, "--calculator", "stub", "stub-stiff", "stub"],
+        "--calculator",
+        "stub given more than once",
+    ),
     "convergence_length_zero": (
         [*RUN, "--convergence-length", "0"],
         "--convergence-length",

@@ -36,7 +36,31 @@ def build_workflow(
 ) -> Workflow:
     """The workflow computing ``phase_set`` with ``calculator`` into ``run_dir``."""
     run_dir = str(Path(run_dir).resolve())
+    fireworks, _ = model_fireworks(phase_set, calculator, settings, run_dir)
+    return Workflow(
+        fireworks,
+        name=f"nasx {phase_set.system.name} ({calculator.name})",
+        metadata={
+            RUN_DIR_KEY: run_dir,
+            RUN_KEY: run_document(phase_set, calculator, settings).to_document(),
+            "nasx_system": phase_set.system.name,
+            "nasx_calculator": calculator.name,
+        },
+    )
+
+
+def model_fireworks(
+    phase_set: PhaseSet,
+    calculator: Calculator,
+    settings: RunSettings,
+    run_dir: str,
+    label: str | None = None,
+) -> tuple[list[Firework], Firework]:
+    """One model's sub-graph into ``run_dir``: its jobs, and its analysis job (the last).
+    ``label`` (a committee's model name) is added to every job name."""
     category = {"_category": calculator.category}
+    tag = f" [{label}]" if label else ""
+    labelled = {"label": label} if label else {}
     fireworks, setups = [], []
     for phase in phase_set:
         relax = Firework(
@@ -47,7 +71,7 @@ def build_workflow(
                 calculator=calculator,
                 relax_settings=settings.relax,
             ),
-            name=f"relax {phase.id}",
+            name=f"relax {phase.id}{tag}",
             spec={**category, "nasx_kind": "relax", "nasx_phase": phase.id},
         )
         fireworks.append(relax)
@@ -63,8 +87,9 @@ def build_workflow(
                     calculator=calculator,
                     phonon_settings=phonon_settings,
                     phonon_set=phonon_set,
+                    **labelled,
                 ),
-                name=f"phonon setup {phase.id}{suffix}",
+                name=f"phonon setup {phase.id}{suffix}{tag}",
                 parents=[relax],
                 spec={**category, "nasx_kind": "setup", "nasx_phase": phase.id},
             )
@@ -72,18 +97,9 @@ def build_workflow(
             setups.append(setup)
     analysis = Firework(
         AnalysisTask(run_dir=run_dir),
-        name="analysis",
+        name=f"analysis{tag}",
         parents=setups,
         spec={ANALYSIS_KEY: settings.analysis.as_dict(), "nasx_kind": "analysis"},
     )
     fireworks.append(analysis)
-    return Workflow(
-        fireworks,
-        name=f"nasx {phase_set.system.name} ({calculator.name})",
-        metadata={
-            RUN_DIR_KEY: run_dir,
-            RUN_KEY: run_document(phase_set, calculator, settings).to_document(),
-            "nasx_system": phase_set.system.name,
-            "nasx_calculator": calculator.name,
-        },
-    )
+    return fireworks, analysis

@@ -97,13 +97,25 @@ class EmbeddedStore:
         """The store's own nasx workflow after its run directory was copied or moved: its jobs'
         run directory is rewritten to this one. None when the store holds no such workflow."""
         lp, here = self.launchpad, str(self.directory.resolve())
-        found = list(lp.workflows.find({f"metadata.{run_key}": {"$exists": True}}, {"nodes": 1}))
+        found = list(
+            lp.workflows.find(
+                {f"metadata.{run_key}": {"$exists": True}}, {"nodes": 1, "metadata": 1}
+            )
+        )
         if len(found) != 1:
             return None
-        nodes = found[0]["nodes"]
+        nodes, old = found[0]["nodes"], found[0]["metadata"][run_key]
         lp.workflows.update_one({"_id": found[0]["_id"]}, {"$set": {f"metadata.{run_key}": here}})
+
+        def moved(run_dir: str) -> str:  # a committee's models/<name>/ stay below the root
+            inside = Path(run_dir).is_relative_to(old)
+            return str(Path(here) / Path(run_dir).relative_to(old)) if inside else here
+
         for fw in lp.fireworks.find({"fw_id": {"$in": nodes}}, {"fw_id": 1, "spec._tasks": 1}):
-            tasks = [{**t, "run_dir": here} if "run_dir" in t else t for t in fw["spec"]["_tasks"]]
+            tasks = [
+                {**t, "run_dir": moved(t["run_dir"])} if "run_dir" in t else t
+                for t in fw["spec"]["_tasks"]
+            ]
             lp.fireworks.update_one({"fw_id": fw["fw_id"]}, {"$set": {"spec._tasks": tasks}})
         self.persist()
         return min(nodes)

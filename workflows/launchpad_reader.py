@@ -66,6 +66,13 @@ def read_launchpad(lp, workflow_id: int | None, source: str) -> Calculations:
     if workflow is None:
         raise NasxInputError(source, f"no workflow holds job {workflow_id}")
     run = workflow.get("metadata", {}).get(RUN_KEY)
+    if run is None and "nasx_committee" in workflow.get("metadata", {}):
+        raise NasxInputError(
+            source,
+            f"workflow of job {workflow_id} is a committee of "
+            f"{', '.join(workflow['metadata']['nasx_committee'])}; analyse its run directory "
+            f"instead: nasx analyze {workflow['metadata'].get(RUN_DIR_KEY, 'DIR')}",
+        )
     if run is None:
         raise NasxInputError(
             source, f"workflow of job {workflow_id} is not a nasx workflow (no {RUN_KEY} metadata)"

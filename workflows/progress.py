@@ -15,6 +15,7 @@ class Progress:
         ("relax", "relaxed"),
         ("forces", "forces"),
         ("analysis", "analysis"),
+        ("committee", "committee"),
     )
 
     def __init__(self, enabled: bool) -> None:

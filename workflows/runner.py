@@ -17,10 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from fireworks import Workflow
+
 from nasx.errors import NasxInputError
 from nasx.layout import RunDirectory, read_json, write_json_atomic
 from nasx.run_document import calculation_key_of
-from nasx.settings import RunSettings
+from nasx.settings import AnalysisOptions, RunSettings
 from nasx.structures import PhaseSet
 from nasx.workflows.calculators.base import Calculator
 from nasx.workflows.graph import RUN_DIR_KEY, build_workflow, run_document
@@ -60,23 +62,46 @@ def run_study(
     """Compute ``phase_set`` into ``run_dir`` on ``launchpad`` (None: the embedded store in
     ``run_dir``; a real database needs its ``launchpad_file`` for ``workers`` > 1) with
     ``workers`` processes. Resumes an interrupted run; on a finished run only redoes the analysis."""
+    run_dir = Path(run_dir).resolve()
+    settings = settings.for_calculator(calculator.translation_invariant)
+    return run_workflow(
+        run_dir,
+        lambda: _check_or_write_settings(RunDirectory(run_dir), phase_set, calculator, settings),
+        lambda: build_workflow(phase_set, calculator, settings, run_dir),
+        settings.analysis,
+        launchpad=launchpad,
+        progress=progress,
+        workers=workers,
+        launchpad_file=launchpad_file,
+    )
+
+
+def run_workflow(
+    run_dir: Path,
+    prepare: Callable[[], None],
+    build: Callable[[], Workflow],
+    analysis: AnalysisOptions,
+    launchpad=None,
+    progress: bool = True,
+    workers: int = 1,
+    launchpad_file: Path | None = None,
+) -> RunSummary:
+    """Run the workflow of ``run_dir`` (``build`` makes it the first time) after ``prepare``
+    has checked or written its run.json; ``analysis`` goes to every analysis job."""
     from nasx.workflows.launchpad import EmbeddedStore
     from nasx.workflows.parallel import launch_parallel
 
-    run_dir = Path(run_dir).resolve()
-    run = RunDirectory(run_dir)
-    settings = settings.for_calculator(calculator.translation_invariant)
     store = EmbeddedStore(run_dir) if launchpad is None else None
     lp = store.launchpad if store else launchpad
     persist = store.persist if store else (lambda: None)
     try:
-        _check_or_write_settings(run, phase_set, calculator, settings)
-        workflow_id = _find_or_add_workflow(lp, phase_set, calculator, settings, run_dir, store)
+        prepare()
+        workflow_id = _find_or_add_workflow(lp, build, run_dir, store)
         if store:
             store.recover_lost_runs()
         else:
             recover_dead_local_launches(lp, [fw["fw_id"] for fw in _workflow_fws(lp, workflow_id)])
-        _prepare_rerun(lp, workflow_id, settings)
+        _prepare_rerun(lp, workflow_id, analysis)
         persist()
         start = time.perf_counter()
         if workers > 1:
@@ -131,6 +156,12 @@ def _check_or_write_settings(
 ) -> None:
     document = run_document(phase_set, calculator, settings)
     previous = read_json(run.settings)
+    if previous is not None and "committee" in previous:
+        raise NasxInputError(
+            run.root,
+            f"holds a committee of {', '.join(previous['committee'].get('models', []))}; use "
+            "another --out for new calculations (or give the same --calculator names to resume it)",
+        )
     if previous is not None:
         fixed, before = document.calculation_key(), calculation_key_of(previous)
         changed = [k for k, v in fixed.items() if _normal(before[k]) != _normal(v)]
@@ -147,7 +178,7 @@ def _normal(value: object) -> object:
     return json.loads(json.dumps(value, default=str))
 
 
-def _find_or_add_workflow(lp, phase_set, calculator, settings, run_dir: Path, store) -> int:
+def _find_or_add_workflow(lp, build: Callable[[], Workflow], run_dir: Path, store) -> int:
     """The run directory's workflow: found by its path, or (embedded store) the store's own
     workflow of a directory that was copied or moved here, or added now."""
     existing = lp.workflows.find_one({f"metadata.{RUN_DIR_KEY}": str(run_dir)}, {"nodes": 1})
@@ -156,7 +187,7 @@ def _find_or_add_workflow(lp, phase_set, calculator, settings, run_dir: Path, st
     moved = store.adopt_moved_workflow(RUN_DIR_KEY) if store else None
     if moved is not None:
         return moved
-    mapping = lp.add_wf(build_workflow(phase_set, calculator, settings, run_dir))
+    mapping = lp.add_wf(build())
     return min(mapping.values())
 
 
@@ -215,19 +246,22 @@ def _workflow_fws(lp, workflow_id: int) -> list[dict]:
     return list(lp.fireworks.find({"fw_id": {"$in": nodes}}, fields))
 
 
-def _prepare_rerun(lp, workflow_id: int, settings: RunSettings) -> None:
-    """Retry failed or interrupted jobs; apply changed analysis options to the jobs they affect."""
-    options = settings.analysis.as_dict()
+def _prepare_rerun(lp, workflow_id: int, analysis_options: AnalysisOptions) -> None:
+    """Retry failed or interrupted jobs; apply changed analysis options to the jobs they affect.
+    A committee has one analysis job per model (rerunning one reruns the committee's too)."""
+    options = analysis_options.as_dict()
     for fw in _workflow_fws(lp, workflow_id):
         if fw["state"] == "FIZZLED":
             lp.rerun_fw(fw["fw_id"])
-    analysis = next(
+    analyses = [
         fw for fw in _workflow_fws(lp, workflow_id) if fw["spec"].get("nasx_kind") == "analysis"
-    )
-    if analysis["state"] == "COMPLETED":
-        lp.rerun_fw(analysis["fw_id"])  # a finished run: redo the analysis only
-    if analysis["spec"].get(ANALYSIS_KEY) != options:
-        lp.update_spec([analysis["fw_id"]], {ANALYSIS_KEY: options})  # unfinished jobs only
+    ]
+    for analysis in analyses:
+        if analysis["state"] == "COMPLETED":
+            lp.rerun_fw(analysis["fw_id"])  # a finished run: redo the analysis only
+    changed = [a["fw_id"] for a in analyses if a["spec"].get(ANALYSIS_KEY) != options]
+    if changed:
+        lp.update_spec(changed, {ANALYSIS_KEY: options})  # unfinished jobs only
 
 
 def _failed_jobs(lp, workflow_id: int) -> list[tuple[str, str]]:
@@ -297,5 +331,5 @@ def _launch_all(
 
 def _order(fw: dict) -> tuple:
     """Relaxations first, so every force job (and the true total) is known early."""
-    rank = {"relax": 0, "setup": 1, "forces": 2, "analysis": 3}
+    rank = {"relax": 0, "setup": 1, "forces": 2, "analysis": 3, "committee": 4}
     return (rank.get(fw["spec"].get("nasx_kind"), 5), fw["fw_id"])

@@ -115,7 +115,7 @@ class PhononSetupTask(_NasxTask):
     """Finite displacements on the symmetrised relaxed cell; adds one force job per displacement."""
 
     required_params = ["run_dir", "phase_id", "calculator", "phonon_settings"]
-    optional_params = ["phonon_set"]
+    optional_params = ["phonon_set", "label"]
 
     def run_task(self, fw_spec: dict) -> FWAction:
         phase_id, phonon_set = self["phase_id"], self.get("phonon_set", MAIN_SET)
@@ -144,6 +144,7 @@ class PhononSetupTask(_NasxTask):
             n = len(ph.displacements)
             entry["displacements"] = n
         suffix = "" if phonon_set == MAIN_SET else f" ({phonon_set})"
+        suffix += f" [{self['label']}]" if self.get("label") else ""  # a committee's model
         jobs = [
             Firework(
                 ForcesTask(

@@ -14,6 +14,7 @@ import contextlib
 import ctypes
 import multiprocessing
 import os
+import re
 import signal
 import threading
 import time
@@ -43,10 +44,12 @@ class WorkerSpec:
 
 
 def fworker_for(name: str, run_dir: str):
-    """A FireWorks worker that runs only the jobs of ``run_dir`` (whatever their category)."""
+    """A FireWorks worker that runs only the jobs of ``run_dir`` (whatever their category),
+    a committee's models/<name>/ below it included."""
     from fireworks import FWorker
 
-    return FWorker(name=name, query={"spec._tasks.run_dir": run_dir})
+    below = {"$regex": f"^{re.escape(run_dir.rstrip('/'))}(/|$)"}
+    return FWorker(name=name, query={"spec._tasks.run_dir": below})
 
 
 class _StopWhenAsked:

@@ -14,6 +14,10 @@ them without recomputing, which makes every job safe to repeat after an interrup
       phases/<id>/thermal.json      F, S, Cv per atom; imaginary-mode check
       phases/<id>/phonon_dos.png, free_energy.png
       results.json, report.md, voltage_profile.png, hull.png
+
+A committee (``nasx run --calculator chgnet sevennet``) holds one such directory per model,
+``DIR/models/<calculator name>/``, beside its own launchpad.json, run.json (the models),
+results.json, report.md and figures (the spread across models).
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from monty.json import MontyEncoder
 
 from nasx.errors import NasxInputError
 
+MODELS_DIR = "models"
+"""A committee's per-model run directories: DIR/models/<calculator name>/."""
 MAIN_SET = "phonons"
 CONVERGENCE_SET = "phonons-convergence"
 
@@ -161,3 +167,12 @@ class RunDirectory:
         if not self.journal.exists():
             return []
         return [json.loads(line) for line in self.journal.read_text().splitlines() if line.strip()]
+
+
+def committee_models(root: Path) -> list[str] | None:
+    """The model names of the committee run directory ``root`` (its run.json), else None."""
+    document = read_json(Path(root) / "run.json")
+    committee = document.get("committee") if isinstance(document, dict) else None
+    if not isinstance(committee, dict) or not isinstance(committee.get("models"), list):
+        return None
+    return [str(name) for name in committee["models"]]

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from nasx.cli import main
-from nasx.layout import RunDirectory
+from nasx.layout import MODELS_DIR, RunDirectory
 from nasx.workflows.launchpad import open_launchpad
-from tests.small_set import MIN_LENGTH, write_small_set
+from tests.small_set import MIN_LENGTH
 
 
 def argv(structures: Path, out: Path, workers: int) -> list[str]:
@@ -30,15 +30,15 @@ def normalised(out: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def cifs(tmp_path_factory) -> Path:
-    return write_small_set(tmp_path_factory.mktemp("small") / "cifs")
+def cifs(small_cifs) -> Path:
+    return small_cifs
 
 
 @pytest.fixture(scope="module")
-def one_worker(tmp_path_factory, cifs) -> Path:
-    out = tmp_path_factory.mktemp("one-worker") / "run"
-    assert main(argv(cifs, out, 1)) == 0
-    return out
+def one_worker(stub_committee) -> Path:
+    """The one-worker stub run of the small set: the committee's (the same run, which
+    test_committee.py needs anyway; its results.json is the same byte for byte)."""
+    return stub_committee / MODELS_DIR / "stub"
 
 
 @pytest.mark.slow

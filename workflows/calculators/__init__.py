@@ -14,6 +14,7 @@ REGISTRY = {
     "chgnet": "nasx.workflows.calculators.chgnet_r2scan:CHGNetCalculator",
     "sevennet": "nasx.workflows.calculators.sevennet_r2scan:SevenNetCalculator",
     "stub": "nasx.workflows.calculators.stub:StubCalculator",
+    "stub-stiff": "nasx.workflows.calculators.stub:StiffStubCalculator",
     "vasp": "nasx.workflows.calculators.vasp:VaspCalculator",
 }
 """Command-line name → ``module:class``; the first is the default."""

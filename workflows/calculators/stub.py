@@ -19,7 +19,7 @@ Not a model of any material; never a default outside tests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, cached_property
 
 import numpy as np
@@ -166,9 +166,14 @@ class HarmonicReferenceModel(AseCalculator):
 
 
 @cache
-def _references(structures_dir: str | None) -> list[Reference]:
+def _references(structures_dir: str | None, spring_factor: float = 1.0) -> list[Reference]:
     phase_set = load_directory(structures_dir) if structures_dir else reference_set("Na-S")
-    return references_for(phase_set)
+    return [
+        r
+        if r.input_structure.composition.is_element
+        else replace(r, spring_eV_per_A2=r.spring_eV_per_A2 * spring_factor)
+        for r in references_for(phase_set)
+    ]
 
 
 class StubCalculator(AseBackedCalculator):
@@ -184,9 +189,14 @@ class StubCalculator(AseBackedCalculator):
     def from_options(cls, options: CalculatorOptions) -> StubCalculator:
         return cls(options.structures_dir)
 
+    spring_factor = 1.0
+    """The compounds' spring constants times this (the stiff test model of a committee: 1.5).
+    Elements keep theirs: scaling every spring alike would shift every F_vib by nearly the same
+    3kT ln √factor per atom (the classical limit), which cancels in formation energies."""
+
     @property
     def references(self) -> list[Reference]:
-        return _references(self.structures_dir)
+        return _references(self.structures_dir, self.spring_factor)
 
     def ase_calculator(self) -> HarmonicReferenceModel:
         return HarmonicReferenceModel(self.references)
@@ -202,4 +212,21 @@ class StubCalculator(AseBackedCalculator):
         }
 
 
-__all__ = ["HarmonicReferenceModel", "Reference", "StubCalculator", "references_for"]
+class StiffStubCalculator(StubCalculator):
+    """The stub with the compounds' springs 1.5 × as stiff: the same 0 K energies, other F_vib.
+    A second test model, so that a committee's spread is known in closed form."""
+
+    name = "stub-stiff"
+    spring_factor = 1.5
+
+    def describe(self) -> str:
+        return "analytic stub, compound springs × 1.5 (Einstein springs to reference sites; reproduces the paper's 0 K formation energies)"
+
+
+__all__ = [
+    "HarmonicReferenceModel",
+    "Reference",
+    "StiffStubCalculator",
+    "StubCalculator",
+    "references_for",
+]

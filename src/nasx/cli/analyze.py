@@ -31,6 +31,12 @@ SOURCE may be:
                          optionally with data['free_energy_vib_eV_per_atom'] = {'300': ...}
 or give --launchpad instead of SOURCE.
 
+Several SOURCEs of the same system (e.g. a CHGNet run, a SevenNet run and a VASP tree), or
+one committee run directory (nasx run --calculator chgnet sevennet): each source is analysed
+as above into --out/<model>/ (named by its calculator), and --out gets the cross-model view:
+results.json ('committee': each model's value, min and max of every formation energy, hull
+distance and plateau), report.md, voltage_profile.png and hull.png.
+
 outputs:  in --out: results.json, report.md, voltage_profile.png, hull.png and, per phase
           with phonons, phases/<id>/phonopy.yaml, thermal.json, relaxed.cif and figures
 units:    eV, eV/atom, meV/atom, Å, K, V, mAh/g
@@ -53,11 +59,13 @@ exit status: 0 complete results, 3 partial results (see 'problems' and 'missing'
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = add_command(commands, "analyze", SUMMARY, DESCRIPTION, command)
     parser.add_argument(
-        "source",
+        "sources",
         type=options.path,
-        nargs="?",
+        nargs="*",
         metavar="SOURCE",
-        help="run directory, directory tree of calculations, or ENTRIES.json",
+        help="run directory, directory tree of calculations, or ENTRIES.json; several (of one "
+        "system), or a committee run directory: each analysed into --out/<model>/ and the "
+        "spread across them in --out",
     )
     parser.add_argument(
         "--launchpad",
@@ -111,7 +119,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def command(args: argparse.Namespace) -> int:
     from nasx.chemistry import BinarySystem
+    from nasx.layout import committee_models
 
+    sources = args.sources
+    if len(sources) > 1 or (sources and committee_models(sources[0]) is not None):
+        from nasx.cli import analyze_committee
+
+        return analyze_committee.command(args)
+    args.source = sources[0] if sources else None
     _check_sources(args)
     try:
         system = BinarySystem.parse(args.system) if args.system else None

@@ -81,6 +81,16 @@ def check_vasp_cmd(vasp_cmd: str | None) -> None:
         )
 
 
+def calculator_names(names: Sequence[str]) -> list[str]:
+    """The ``--calculator`` names, each once (a committee computes each model once)."""
+    repeated = sorted({n for n in names if list(names).count(n) > 1})
+    if repeated:
+        raise OptionError(
+            "--calculator", f"{', '.join(repeated)} given more than once; name each model once"
+        )
+    return list(names)
+
+
 def phase_set(args: argparse.Namespace):
     """The phases chosen by ``--structures`` and ``--phases``."""
     from nasx.structures import load_directory, reference_set

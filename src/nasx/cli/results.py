@@ -54,3 +54,21 @@ def _free_energies(phonons: dict) -> str:
         f"F {f * 1000:.1f} meV/atom at {t:g} K"
         for t, f in zip(phonons["temperatures_K"], phonons["free_energy_eV_per_atom"], strict=True)
     )
+
+
+def print_committee(results: dict) -> None:
+    """The committee's plateaus per temperature: each matched plateau's min–max over the
+    models, and the models without it."""
+    committee = results["committee"]
+    print(f"committee of {', '.join(committee['models'])}: plateaus, min–max over the models")
+    for t, at_t in committee["spread"].items():
+        for path in ("thermodynamic", "kinetic"):
+            cells = []
+            for plateau in at_t[path]["plateaus"]:
+                voltage = plateau["voltage_V"]
+                absent = voltage["absent_under"]
+                cells.append(
+                    f"{plateau['plateau']} {voltage['min']:.2f}–{voltage['max']:.2f}"
+                    + (f" (absent under {', '.join(absent)})" if absent else "")
+                )
+            print(f"{t:>6} K  {path}: " + "; ".join(cells) + " V")

@@ -29,10 +29,16 @@ inputs:   the built-in Na–S set, or --structures DIR (CIFs of one binary A–X
 outputs:  in --out: results.json, report.md, voltage_profile.png, hull.png;
           phases/<id>/relaxed.cif, phonopy.yaml, thermal.json, phonon figures;
           run.json (settings), journal.jsonl (one line per job), launches/jobs.log
+committee: --calculator chgnet sevennet computes the study with each model in one workflow:
+          DIR/models/<name>/ is each model's run directory (as above), and DIR's own
+          results.json, report.md and figures give each model's value, min and max of every
+          formation energy, hull distance and plateau at every temperature
 units:    eV, eV/atom, meV/atom, Å, K, V, mAh/g
 exit status: 0 complete results, 3 partial results, 1 jobs failed (run the same command
           again to retry them), 2 bad option or input (one line, before any job), 130 interrupted
 """
+
+CALCULATORS = ("chgnet", "sevennet", "stub", "stub-stiff", "vasp")
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 """One thread each by default: torch's and OpenBLAS's pools collide on small CPUs (measured
@@ -42,13 +48,17 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = add_command(commands, "run", SUMMARY, DESCRIPTION, command)
     options.add_out(parser, "nasx-run", "run directory: results, report, per-phase files")
-    options.add_choice(
-        parser,
+    parser.add_argument(
         "--calculator",
-        ["chgnet", "sevennet", "stub", "vasp"],
-        "chgnet: CHGNet's r2SCAN model (no VASP needed); sevennet: SevenNet 7net-mf-0's r2SCAN "
-        'head (optional: pip install "nasx[sevennet]"); stub: analytic test model; '
-        "vasp: r2SCAN VASP under custodian, run here with --vasp-cmd",
+        nargs="+",
+        choices=CALCULATORS,
+        default=[CALCULATORS[0]],
+        metavar="NAME",
+        help="chgnet: CHGNet's r2SCAN model (no VASP needed); sevennet: SevenNet 7net-mf-0's r2SCAN "
+        'head (optional: pip install "nasx[sevennet]"); stub, stub-stiff: analytic test models '
+        "(stub-stiff: the compounds' springs × 1.5); vasp: r2SCAN VASP under custodian, run here with "
+        "--vasp-cmd. Several names: a committee, one run per model in DIR/models/<name>/ and "
+        "the spread across them in DIR (default chgnet)",
     )
     parser.add_argument(
         "--launchpad",
@@ -79,6 +89,7 @@ def command(args: argparse.Namespace) -> int:
         os.environ.setdefault(variable, "1")
     from nasx.analysis.outputs import read_results
     from nasx.workflows.calculators import CalculatorOptions, get_calculator
+    from nasx.workflows.committee import run_committee
     from nasx.workflows.launchpad import launchpad_from_file
     from nasx.workflows.runner import RunFailed, run_study
 
@@ -86,34 +97,39 @@ def command(args: argparse.Namespace) -> int:
     if not args.launchpad:
         checks.check_embedded_store(args.out)
     workers = args.workers or checks.default_workers()
-    if args.calculator == "vasp":
+    names = checks.calculator_names(args.calculator)
+    if "vasp" in names:
         checks.check_vasp_cmd(args.vasp_cmd)
     phase_set = checks.phase_set(args)
     settings = checks.run_settings(args, phase_set)
     for warning in checks.size_warnings(phase_set, settings):
         print(warning, file=sys.stderr)
     launchpad = launchpad_from_file(args.launchpad) if args.launchpad else None
-    calculator = get_calculator(
-        args.calculator,
-        CalculatorOptions(
-            structures_dir=str(args.structures.resolve()) if args.structures else None,
-            phase_set=phase_set,
-            vasp_cmd=args.vasp_cmd,
-            auto_kspacing=args.auto_kspacing,
-            polling_seconds=args.polling_seconds,
-        ),
+    calculator_options = CalculatorOptions(
+        structures_dir=str(args.structures.resolve()) if args.structures else None,
+        phase_set=phase_set,
+        vasp_cmd=args.vasp_cmd,
+        auto_kspacing=args.auto_kspacing,
+        polling_seconds=args.polling_seconds,
     )
+    calculators = [get_calculator(name, calculator_options) for name in names]
     if interrupts.requested():  # a Ctrl-C during the imports and checks above
         print(STARTUP_INTERRUPTED, file=sys.stderr)
         return 130
-    print(
-        f"nasx run: {len(phase_set)} phases of {phase_set.system.name} with "
-        f"{calculator.describe()} -> {args.out}"
+    committee = len(calculators) > 1
+    models = (
+        "a committee of " + "; ".join(f"{c.name}: {c.describe()}" for c in calculators)
+        if committee
+        else calculators[0].describe()
     )
+    print(
+        f"nasx run: {len(phase_set)} phases of {phase_set.system.name} with {models} -> {args.out}"
+    )
+    run = run_committee if committee else run_study
     try:
-        summary = run_study(
+        summary = run(
             phase_set,
-            calculator,
+            calculators if committee else calculators[0],
             settings,
             args.out,
             launchpad=launchpad,
@@ -131,6 +147,8 @@ def command(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
+    if committee:
+        return _committee_summary(summary, names)
     results = read_results(summary.run_dir)
     print_results(results)
     print(
@@ -138,3 +156,23 @@ def command(args: argparse.Namespace) -> int:
         f"report: {summary.run_dir / 'report.md'}"
     )
     return exit_status(results)
+
+
+def _committee_summary(summary, names: list[str]) -> int:
+    """Each model's voltages, then the committee's spread of the plateaus; the worst status."""
+    from nasx.analysis.outputs import read_results
+    from nasx.cli.results import print_committee
+    from nasx.layout import MODELS_DIR
+
+    statuses = []
+    for name in names:
+        results = read_results(summary.run_dir / MODELS_DIR / name)
+        print(f"{name}:")
+        print_results(results)
+        statuses.append(exit_status(results))
+    print_committee(read_results(summary.run_dir))
+    print(
+        f"{summary.jobs_launched} jobs in {summary.seconds:.0f} s; "
+        f"report: {summary.run_dir / 'report.md'}"
+    )
+    return max(statuses)

@@ -1,0 +1,119 @@
+"""Write a committee's cross-model view: results.json, report.md and the two figures.
+
+The same function serves a committee run's own committee job and ``nasx analyze RUN_A RUN_B``:
+each model's study is read back from its finished analysis (entries.json and results.json), so
+both give the same spread for the same calculations.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from nasx import __version__
+from nasx.analysis import committee_plots
+from nasx.analysis.committee import CommitteeSpread, committee_spread
+from nasx.analysis.committee_report import render
+from nasx.analysis.entries import load_entries_json
+from nasx.analysis.outputs import ENTRIES_JSON, read_results, results_json_text
+from nasx.analysis.provenance import Provenance
+from nasx.analysis.study import StudyResult, analyze
+from nasx.chemistry import BinarySystem
+from nasx.errors import NasxInputError
+from nasx.layout import write_text_atomic
+
+
+@dataclass(frozen=True)
+class ModelOutput:
+    """One model's finished analysis: its study, what produced it, and where its results are
+    (``results_path`` relative to the committee's directory)."""
+
+    name: str
+    study: StudyResult
+    provenance: Provenance
+    results_path: str
+
+
+def provenance_of(results: dict) -> Provenance:
+    """The ``provenance`` of a results.json document, typed."""
+    document = results.get("provenance", {})
+    return Provenance(
+        document.get("model", "unknown model"),
+        bool(document.get("test_model")),
+        (document.get("versions") or {}).get("calculations"),
+    )
+
+
+def model_output(name: str, out_dir: Path, base: Path) -> ModelOutput:
+    """The study of the analysis in ``out_dir`` (written by nasx), read back from its
+    entries.json with its own temperatures and bypass."""
+    out_dir = Path(out_dir)
+    entries_path = out_dir / ENTRIES_JSON
+    if not entries_path.is_file() or not (out_dir / "results.json").is_file():
+        raise NasxInputError(
+            out_dir, f"model {name} has no finished analysis with a phase diagram (no entries.json)"
+        )
+    results = read_results(out_dir)
+    system = BinarySystem(results["system"]["working_ion"], results["system"]["anion"])
+    study = analyze(
+        load_entries_json(entries_path),
+        temperatures_K=[float(t) for t in results["temperatures_K"]],
+        bypass=results["ocv"]["kinetic"]["bypassed"],
+        system=system,
+        source=entries_path,
+        missing_ok=True,
+    )
+    path = os.path.relpath(out_dir / "results.json", base)
+    return ModelOutput(name, study, provenance_of(results), path)
+
+
+def conclusions_of(studies: Mapping[str, StudyResult]) -> tuple[dict | None, str | None]:
+    """LEAD: the conclusions table goes here, once ``nasx.analysis.conclusions`` exists:
+
+        by_model = {m: conclusions.evaluate(s) for m, s in studies.items()}
+        combined = conclusions.combine(by_model)
+        return combined.to_document(), combined.markdown()
+
+    Returns (results.json ``conclusions``, the report's top section); None, None until then.
+    """
+    return None, None
+
+
+def write_committee(models: Sequence[ModelOutput], out_dir: Path) -> dict[str, Path]:
+    """results.json, report.md, voltage_profile.png and hull.png of the committee in
+    ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    studies = {m.name: m.study for m in models}
+    try:
+        spread = committee_spread(studies)
+    except ValueError as exc:
+        raise NasxInputError(out, str(exc)) from None
+    conclusions, conclusions_md = conclusions_of(studies)
+    paths = {
+        "results": out / "results.json",
+        "report": out / "report.md",
+        "voltage_profile": out / "voltage_profile.png",
+        "hull": out / "hull.png",
+    }
+    committee_plots.voltage_profile(spread, studies, paths["voltage_profile"])
+    committee_plots.hull_depths(spread, paths["hull"])
+    write_text_atomic(paths["report"], render(spread, models, conclusions_md))
+    write_text_atomic(paths["results"], results_json_text(document(spread, models, conclusions)))
+    return paths
+
+
+def document(
+    spread: CommitteeSpread, models: Sequence[ModelOutput], conclusions: dict | None
+) -> dict:
+    """The committee's results.json."""
+    return {
+        "nasx_version": __version__,
+        "system": {"working_ion": spread.system.working_ion, "anion": spread.system.anion},
+        **({"conclusions": conclusions} if conclusions is not None else {}),
+        "committee": spread.to_document(),
+        "models": {m.name: m.results_path for m in models},
+        "provenance": {m.name: m.provenance.to_document() for m in models},
+    }
