@@ -56,12 +56,13 @@ class VaspRun:
     enmax_eV: float | None = None
     """The largest POTCAR ENMAX, from an OUTCAR or POTCAR beside the vasprun (None: not there)."""
     generator: str = ""
-    """The program that wrote the file: vasprun.xml's generator program, version, subversion."""
+    """The program that wrote the file: vasprun.xml's generator program, version and subversion
+    (as pymatgen gives them: case changed)."""
 
     @property
     def test_model(self) -> bool:
         """Written by nasx's fake VASP (the analytic stub in VASP's formats), not by VASP."""
-        return FAKE_VASP_SUBVERSION in self.generator
+        return FAKE_VASP_SUBVERSION.lower() in self.generator.lower()
 
     def encut_flag(self) -> str | None:
         """Why this run's ENCUT is too low for a total energy, or None (see ``ENMAX_FACTOR``
@@ -232,7 +233,7 @@ def read_vasp_file(path: Path) -> VaspRun:
         kpoints_per_atom=_kpoints_per_atom(run),
         enmax_eV=largest_enmax(path.parent),
         generator=" ".join(
-            str(run.generator.get(k, "")).strip() for k in ("program", "version", "subversion")
+            str(run.generator.get(k, "")).strip() for k in ("PROGRAM", "VERSION", "SUBVERSION")
         ).strip(),
     )
 
