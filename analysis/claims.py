@@ -143,17 +143,20 @@ def paper_judges(published: Published) -> list[tuple[Claim, Judge]]:
         shallowest = _depth_words(ground, ranked[:1]) if ranked else "none is stable"
         return Finding(NO, f"{mine}; shallowest {shallowest}", numbers)
 
-    names = ", ".join(compounds)
-    kinetic_statement = (
-        f"The kinetic path ({bypass} bypassed) has two plateaus in the paper's grouping"
-    )
+    grouping = "in the paper's grouping"
+    statements = {
+        "all_intermediates_stable": f"All four intermediates ({', '.join(compounds)}) are on the hull",
+        "thermodynamic_three_plateaus": f"The thermodynamic path has three plateaus {grouping}",
+        "kinetic_two_plateaus": f"The kinetic path ({bypass} bypassed) has two plateaus {grouping}",
+        "bypass_removes_a_plateau": f"Bypassing {bypass} removes a plateau ({grouping}); "
+        "which other single bypass does",
+        "na2s2_shallowest": f"{PAPER_SHALLOWEST} is the shallowest intermediate (hull depth)",
+    }
+    judges = (all_stable, thermodynamic, kinetic, single, shallowest)
     return [
-        (Claim("all_intermediates_stable", f"All four intermediates ({names}) are on the hull", True), needs_all(all_stable)),
-        (Claim("thermodynamic_three_plateaus", "The thermodynamic path has three plateaus in the paper's grouping", True), needs_all(thermodynamic)),
-        (Claim("kinetic_two_plateaus", kinetic_statement, True), needs_all(kinetic)),
-        (Claim("bypass_removes_a_plateau", f"Bypassing {bypass} removes a plateau (paper's grouping); which other single bypass does", True), needs_all(single)),
-        (Claim("na2s2_shallowest", f"{PAPER_SHALLOWEST} is the shallowest intermediate (hull depth)", True), needs_all(shallowest)),
-    ]  # fmt: skip
+        (Claim(claim_id, statement, True), needs_all(judge))
+        for (claim_id, statement), judge in zip(statements.items(), judges, strict=True)
+    ]
 
 
 def generic_judges(result: StudyResult) -> list[tuple[Claim, Judge]]:
