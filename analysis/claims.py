@@ -148,7 +148,7 @@ def paper_judges(published: Published) -> list[tuple[Claim, Judge]]:
         "all_intermediates_stable": f"All four intermediates ({', '.join(compounds)}) are on the hull",
         "thermodynamic_three_plateaus": f"The thermodynamic path has three plateaus {grouping}",
         "kinetic_two_plateaus": f"The kinetic path ({bypass} bypassed) has two plateaus {grouping}",
-        "bypass_removes_a_plateau": f"Bypassing {bypass} removes a plateau ({grouping}); "
+        "bypass_removes_a_plateau": f"Bypassing {bypass} removes a plateau (paper's grouping); "
         "which other single bypass does",
         "na2s2_shallowest": f"{PAPER_SHALLOWEST} is the shallowest intermediate (hull depth)",
     }
