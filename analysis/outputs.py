@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nasx.analysis import plots, report
+from nasx.analysis.conclusions import Conclusions, evaluate
 from nasx.analysis.entries import Entry, entries_json_text
 from nasx.analysis.provenance import Provenance, labelled
 from nasx.analysis.study import StudyResult
@@ -39,17 +40,20 @@ def write_outputs(
     extra: dict | None = None,
     extra_sections: list[str] | None = None,
     leading_sections: list[str] | None = None,
+    conclusions: Conclusions | None = None,
 ) -> dict[str, Path]:
     """Write ``results.json``, ``entries.json``, ``report.md``, ``voltage_profile.png`` and
     ``hull.png`` into ``out_dir``.
 
     ``provenance`` names the model (report header, figure titles, results.json); ``entries`` are
     the analysis's inputs. ``extra`` adds top-level keys to results.json; ``extra_sections`` adds
-    Markdown to the report, ``leading_sections`` before its figures.
+    Markdown to the report, ``leading_sections`` before its figures. ``conclusions`` (default:
+    this model's, ``evaluate(result)``) go to results.json and the top of the report.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    document = results_document(result, provenance, extra)
+    conclusions = conclusions or evaluate(result)
+    document = results_document(result, provenance, extra, conclusions)
     paths = {
         "results": out / "results.json",
         "entries": write_entries(entries, provenance, out),
@@ -60,15 +64,26 @@ def write_outputs(
     model = provenance.short_model()
     plots.voltage_profile(result, paths["voltage_profile"], model)
     plots.hull(result, paths["hull"], model)
-    text = report.render(result, provenance, extra_sections, leading_sections)
+    text = report.render(result, provenance, extra_sections, leading_sections, conclusions)
     write_text_atomic(paths["report"], text)
     write_text_atomic(paths["results"], results_json_text(document))
     return paths
 
 
-def results_document(result: StudyResult, provenance: Provenance, extra: dict | None) -> dict:
-    """The results.json document: the study, then what produced it, then ``extra``."""
-    return {**result.to_dict(), "provenance": provenance.to_document(), **(extra or {})}
+def results_document(
+    result: StudyResult,
+    provenance: Provenance,
+    extra: dict | None,
+    conclusions: Conclusions | None = None,
+) -> dict:
+    """The results.json document: the study, its conclusions (default: ``evaluate(result)``),
+    then what produced it, then ``extra``."""
+    return {
+        **result.to_dict(),
+        "conclusions": (conclusions or evaluate(result)).to_document(),
+        "provenance": provenance.to_document(),
+        **(extra or {}),
+    }
 
 
 def read_results(out_dir: str | Path) -> dict:

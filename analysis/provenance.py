@@ -7,7 +7,7 @@ stub, or the fake VASP executable) is said to be one, in words, at the top.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from nasx.analysis.entries import Entry
 from nasx.run_document import RunDocument
@@ -76,6 +76,19 @@ def of_entries(entries: Sequence[Entry], source: str) -> Provenance:
             f"pymatgen entries from {source} (their model is not stated)", test, stated=False
         )
     return Provenance(" and ".join(models), test)
+
+
+def with_fake_vasp(provenance: Provenance, fake: Sequence[str], phases: int) -> Provenance:
+    """``provenance`` marked as a test model when VASP files of the phases ``fake`` (of
+    ``phases`` in all) were written by nasx's fake VASP; unchanged if it already is one."""
+    if not fake or provenance.test_model:
+        return provenance
+    stub = "nasx's fake VASP (the analytic stub written in VASP's file formats)"
+    if len(fake) == phases:
+        model = f"{stub}: {provenance.model}"
+    else:
+        model = f"{provenance.model}, where the files of {', '.join(fake)} come from {stub}"
+    return replace(provenance, model=model, test_model=True)
 
 
 def labelled(entries: Sequence[Entry], provenance: Provenance) -> list[Entry]:

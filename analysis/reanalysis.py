@@ -21,7 +21,7 @@ from nasx.analysis.entries import FVIB_KEY
 from nasx.analysis.inventory import inventory_section, phonon_set_record
 from nasx.analysis.outputs import results_document, results_json_text, write_entries, write_outputs
 from nasx.analysis.phonon_report import phonon_modes_section
-from nasx.analysis.provenance import Provenance, of_run
+from nasx.analysis.provenance import Provenance, of_run, with_fake_vasp
 from nasx.analysis.records import Calculations, PhaseRecord, PhononInput, Problem
 from nasx.analysis.study import StudyResult, analyze
 from nasx.chemistry import BinarySystem
@@ -175,6 +175,7 @@ def analyze_calculations(
     }
     out = Path(out_dir)
     provenance = of_run(run) if run else Provenance(extra["calculator"]["description"])
+    provenance = with_fake_vasp(provenance, [r.id for r in records if r.test_model], len(records))
     section = calculations_section(
         records, thermal, checks, problems, missing, consistency, calculations
     )

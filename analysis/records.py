@@ -106,6 +106,8 @@ class PhaseRecord:
     """Inputs of this phase that were not used, with the reason (tree sources)."""
     flags: list[str] = field(default_factory=list)
     """Doubts about the energy that do not refuse it (a low ENCUT): failed checks."""
+    test_model: bool = False
+    """The energy's VASP files were written by nasx's fake VASP (a test model), not by VASP."""
 
     @classmethod
     def from_run(cls, phase: PhaseInfo) -> PhaseRecord:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pymatgen.core import Composition
-from pymatgen.entries.computed_entries import ComputedEntry
-
+from nasx.analysis.conclusions import Conclusions, evaluate, paper_standard_hull_depths
 from nasx.analysis.paper import CITATION, Published, published_for
 from nasx.analysis.provenance import Provenance
 from nasx.analysis.study import StudyResult
-from nasx.analysis.thermo import thermodynamics_at
 from nasx.analysis.voltage import PLATEAU_RESOLUTION_V, Plateau, distinguishable
 
 
@@ -31,17 +28,6 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     ]
 
 
-def paper_standard_hull_depths(published: Published) -> dict[str, float]:
-    """Hull depths (meV/atom) that the paper's own formation energies give with nasx's definition."""
-    system = published.system
-    entries = []
-    for formula, ef in published.formation_energy_eV_per_atom.items():
-        composition = Composition(formula)
-        entries.append(ComputedEntry(composition, ef * composition.num_atoms, entry_id=formula))
-    thermo = thermodynamics_at(entries, system, 0.0)
-    return {f: p.hull_distance_meV_per_atom for f, p in thermo.ground_states().items()}
-
-
 MISSING = "missing"
 
 
@@ -50,9 +36,11 @@ def render(
     provenance: Provenance,
     extra_sections: list[str] | None = None,
     leading_sections: list[str] | None = None,
+    conclusions: Conclusions | None = None,
 ) -> str:
-    """The whole report as Markdown text: the model first (a test model says so), then the
-    numbers with the paper's beside them; ``leading_sections`` come before the figures."""
+    """The whole report as Markdown text: the model first (a test model says so), the
+    conclusions table (default: ``evaluate(result)``), then the numbers with the paper's beside
+    them; ``leading_sections`` come before the figures."""
     system = result.system
     published = published_for(system)
     temps = result.temperatures_K
@@ -74,6 +62,7 @@ def render(
         lines.append(
             f"- Published values: {CITATION}; shown beside nasx's, never used in its numbers."
         )
+    lines += ["", (conclusions or evaluate(result)).markdown()]
     for section in leading_sections or []:
         lines += ["", section]
     lines += ["", "![voltage profiles](voltage_profile.png)", "", "![convex hull](hull.png)", ""]

@@ -101,6 +101,7 @@ class _Reader:
             corrections += [{**c, "step": name} for c in custodian_corrections(directory)]
         *relaxations, static = runs
         record.dft = static.dft
+        record.test_model = static.test_model
         record.flags += [f for f in (static.encut_flag(),) if f is not None]
         record.sources = {
             "energy": self.rel(static.path),

@@ -340,6 +340,7 @@ class _TreeReader:
                     record.ignored.append(Ignored(self.rel(other.path), reason))
             structure_runs = relaxations or [energy_run]
             record.dft = energy_run.dft
+            record.test_model = energy_run.test_model
             record.flags += [f for f in (energy_run.encut_flag(),) if f is not None]
             record.sources = {
                 "energy": self.rel(energy_run.path),

@@ -12,6 +12,7 @@ from pymatgen.core import Structure
 from pymatgen.io.vasp.outputs import Vasprun
 
 from nasx.analysis.records import DftSettings
+from nasx.defaults import FAKE_VASP_SUBVERSION
 from nasx.errors import NasxInputError
 from nasx.results import RelaxResult
 
@@ -54,6 +55,14 @@ class VaspRun:
     """k-points of the full mesh times atoms in the cell (a density comparable between cells)."""
     enmax_eV: float | None = None
     """The largest POTCAR ENMAX, from an OUTCAR or POTCAR beside the vasprun (None: not there)."""
+    generator: str = ""
+    """The program that wrote the file: vasprun.xml's generator program, version and subversion
+    (as pymatgen gives them: case changed)."""
+
+    @property
+    def test_model(self) -> bool:
+        """Written by nasx's fake VASP (the analytic stub in VASP's formats), not by VASP."""
+        return FAKE_VASP_SUBVERSION.lower() in self.generator.lower()
 
     def encut_flag(self) -> str | None:
         """Why this run's ENCUT is too low for a total energy, or None (see ``ENMAX_FACTOR``
@@ -223,6 +232,9 @@ def read_vasp_file(path: Path) -> VaspRun:
         ediffg=float(_parameter(run, "EDIFFG", 1e-4)),
         kpoints_per_atom=_kpoints_per_atom(run),
         enmax_eV=largest_enmax(path.parent),
+        generator=" ".join(
+            str(run.generator.get(k, "")).strip() for k in ("PROGRAM", "VERSION", "SUBVERSION")
+        ).strip(),
     )
 
 

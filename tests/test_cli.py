@@ -65,6 +65,8 @@ def test_analyze_is_byte_identical_on_rerun(tmp_path, paper_entries_json):
     assert main(["analyze", str(paper_entries_json), "--out", str(tmp_path / "a")]) == 0
     assert main(["analyze", str(paper_entries_json), "--out", str(tmp_path / "b")]) == 0
     assert (tmp_path / "a/results.json").read_bytes() == (tmp_path / "b/results.json").read_bytes()
+    conclusions = json.loads((tmp_path / "a/results.json").read_text())["conclusions"]
+    assert [c["verdict"] for c in conclusions["claims"]] == ["yes", "yes", "yes", "yes", "no"]
 
 
 def test_temperatures_and_bypass_options(tmp_path):

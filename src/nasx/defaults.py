@@ -19,6 +19,9 @@ TEMPERATURES_K = (300.0, 400.0)
 """Temperatures of F_vib besides 0 K, for runs and for analyses of sources that state none."""
 CONVERGENCE_LENGTH_FACTOR = 1.5
 """The supercell-convergence check's minimum length, as a multiple of the main one."""
+FAKE_VASP_SUBVERSION = "nasx fake VASP"
+"""The ``subversion`` that nasx's fake VASP writes into vasprun.xml's generator; re-analysis
+of VASP files that carry it names their numbers a test model's."""
 LARGE_SUPERCELL_ATOMS = 1000
 """A phonon supercell of this many atoms or more is announced before the first job, with the
 displacement count it implies: each displacement is one calculation of the whole supercell."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,8 @@ from pymatgen.analysis.phase_diagram import PhaseDiagram
 from pymatgen.entries.computed_entries import ComputedEntry, ComputedStructureEntry
 
 from nasx.analysis.provenance import is_test_calculator
-from nasx.cli import main
+from nasx.cli import PARTIAL_EXIT, main
+from nasx.defaults import FAKE_VASP_SUBVERSION
 
 
 def _results(directory: Path) -> dict:
@@ -120,3 +123,26 @@ def test_the_report_puts_the_difference_beside_every_paper_value(stub_run):
 )
 def test_test_models_are_recognised(name, obj, test):
     assert is_test_calculator(name, obj) is test
+
+
+def test_a_tree_of_fake_vasp_files_is_named_a_test_model(tmp_path):
+    """A vasprun.xml whose generator says "nasx fake VASP" (here a real one relabelled, to
+    avoid running the fake) makes the tree's report say at its top that it is a test model."""
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "r2scan_relax_Si"
+    tree = tmp_path / "tree" / "Si"
+    shutil.copytree(fixture, tree)
+    with gzip.open(tree / "vasprun.xml.gz", "rt") as handle:
+        text = handle.read()
+    real = '<i name="subversion" type="string">05Apr23'
+    assert real in text
+    with gzip.open(tree / "vasprun.xml.gz", "wt") as handle:
+        handle.write(
+            text.replace(real, f'<i name="subversion" type="string">{FAKE_VASP_SUBVERSION}')
+        )
+    out = tmp_path / "out"
+    assert main(["analyze", str(tmp_path / "tree"), "--out", str(out)]) == PARTIAL_EXIT  # Si alone
+    provenance = _results(out)["provenance"]
+    assert provenance["test_model"] is True
+    assert provenance["model"].startswith("nasx's fake VASP (the analytic stub")
+    lines = (out / "report.md").read_text().splitlines()
+    assert lines[2].startswith("**Test model: every number in this report comes from nasx's fake")

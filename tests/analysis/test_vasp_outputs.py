@@ -26,6 +26,7 @@ def test_real_r2scan_runs_parse_as_pymatgen_does(name):
     )
     assert run.functional.upper() == "R2SCAN" and run.encut_eV == 680
     assert run.ionic_steps == len(reference.ionic_steps)
+    assert run.generator.lower().startswith("vasp 6.4.1") and not run.test_model  # VASP's own file
 
 
 def test_a_truncated_vasprun_is_named():

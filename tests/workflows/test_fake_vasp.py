@@ -16,6 +16,7 @@ from pymatgen.io.ase import AseAtomsAdaptor
 from pymatgen.io.vasp import Incar, Kpoints, Oszicar, Outcar, Poscar, Vasprun
 from pymatgen.io.vasp.sets import MPScanRelaxSet
 
+from nasx.analysis.vasp_outputs import read_vasp_file
 from nasx.results import ForcesResult, RelaxResult
 from nasx.settings import RelaxSettings
 from nasx.structures import reference_set
@@ -106,6 +107,7 @@ def test_static_displaced_supercell_gives_stub_energy_and_forces_to_pymatgen_and
         tmp_path / "vasprun.xml", parse_dos=False, parse_eigen=False, parse_potcar_file=False
     )
     assert light.final_energy == pytest.approx(expected.energy_eV, abs=1e-6)
+    assert read_vasp_file(tmp_path / "vasprun.xml").test_model  # re-analysis names the fake
 
     sets = parse_set_of_forces(len(supercell), [tmp_path / "vasprun.xml"], verbose=False)
     np.testing.assert_allclose(sets["forces"][0], expected.forces_eV_per_A, atol=1e-6)

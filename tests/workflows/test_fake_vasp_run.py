@@ -194,6 +194,10 @@ def test_bare_gzipped_vasp_folders_are_recognised_by_content(vasp_run, tmp_path)
             phase["formation_energy_eV_per_atom"]["0"], abs=1e-12
         )
     assert document["consistency"]["consistent"]
+    # the vaspruns say they come from the fake: the tree's numbers are a test model's
+    assert document["provenance"]["test_model"] is True
+    assert document["provenance"]["model"].startswith("nasx's fake VASP")
+    assert (out / "report.md").read_text().splitlines()[2].startswith("**Test model:")
 
 
 def test_a_truncated_static_run_leaves_its_phase_out_and_the_rest_correct(vasp_run, tmp_path):

@@ -12,6 +12,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 from pymatgen.core import Element, Structure
 
+from nasx.defaults import FAKE_VASP_SUBVERSION
 from nasx.workflows.calculators.fake_vasp.inputs import KpointSet, VaspInputs, species_groups
 from nasx.workflows.calculators.fake_vasp.text_outputs import VASP_VERSION, scf_energies
 
@@ -180,7 +181,7 @@ def vasprun_xml(
         " <generator>",
         '  <i name="program" type="string">vasp </i>',
         f'  <i name="version" type="string">{VASP_VERSION}  </i>',
-        '  <i name="subversion" type="string">nasx fake VASP </i>',
+        f'  <i name="subversion" type="string">{FAKE_VASP_SUBVERSION} </i>',
         '  <i name="platform" type="string">LinuxGNU </i>',
         f'  <i name="date" type="string">{now:%Y %m %d} </i>',
         f'  <i name="time" type="string">{now:%H:%M:%S} </i>',
