@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nasx import __version__
-from nasx.analysis import committee_plots
+from nasx.analysis import committee_plots, conclusions
 from nasx.analysis.committee import CommitteeSpread, committee_spread
 from nasx.analysis.committee_report import render
 from nasx.analysis.entries import load_entries_json
@@ -69,16 +69,11 @@ def model_output(name: str, out_dir: Path, base: Path) -> ModelOutput:
     return ModelOutput(name, study, provenance_of(results), path)
 
 
-def conclusions_of(studies: Mapping[str, StudyResult]) -> tuple[dict | None, str | None]:
-    """LEAD: the conclusions table goes here, once ``nasx.analysis.conclusions`` exists:
-
-        by_model = {m: conclusions.evaluate(s) for m, s in studies.items()}
-        combined = conclusions.combine(by_model)
-        return combined.to_document(), combined.markdown()
-
-    Returns (results.json ``conclusions``, the report's top section); None, None until then.
-    """
-    return None, None
+def conclusions_of(studies: Mapping[str, StudyResult]) -> tuple[dict, str]:
+    """The paper's claims under every model, combined ("model-dependent" where they differ):
+    results.json ``conclusions`` and the report's top section."""
+    combined = conclusions.combine({m: conclusions.evaluate(s) for m, s in studies.items()})
+    return combined.to_document(), combined.markdown()
 
 
 def write_committee(models: Sequence[ModelOutput], out_dir: Path) -> dict[str, Path]:
@@ -91,7 +86,7 @@ def write_committee(models: Sequence[ModelOutput], out_dir: Path) -> dict[str, P
         spread = committee_spread(studies)
     except ValueError as exc:
         raise NasxInputError(out, str(exc)) from None
-    conclusions, conclusions_md = conclusions_of(studies)
+    claims, claims_md = conclusions_of(studies)
     paths = {
         "results": out / "results.json",
         "report": out / "report.md",
@@ -100,8 +95,8 @@ def write_committee(models: Sequence[ModelOutput], out_dir: Path) -> dict[str, P
     }
     committee_plots.voltage_profile(spread, studies, paths["voltage_profile"])
     committee_plots.hull_depths(spread, paths["hull"])
-    write_text_atomic(paths["report"], render(spread, models, conclusions_md))
-    write_text_atomic(paths["results"], results_json_text(document(spread, models, conclusions)))
+    write_text_atomic(paths["report"], render(spread, models, claims_md))
+    write_text_atomic(paths["results"], results_json_text(document(spread, models, claims)))
     return paths
 
 

@@ -184,3 +184,32 @@ def test_workers_of_a_committee_take_the_jobs_of_its_models():
     query = fworker_for("w", "/data/run").query["spec._tasks.run_dir"]["$regex"]
     assert re.match(query, "/data/run") and re.match(query, "/data/run/models/chgnet")
     assert not re.match(query, "/data/run2/models/chgnet")
+
+
+@pytest.mark.slow
+def test_committee_conclusions_combine_each_models_own(committee):
+    """Each model's verdict in the committee's table is the one its own run states; the combined
+    verdict is that verdict where they agree and "model-dependent" where they do not."""
+    out, _ = committee
+    combined = _results(out)["conclusions"]
+    assert combined["models"] == MODELS
+    own = {
+        m: {
+            (c["claim"], c["temperature_K"]): c
+            for c in _results(out / MODELS_DIR / m)["conclusions"]["claims"]
+        }
+        for m in MODELS
+    }
+    assert len(combined["claims"]) == len(own[MODELS[0]])
+    for row in combined["claims"]:
+        key = (row["claim"], row["temperature_K"])
+        verdicts = {m: row["models"][m]["verdict"] for m in MODELS}
+        assert verdicts == {m: own[m][key]["verdict"] for m in MODELS}
+        if len(set(verdicts.values())) == 1:
+            assert row["verdict"] == verdicts[MODELS[0]]
+        elif "not evaluated" not in verdicts.values():
+            assert row["verdict"] == "model-dependent"
+    assert (
+        "## Conclusions" in (out / "report.md").read_text().split("## ")[1]
+        or "Conclusions" in (out / "report.md").read_text()[:3000]
+    )
