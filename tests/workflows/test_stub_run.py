@@ -71,8 +71,9 @@ def test_outputs_per_phase_and_figures(stub_run):
         phase.relaxed_cif,
         phase.phonopy_yaml(),
         phase.thermal(),
-        phase.root / "phonon_dos.png",
-        phase.root / "free_energy.png",
+        phase.root / "band_structure.png",
+        phase.root / "band.yaml",
+        phase.root / "thermal_properties.png",
     ):
         assert path.exists(), path
     ph = phonopy_load(
