@@ -40,11 +40,13 @@ LEGACY_FILES = ("phonon_dos.png", "free_energy.png")
 @dataclass(frozen=True)
 class PhononFigures:
     """What ``write`` produced: the files, the band path (None, with ``band_error``, when
-    SeeK-path found none) and the phase changes marked on the F, S and Cv panels."""
+    SeeK-path found none), the lowest and highest frequency drawn along it (THz; imaginary
+    modes negative) and the phase changes marked on the F, S and Cv panels."""
 
     paths: tuple[Path, ...]
     band_path: BandPath | None
     band_error: str | None
+    band_range_THz: tuple[float, float] | None
     phase_changes_marked: tuple[PhaseChange, ...]
 
 
@@ -91,7 +93,13 @@ def write(
     thermal_path, marked = _thermal_plot(
         directory / THERMAL_PROPERTIES_PNG, ph, phase_id, temperatures_K, model, phase_changes
     )
-    return PhononFigures((*paths, thermal_path), band_path, error, marked)
+    drawn = None
+    if bands is not None:
+        drawn = (
+            min(float(f.min()) for f in bands.frequencies_THz),
+            max(float(f.max()) for f in bands.frequencies_THz),
+        )
+    return PhononFigures((*paths, thermal_path), band_path, error, drawn, marked)
 
 
 def _band_plot(
