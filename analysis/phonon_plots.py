@@ -215,7 +215,8 @@ def _thermal_plot(
         ax.set_ylabel(label)
         ax.set_xlim(0, t_max)
     axes[2].axhline(3 * K_B_MEV_PER_K, color="0.4", lw=0.6)
-    axes[2].annotate("3k_B", (0.98 * t_max, 3 * K_B_MEV_PER_K), ha="right", va="top", fontsize=8)
+    axes[2].annotate("$3k_B$", (0.5 * t_max, 3 * K_B_MEV_PER_K), ha="center", va="bottom")
+    axes[2].set_ylim(top=max(axes[2].get_ylim()[1], 3.3 * K_B_MEV_PER_K))
     if marked:
         axes[0].legend(fontsize=7, loc="lower left", title="phase changes", title_fontsize=7)
     fig.suptitle(f"{phase_id}: harmonic F, S and Cv per atom (dotted: requested T)\n{model}")

@@ -55,11 +55,10 @@ def phonon_modes_section(
         )
         count = f"{modes.n_mesh_modes} on the mesh" + (f": {listed}" if listed else "")
         figure = figures.get(record.id)
-        link = (
-            f"[{figure.band_path.text()}]({phase_file(record.id, BAND_STRUCTURE_PNG)})"
-            if figure is not None and figure.band_path is not None
-            else "–"
-        )
+        link = "–"
+        if figure is not None and figure.band_path is not None:
+            escaped = figure.band_path.text().replace("|", r"\|")  # a bare | ends the cell
+            link = f"[{escaped}]({phase_file(record.id, BAND_STRUCTURE_PNG)})"
         lines.append(
             f"| {record.id} | {row_sum} | {acoustic} | {count} | {modes.classification} | {link} |"
         )
@@ -92,11 +91,11 @@ def phonon_figures_section(records: list[PhaseRecord], figures: dict[str, Phonon
         figure = figures[record.id]
         if figure.band_path is not None:
             path = (
-                f"path {figure.band_path.text()} ({figure.band_path.bravais_lattice}), "
+                f"Path {figure.band_path.text()} ({figure.band_path.bravais_lattice}), "
                 f"[band.yaml]({phase_file(record.id, BAND_YAML)})"
             )
         else:
-            path = f"no band structure ({figure.band_error}); the DOS alone"
+            path = f"No band structure ({figure.band_error}); the DOS alone"
         marked = "; ".join(
             f"{c.description} at {c.temperature_K:g} K" for c in figure.phase_changes_marked
         )
