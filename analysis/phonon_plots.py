@@ -151,7 +151,7 @@ def _band_plot(
     ax_dos.set_xlabel("DOS (1/THz/atom)")
     fig.suptitle(f"{title}\n{model}", fontsize=10)
     fig.subplots_adjust(left=0.1, right=0.98, bottom=0.17, top=0.86, wspace=0.04)
-    return _save(fig, path, tight=False)
+    return _save(fig, path)
 
 
 def _staggered(ticks: Sequence[tuple[float, str]], width: float) -> list[str]:
@@ -215,17 +215,18 @@ def _thermal_plot(
         ax.set_ylabel(label)
         ax.set_xlim(0, t_max)
     axes[2].axhline(3 * K_B_MEV_PER_K, color="0.4", lw=0.6)
-    axes[2].annotate("$3k_B$", (0.5 * t_max, 3 * K_B_MEV_PER_K), ha="center", va="bottom")
+    axes[2].annotate("$3k_B$", (0.1 * t_max, 3 * K_B_MEV_PER_K), ha="left", va="bottom")
     axes[2].set_ylim(top=max(axes[2].get_ylim()[1], 3.3 * K_B_MEV_PER_K))
     if marked:
         axes[0].legend(fontsize=7, loc="lower left", title="phase changes", title_fontsize=7)
     fig.suptitle(f"{phase_id}: harmonic F, S and Cv per atom (dotted: requested T)\n{model}")
+    fig.subplots_adjust(left=0.075, right=0.98, bottom=0.14, top=0.82, wspace=0.32)
     return _save(fig, path), marked
 
 
-def _save(fig, path: Path, tight: bool = True) -> Path:
-    if tight:
-        fig.tight_layout()
+def _save(fig, path: Path) -> Path:
+    """Saved at 120 dpi; the layout is fixed by the caller (tight_layout would lay out every
+    text once more: a third of a figure's cost)."""
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
