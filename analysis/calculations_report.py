@@ -81,7 +81,7 @@ def calculations_section(
     lines += [
         "",
         "Per phase: `phases/<id>/relaxed.cif`, `phonopy.yaml` (with forces), `thermal.json`, "
-        "`phonon_dos.png`, `free_energy.png`.",
+        "`band.yaml`, `band_structure.png` (with the DOS), `thermal_properties.png` (F, S, Cv).",
     ]
     return "\n".join(lines)
 

@@ -1,28 +1,42 @@
-"""The report section on the force constants: acoustic sum rule and where imaginary modes are."""
+"""The report sections on the force constants (acoustic sum rule, where imaginary modes are)
+and the per-phase phonon figures (band structures, F, S and Cv with phase changes)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from nasx.analysis.records import PhaseRecord
+from nasx.layout import BAND_STRUCTURE_PNG, BAND_YAML, THERMAL_PROPERTIES_PNG
 from nasx.phonons import ThermalProperties
+
+if TYPE_CHECKING:
+    from nasx.analysis.phonon_plots import PhononFigures
 
 
 def _g(value: float | None, fmt: str) -> str:
     return "–" if value is None else format(value, fmt)
 
 
-def phonon_modes_section(records: list[PhaseRecord], thermal: dict[str, ThermalProperties]) -> str:
+def phonon_modes_section(
+    records: list[PhaseRecord],
+    thermal: dict[str, ThermalProperties],
+    figures: dict[str, PhononFigures] | None = None,
+) -> str:
     """One row per phase with phonons: sum-rule violation before/after, the lowest imaginary
-    modes (q, branch, ν) and their classification in words."""
+    modes (q, branch, ν), their classification in words and a link to the band structure
+    where ``figures`` has one."""
+    figures = figures or {}
     lines = [
         "## Force constants and imaginary modes",
         "",
         "Acoustic sum rule: max |Σ_j Φ_ij| (eV/Å²) and max |ν| of the three acoustic modes at Γ "
         "(THz), before → after symmetrisation (translation-invariant models only; the stub's "
         "springs to fixed sites break it on purpose). Modes: the lowest below the tolerance, "
-        "q in the primitive reciprocal basis.",
+        "q in the primitive reciprocal basis. The band structure shows where along the "
+        "high-symmetry path the branches fall below zero.",
         "",
-        "| phase | Σ_j Φ_ij | Γ acoustic | imaginary modes | classification |",
-        "|---|---|---|---|---|",
+        "| phase | Σ_j Φ_ij | Γ acoustic | imaginary modes | classification | band structure |",
+        "|---|---|---|---|---|---|",
     ]
     for record in records:
         t = thermal.get(record.id)
@@ -40,5 +54,59 @@ def phonon_modes_section(records: list[PhaseRecord], thermal: dict[str, ThermalP
             for m in modes.modes[:3]
         )
         count = f"{modes.n_mesh_modes} on the mesh" + (f": {listed}" if listed else "")
-        lines.append(f"| {record.id} | {row_sum} | {acoustic} | {count} | {modes.classification} |")
+        figure = figures.get(record.id)
+        link = "–"
+        if figure is not None and figure.band_path is not None:
+            escaped = figure.band_path.text().replace("|", r"\|")  # a bare | ends the cell
+            link = f"[{escaped}]({phase_file(record.id, BAND_STRUCTURE_PNG)})"
+        lines.append(
+            f"| {record.id} | {row_sum} | {acoustic} | {count} | {modes.classification} | {link} |"
+        )
+    return "\n".join(lines)
+
+
+def phase_file(phase_id: str, name: str) -> str:
+    """The path of a phase's file relative to report.md."""
+    return f"phases/{phase_id}/{name}"
+
+
+def phonon_figures_section(records: list[PhaseRecord], figures: dict[str, PhononFigures]) -> str:
+    """Per phase with figures: its high-symmetry path, the band structure with the DOS, and F,
+    S and Cv against T with the phase changes that were marked; empty without figures."""
+    shown = [r for r in records if r.id in figures]
+    if not shown:
+        return ""
+    lines = [
+        "## Phonon band structures and thermal properties",
+        "",
+        "Band structures follow SeeK-path's high-symmetry path for each crystal's Bravais "
+        "lattice (Hinuma et al., Comp. Mat. Sci. 128 (2017) 140), computed in phonopy's "
+        "primitive cell; imaginary modes are drawn as negative frequencies, the region below "
+        "the imaginary tolerance is shaded, and the DOS is beside the bands on the same axis. "
+        "The frequencies along the path are in each phase's `band.yaml` (phonopy's format). "
+        "F_vib, S and Cv are per atom (meV/atom, meV/K/atom); dashed lines mark the phase's "
+        "known phase changes, above which the harmonic values are an extrapolation.",
+    ]
+    for record in shown:
+        figure = figures[record.id]
+        if figure.band_path is not None:
+            path = (
+                f"Path {figure.band_path.text()} ({figure.band_path.bravais_lattice}), "
+                f"[band.yaml]({phase_file(record.id, BAND_YAML)})"
+            )
+        else:
+            path = f"No band structure ({figure.band_error}); the DOS alone"
+        marked = "; ".join(
+            f"{c.description} at {c.temperature_K:g} K" for c in figure.phase_changes_marked
+        )
+        lines += [
+            "",
+            f"### {record.id}",
+            "",
+            f"{path}. Phase changes marked: {marked or 'none in the plotted range'}.",
+            "",
+            f"![{record.id}: phonon band structure and DOS]({phase_file(record.id, BAND_STRUCTURE_PNG)})",
+            "",
+            f"![{record.id}: F, S and Cv]({phase_file(record.id, THERMAL_PROPERTIES_PNG)})",
+        ]
     return "\n".join(lines)

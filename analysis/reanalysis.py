@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pymatgen.entries.computed_entries import ComputedStructureEntry
 
@@ -20,7 +21,7 @@ from nasx.analysis.checks import Check, convergence_record, phase_checks, settin
 from nasx.analysis.entries import FVIB_KEY
 from nasx.analysis.inventory import inventory_section, phonon_set_record
 from nasx.analysis.outputs import results_document, results_json_text, write_entries, write_outputs
-from nasx.analysis.phonon_report import phonon_modes_section
+from nasx.analysis.phonon_report import phonon_figures_section, phonon_modes_section
 from nasx.analysis.provenance import Provenance, of_run, with_fake_vasp
 from nasx.analysis.records import Calculations, PhaseRecord, PhononInput, Problem
 from nasx.analysis.study import StudyResult, analyze
@@ -36,6 +37,9 @@ from nasx.layout import (
 from nasx.phonons import ThermalProperties, thermal_properties
 from nasx.settings import AnalysisOptions, PhononSettings, normalized_temperatures
 from nasx.units import temperature_key
+
+if TYPE_CHECKING:  # the figures module (matplotlib) is imported only where figures are drawn
+    from nasx.analysis.phonon_plots import PhononFigures
 
 NO_THERMO = "formation energies, hull distances and voltages"
 
@@ -176,10 +180,23 @@ def analyze_calculations(
     out = Path(out_dir)
     provenance = of_run(run) if run else Provenance(extra["calculator"]["description"])
     provenance = with_fake_vasp(provenance, [r.id for r in records if r.test_model], len(records))
+    figures = {
+        record.id: _write_phase_files(
+            out,
+            record,
+            thermal[record.id],
+            convergence.get(record.id),
+            temperatures,
+            provenance.short_model(),
+        )
+        for record in records
+        if phase_files and record.id in thermal
+    }
     section = calculations_section(
         records, thermal, checks, problems, missing, consistency, calculations
     )
-    modes_section = phonon_modes_section(records, thermal)
+    modes_section = phonon_modes_section(records, thermal, figures)
+    figures_section = phonon_figures_section(records, figures)
     leading = [inventory_section(records, calculations)]
     if result is not None:
         paths = write_outputs(
@@ -188,7 +205,7 @@ def analyze_calculations(
             provenance,
             entries,
             extra=extra,
-            extra_sections=[section, modes_section],
+            extra_sections=[s for s in (section, modes_section, figures_section) if s],
             leading_sections=leading,
         )
         document = results_document(result, provenance, extra)
@@ -205,20 +222,12 @@ def analyze_calculations(
             **extra,
         }
         paths = _write_without_thermodynamics(
-            document, out, "\n\n".join([*leading, section, modes_section]), provenance
+            document,
+            out,
+            "\n\n".join(s for s in (*leading, section, modes_section, figures_section) if s),
+            provenance,
         )
         paths["entries"] = write_entries(entries, provenance, out)
-    if phase_files:
-        for record in records:
-            if record.id in thermal:
-                _write_phase_files(
-                    out,
-                    record,
-                    thermal[record.id],
-                    convergence.get(record.id),
-                    temperatures,
-                    provenance.short_model(),
-                )
     return Analysis(result, document, paths)
 
 
@@ -311,9 +320,9 @@ def _write_phase_files(
     convergence: ThermalProperties | None,
     temperatures: list[float],
     model: str,
-) -> None:
-    """phonopy.yaml (with forces), thermal.json, the phonon figures and relaxed.cif of a phase,
-    and the supercell-convergence set's phonopy and thermal files where it has one."""
+) -> PhononFigures:
+    """phonopy.yaml (with forces), thermal.json, the phonon figures, band.yaml and relaxed.cif
+    of a phase, and the supercell-convergence set's phonopy and thermal files where it has one."""
     from nasx.analysis import phonon_plots
 
     files = PhaseDirectory(out / "phases" / record.id)
@@ -321,12 +330,21 @@ def _write_phase_files(
     ph = record.phonons.phonopy
     phonons.save(ph, files.phonopy_yaml(), record.phonons.forces_eV_per_A is None)
     write_json_atomic(files.thermal(), thermal.as_dict())
-    phonon_plots.write(ph, files.root, record.id, temperatures, model)
+    figures = phonon_plots.write(
+        ph,
+        files.root,
+        record.id,
+        temperatures,
+        model,
+        record.phase_changes,
+        record.phonons.settings.imaginary_tolerance_THz,
+    )
     if convergence is not None:
         phonons.save(record.convergence.phonopy, files.phonopy_yaml(CONVERGENCE_SET))
         write_json_atomic(files.thermal(CONVERGENCE_SET), convergence.as_dict())
     if record.structure is not None:
         record.structure.to(filename=str(files.relaxed_cif))
+    return figures
 
 
 def _write_without_thermodynamics(

@@ -12,7 +12,9 @@ them without recomputing, which makes every job safe to repeat after an interrup
       phases/<id>/phonons/          phonopy_disp.yaml, disp-001/ (POSCAR, forces.json) …
       phases/<id>/phonopy.yaml      displacements with forces (phonopy.load reads it)
       phases/<id>/thermal.json      F, S, Cv per atom; imaginary-mode check
-      phases/<id>/phonon_dos.png, free_energy.png
+      phases/<id>/band.yaml         phonopy's band structure along the high-symmetry path
+      phases/<id>/band_structure.png   the bands with the DOS beside them
+      phases/<id>/thermal_properties.png   F, S, Cv against T, phase changes marked
       results.json, report.md, voltage_profile.png, hull.png
 
 A committee (``nasx run --calculator chgnet sevennet``) holds one such directory per model,
@@ -39,6 +41,10 @@ MODELS_DIR = "models"
 """A committee's per-model run directories: DIR/models/<calculator name>/."""
 MAIN_SET = "phonons"
 CONVERGENCE_SET = "phonons-convergence"
+BAND_YAML = "band.yaml"
+BAND_STRUCTURE_PNG = "band_structure.png"
+THERMAL_PROPERTIES_PNG = "thermal_properties.png"
+"""Per-phase phonon outputs, in phases/<id>/ of a run or an analysis."""
 
 
 def _umask() -> int:

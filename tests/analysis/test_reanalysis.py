@@ -32,7 +32,7 @@ def test_reanalysing_a_run_directory_reproduces_its_results_byte_for_byte(stub_r
     original = (stub_run / "results.json").read_bytes()
     assert (tmp_path / "a" / "results.json").read_bytes() == original
     assert (tmp_path / "b" / "results.json").read_bytes() == original
-    for name in ("phonopy.yaml", "thermal.json", "phonon_dos.png", "free_energy.png"):
+    for name in ("phonopy.yaml", "thermal.json", "band.yaml", "band_structure.png"):
         assert (tmp_path / "a" / "phases" / "Na2S_Fm-3m" / name).exists()
 
 

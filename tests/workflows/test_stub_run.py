@@ -1,13 +1,14 @@
 """A full Na–S study with the analytic stub, end to end through the FireWorks engine."""
 
 import json
+import re
 import shutil
 
 import numpy as np
 import pytest
 from ase.units import _amu, _e, _hbar, kB
 from phonopy import load as phonopy_load
-from pymatgen.core import Composition
+from pymatgen.core import Composition, Element
 
 from nasx.cli import main
 from nasx.layout import RunDirectory
@@ -71,8 +72,9 @@ def test_outputs_per_phase_and_figures(stub_run):
         phase.relaxed_cif,
         phase.phonopy_yaml(),
         phase.thermal(),
-        phase.root / "phonon_dos.png",
-        phase.root / "free_energy.png",
+        phase.root / "band_structure.png",
+        phase.root / "band.yaml",
+        phase.root / "thermal_properties.png",
     ):
         assert path.exists(), path
     ph = phonopy_load(
@@ -89,6 +91,44 @@ def test_outputs_per_phase_and_figures(stub_run):
         assert (stub_run / name).exists()
     report = (stub_run / "report.md").read_text()
     assert "## Calculations" in report and "sodium melts" in report
+
+
+def einstein_frequency_THz(element: str, spring_eV_per_A2: float) -> float:
+    """ν = √(k/m) / 2π of one atom on its spring (the stub's every mode), in THz."""
+    mass_kg = float(Element(element).atomic_mass) * _amu
+    return float(np.sqrt(spring_eV_per_A2 * _e / 1e-20 / mass_kg) / (2 * np.pi) / 1e12)
+
+
+def test_band_structures_are_flat_at_the_einstein_frequencies(stub_run):
+    """The stub's force constants are on-site only: along every path, every branch sits at
+    √(k/m) of its element, 3 branches per atom of it (band.yaml, phonopy's format, in THz)."""
+    results = json.loads((stub_run / "results.json").read_text())
+    report = (stub_run / "report.md").read_text()
+    phases = results["calculations"]
+    assert len(phases) == 6
+    for phase_id, record in phases.items():
+        directory = RunDirectory(stub_run).phase(phase_id).root
+        assert (directory / "band_structure.png").stat().st_size > 0
+        assert (directory / "thermal_properties.png").stat().st_size > 0
+        text = (directory / "band.yaml").read_text()
+        n_q = int(re.search(r"^nqpoint:\s+(\d+)", text, re.M).group(1))
+        assert n_q >= 100  # the whole path, BAND_QPOINTS spread over its segments
+        frequencies = np.array([float(v) for v in re.findall(r"frequency:\s+(\S+)", text)])
+        composition = Composition(record["formula"])
+        primitive = int(re.search(r"^natom:\s+(\d+)", text, re.M).group(1))
+        assert len(frequencies) == n_q * 3 * primitive
+        spring = NA_S_SPRING_EV_PER_A2[record["formula"]]
+        for element, count in composition.items():
+            nu = einstein_frequency_THz(str(element), spring)
+            at_nu = np.isclose(frequencies, nu, rtol=1e-6)
+            share = count / composition.num_atoms
+            assert at_nu.sum() == pytest.approx(share * len(frequencies)), (phase_id, element)
+        assert "$\\Gamma$" in text  # every standard path passes through Γ
+        assert (
+            f"![{phase_id}: phonon band structure and DOS](phases/{phase_id}/band_structure.png)"
+            in report
+        )
+    assert "sulfur boils at 717.8 K" in report  # S8's phase changes marked on its F, S, Cv
 
 
 def test_physical_checks_are_recorded(stub_run):
