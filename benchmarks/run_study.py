@@ -4,8 +4,9 @@
 Each run is its own process (one thread each) and prints wall time, time inside the model,
 force evaluations, peak memory (per process: the largest of the owner and its workers) and the
 ratio of its wall time to the bare loop's. The bare loop does the same physics (relax, phonopy
-displacements, forces, thermal properties; same calculator, supercells and displacements)
-without the workflow engine or files.
+displacements, forces, force constants symmetrised as nasx does them, thermal properties,
+sum rule and imaginary modes; same calculator, supercells and displacements) without the
+workflow engine, files or figures.
 
     python benchmarks/run_study.py                  # bare, then --workers 1 … cores
     python benchmarks/run_study.py --workers 2      # bare, then --workers 2
@@ -39,9 +40,9 @@ def bare() -> dict:
     from nasx.workflows.calculators.chgnet_r2scan import _model
 
     phase_set = reference_set("Na-S").select(None)
-    settings = RunSettings()
     _model("r2scan")  # loaded outside the timing
     calculator = get_calculator("chgnet")
+    settings = RunSettings().for_calculator(calculator.translation_invariant)  # as nasx run
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
         for phase in phase_set:
@@ -59,8 +60,12 @@ def bare() -> dict:
                 calculator.forces(s, Path(scratch)).forces_eV_per_A
                 for s in phonons.displaced_supercells(ph)
             ]
-            phonons.thermal_properties(
-                ph, forces, list(settings.analysis.temperatures_K), settings.phonons
+            phonons.thermal_properties(  # fitted and symmetrised as nasx does
+                ph,
+                forces,
+                list(settings.analysis.temperatures_K),
+                settings.phonons,
+                symmetrize_fc=settings.phonons.symmetrize_fc,
             )
     return {
         "run": "bare loop",

@@ -20,6 +20,7 @@ from nasx.run_document import RunDocument
 from nasx.settings import RunSettings
 from nasx.structures import PhaseSet
 from nasx.workflows.calculators.base import Calculator
+from nasx.workflows.priorities import PRIORITY_KEY, SETUP_PRIORITY, relax_priority
 from nasx.workflows.tasks import ANALYSIS_KEY, AnalysisTask, PhononSetupTask, RelaxTask
 
 RUN_DIR_KEY = "nasx_run_dir"
@@ -72,7 +73,12 @@ def model_fireworks(
                 relax_settings=settings.relax,
             ),
             name=f"relax {phase.id}{tag}",
-            spec={**category, "nasx_kind": "relax", "nasx_phase": phase.id},
+            spec={
+                **category,
+                "nasx_kind": "relax",
+                "nasx_phase": phase.id,
+                PRIORITY_KEY: relax_priority(len(phase.structure)),
+            },
         )
         fireworks.append(relax)
         sets = [(MAIN_SET, settings.phonons)]
@@ -91,7 +97,12 @@ def model_fireworks(
                 ),
                 name=f"phonon setup {phase.id}{suffix}{tag}",
                 parents=[relax],
-                spec={**category, "nasx_kind": "setup", "nasx_phase": phase.id},
+                spec={
+                    **category,
+                    "nasx_kind": "setup",
+                    "nasx_phase": phase.id,
+                    PRIORITY_KEY: SETUP_PRIORITY,
+                },
             )
             fireworks.append(setup)
             setups.append(setup)

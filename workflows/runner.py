@@ -33,6 +33,7 @@ from nasx.workflows.launch_context import (
     quiet_fireworks,
 )
 from nasx.workflows.local_launches import local_worker_name, recover_dead_local_launches
+from nasx.workflows.priorities import PRIORITY_KEY, order_key
 from nasx.workflows.progress import Progress
 from nasx.workflows.tasks import ANALYSIS_KEY
 
@@ -242,7 +243,14 @@ def submit_study(
 def _workflow_fws(lp, workflow_id: int) -> list[dict]:
     """State, name and nasx spec keys of every job of the workflow (grows as detours are added)."""
     nodes = lp.workflows.find_one({"nodes": workflow_id}, {"nodes": 1})["nodes"]
-    fields = {"fw_id": 1, "state": 1, "name": 1, "spec.nasx_kind": 1, f"spec.{ANALYSIS_KEY}": 1}
+    fields = {
+        "fw_id": 1,
+        "state": 1,
+        "name": 1,
+        "spec.nasx_kind": 1,
+        f"spec.{ANALYSIS_KEY}": 1,
+        f"spec.{PRIORITY_KEY}": 1,
+    }
     return list(lp.fireworks.find({"fw_id": {"$in": nodes}}, fields))
 
 
@@ -330,6 +338,9 @@ def _launch_all(
 
 
 def _order(fw: dict) -> tuple:
-    """Relaxations first, so every force job (and the true total) is known early."""
+    """The order a worker of a pool would take them (``priorities``); a run made before
+    priorities existed: relaxations first, so every force job (and the true total) is known early."""
+    if PRIORITY_KEY in fw["spec"]:
+        return (0, *order_key(fw))
     rank = {"relax": 0, "setup": 1, "forces": 2, "analysis": 3, "committee": 4}
-    return (rank.get(fw["spec"].get("nasx_kind"), 5), fw["fw_id"])
+    return (1, rank.get(fw["spec"].get("nasx_kind"), 5), fw["fw_id"])

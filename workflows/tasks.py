@@ -26,6 +26,7 @@ from nasx.results import ForcesResult, RecordError, RelaxResult
 from nasx.settings import AnalysisOptions, PhononSettings, RelaxSettings
 from nasx.symmetry import RELAXED_SYMPREC_A
 from nasx.workflows.calculators.base import Calculator
+from nasx.workflows.priorities import PRIORITY_KEY, forces_priority
 
 ANALYSIS_KEY = "nasx_analysis"
 """Spec key of the analysis options (temperatures, bypass): changing them reruns the analysis
@@ -159,6 +160,7 @@ class PhononSetupTask(_NasxTask):
                     "_category": fw_spec.get("_category", ""),
                     "nasx_kind": "forces",
                     "nasx_phase": phase_id,
+                    PRIORITY_KEY: forces_priority(len(ph.supercell)),
                 },
             )
             for i in range(1, n + 1)

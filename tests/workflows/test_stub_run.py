@@ -215,3 +215,30 @@ def test_rerun_after_metadata_changed_resumes(stub_run, tmp_path):
     assert all(e["job"] == "analysis" or not e["computed"] for e in new)
     rewritten = json.loads((old / "run.json").read_text())
     assert [p["phase_changes"] for p in rewritten["phases"]] == expected_changes
+
+
+def test_long_chains_start_first(stub_run):
+    """Setups at once, then relaxations (larger cells first), then force jobs (larger
+    supercells first), then the analysis: the order of the first run's journal."""
+    from nasx.structures import reference_set
+
+    jobs = [e["job"] for e in RunDirectory(stub_run).journal_entries()]
+    jobs = jobs[: jobs.index("analysis") + 1]
+    kinds = [job.split()[0] for job in jobs]
+    first_forces = kinds.index("forces")
+    assert set(kinds[:first_forces]) == {"relax", "setup"}
+    assert set(kinds[first_forces:-1]) == {"forces"}
+    sizes = {p.id: len(p.structure) for p in reference_set("Na-S")}
+    relaxed = [sizes[job.split()[1]] for job in jobs if job.startswith("relax ")]
+    assert relaxed == sorted(relaxed, reverse=True)
+    for i, kind in enumerate(kinds[:first_forces]):
+        if kind == "relax":  # its phase's setup comes before the next relaxation
+            assert kinds[i + 1] == "setup" and jobs[i + 1].endswith(jobs[i].split()[1])
+    from nasx import phonons
+
+    run = RunDirectory(stub_run)
+    chains = [tuple(job.split()[1:3]) for job in jobs if job.startswith("forces ")]
+    blocks = [c for i, c in enumerate(chains) if i == 0 or chains[i - 1] != c]
+    assert len(blocks) == len(set(blocks)) == 6  # one phase's force jobs after the other
+    atoms = [len(phonons.load(run.phase(p).displacement_dataset(s)).supercell) for s, p in blocks]
+    assert atoms == sorted(atoms, reverse=True) and atoms[0] > atoms[-1]

@@ -87,7 +87,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def command(args: argparse.Namespace) -> int:
     for variable in THREAD_VARIABLES:  # before torch and numpy's BLAS start their pools
         os.environ.setdefault(variable, "1")
-    from nasx.analysis.outputs import read_results
     from nasx.workflows.calculators import CalculatorOptions, get_calculator
     from nasx.workflows.committee import run_committee
     from nasx.workflows.launchpad import launchpad_from_file
@@ -149,6 +148,8 @@ def command(args: argparse.Namespace) -> int:
         return 130
     if committee:
         return _committee_summary(summary, names)
+    from nasx.analysis.outputs import read_results  # after the run: its imports take seconds
+
     results = read_results(summary.run_dir)
     print_results(results)
     print(
