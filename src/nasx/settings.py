@@ -51,12 +51,13 @@ class RelaxSettings(_Settings):
 
     ``fmax_eV_per_A`` bounds the residual force (and, through the cell filter, the stress ×
     volume); ``max_steps`` is the step limit after which the relaxation is reported unconverged.
+    ``symprec`` None relaxes without the symmetry constraint (mode following only).
     """
 
     fmax_eV_per_A: float = defaults.FMAX_EV_PER_A
     max_steps: int = defaults.MAX_STEPS
     relax_cell: bool = True
-    symprec: float = defaults.RELAX_SYMPREC_A
+    symprec: float | None = defaults.RELAX_SYMPREC_A
 
 
 @dataclass(frozen=True)
