@@ -1,8 +1,10 @@
-"""The report section on the force constants: acoustic sum rule and where imaginary modes are."""
+"""The report sections on the force constants: acoustic sum rule, where imaginary modes are,
+and what following the unstable ones found."""
 
 from __future__ import annotations
 
 from nasx.analysis.records import PhaseRecord
+from nasx.mode_following import SPACEGROUP_SYMPREC_A, InstabilityResult
 from nasx.phonons import ThermalProperties
 
 
@@ -41,4 +43,48 @@ def phonon_modes_section(records: list[PhaseRecord], thermal: dict[str, ThermalP
         )
         count = f"{modes.n_mesh_modes} on the mesh" + (f": {listed}" if listed else "")
         lines.append(f"| {record.id} | {row_sum} | {acoustic} | {count} | {modes.classification} |")
+    return "\n".join(lines)
+
+
+def instability_record(result: InstabilityResult) -> dict:
+    """results.json's ``calculations[id].instability``: the followed mode without its structure
+    (that is in phases/<id>/instability/distorted.cif)."""
+    document = result.as_dict()
+    if document["followed"] is not None:
+        document["followed"].pop("structure")
+    return document
+
+
+def instabilities_section(records: list[PhaseRecord]) -> str:
+    """One row per phase whose lowest unstable mode was followed (``--follow-instabilities``)."""
+    lines = [
+        "## Following the unstable modes",
+        "",
+        "Each phase's lowest imaginary mode, displaced in the smallest diagonal supercell of the "
+        "primitive cell that holds its q, relaxed (cell and positions) without the symmetry "
+        "constraint; energy gained per atom against the symmetric structure in the same "
+        "supercell (phases/<id>/instability/).",
+        "",
+        "| phase | mode | supercell | space group before → after | largest displacement (Å) "
+        "| energy gain (meV/atom) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for record in records:
+        result = record.instability
+        if result is None:
+            continue
+        f = result.followed
+        if f is None:
+            lines.append(f"| {record.id} | – | – | – | – | {result.note} |")
+            continue
+        q = ", ".join(f"{v:.3g}" for v in f.q_reduced)
+        before, after = f.space_group_before, f.space_group_after
+        unconverged = "" if f.converged else f" (relaxation unconverged after {f.steps} steps)"
+        lines.append(
+            f"| {record.id} | {f.frequency_THz:.3f} THz at q=({q}) branch {f.branch} "
+            f"| {'×'.join(map(str, f.supercell))} ({f.n_atoms} atoms) "
+            f"| {before.symbol} ({before.number}) → {after.symbol} ({after.number}) "
+            f"| {f.max_displacement_A:.3f} | {f.energy_gain_meV_per_atom:.3f}{unconverged} |"
+        )
+    lines += ["", f"Space groups: spglib at {SPACEGROUP_SYMPREC_A:g} Å."]
     return "\n".join(lines)

@@ -20,7 +20,11 @@ from nasx.analysis.checks import Check, convergence_record, phase_checks, settin
 from nasx.analysis.entries import FVIB_KEY
 from nasx.analysis.inventory import inventory_section, phonon_set_record
 from nasx.analysis.outputs import results_document, results_json_text, write_entries, write_outputs
-from nasx.analysis.phonon_report import phonon_modes_section
+from nasx.analysis.phonon_report import (
+    instabilities_section,
+    instability_record,
+    phonon_modes_section,
+)
 from nasx.analysis.provenance import Provenance, of_run
 from nasx.analysis.records import Calculations, PhaseRecord, PhononInput, Problem
 from nasx.analysis.study import StudyResult, analyze
@@ -179,6 +183,8 @@ def analyze_calculations(
         records, thermal, checks, problems, missing, consistency, calculations
     )
     modes_section = phonon_modes_section(records, thermal)
+    if any(r.instability is not None for r in records):
+        modes_section += "\n\n" + instabilities_section(records)
     leading = [inventory_section(records, calculations)]
     if result is not None:
         paths = write_outputs(
@@ -294,6 +300,8 @@ def _calculation_record(
         document["ignored"] = [i.as_dict() for i in record.ignored]
     if record.flags:
         document["flags"] = list(record.flags)
+    if record.instability is not None:
+        document["instability"] = instability_record(record.instability)
     return document
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from phonopy import Phonopy
 from pymatgen.core import Structure
 
+from nasx.mode_following import InstabilityResult
 from nasx.results import RelaxResult
 from nasx.run_document import PhaseInfo, RunDocument
 from nasx.settings import PhononSettings
@@ -106,6 +107,8 @@ class PhaseRecord:
     """Inputs of this phase that were not used, with the reason (tree sources)."""
     flags: list[str] = field(default_factory=list)
     """Doubts about the energy that do not refuse it (a low ENCUT): failed checks."""
+    instability: InstabilityResult | None = None
+    """What following its lowest unstable mode found (``--follow-instabilities``)."""
 
     @classmethod
     def from_run(cls, phase: PhaseInfo) -> PhaseRecord:

@@ -289,5 +289,5 @@ def _launch_all(
 
 def _order(fw: dict) -> tuple:
     """Relaxations first, so every force job (and the true total) is known early."""
-    rank = {"relax": 0, "setup": 1, "forces": 2, "analysis": 3}
+    rank = {"relax": 0, "setup": 1, "forces": 2, "follow": 3, "analysis": 4}
     return (rank.get(fw["spec"].get("nasx_kind"), 5), fw["fw_id"])

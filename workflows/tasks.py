@@ -115,7 +115,8 @@ class PhononSetupTask(_NasxTask):
     """Finite displacements on the symmetrised relaxed cell; adds one force job per displacement."""
 
     required_params = ["run_dir", "phase_id", "calculator", "phonon_settings"]
-    optional_params = ["phonon_set"]
+    optional_params = ["phonon_set", "follow_relax_settings"]
+    """``follow_relax_settings``: also a mode-following job after the force jobs (main set)."""
 
     def run_task(self, fw_spec: dict) -> FWAction:
         phase_id, phonon_set = self["phase_id"], self.get("phonon_set", MAIN_SET)
@@ -162,6 +163,8 @@ class PhononSetupTask(_NasxTask):
             )
             for i in range(1, n + 1)
         ]
+        if self.get("follow_relax_settings") is not None and phonon_set == MAIN_SET:
+            jobs.append(self._follow_job(jobs, fw_spec))
         return FWAction(
             stored_data={
                 "displacements": n,
@@ -169,6 +172,27 @@ class PhononSetupTask(_NasxTask):
                 "phonopy_disp_yaml": dataset.read_text(),
             },
             detours=Workflow(jobs),
+        )
+
+    def _follow_job(self, force_jobs: list[Firework], fw_spec: dict) -> Firework:
+        from nasx.workflows.follow_tasks import FollowInstabilityTask
+
+        phase_id = self["phase_id"]
+        return Firework(
+            FollowInstabilityTask(
+                run_dir=self["run_dir"],
+                phase_id=phase_id,
+                calculator=self["calculator"],
+                phonon_settings=self["phonon_settings"],
+                relax_settings=self["follow_relax_settings"],
+            ),
+            name=f"follow {phase_id}",
+            parents=list(force_jobs),  # a copy: the caller appends this job to its list
+            spec={
+                "_category": fw_spec.get("_category", ""),
+                "nasx_kind": "follow",
+                "nasx_phase": phase_id,
+            },
         )
 
 

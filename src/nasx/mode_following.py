@@ -21,7 +21,7 @@ from phonopy import Phonopy
 from pymatgen.core import Structure
 from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
-from nasx.phonon_modes import ImaginaryMode
+from nasx.phonon_modes import ImaginaryMode, ImaginaryModes
 from nasx.results import ForcesResult, RelaxResult
 from nasx.settings import RelaxSettings
 
@@ -190,3 +190,47 @@ def max_displacement_A(symmetric: Structure, distorted: Structure) -> float:
     delta -= delta.mean(axis=0)
     cartesian = delta @ np.array(distorted.lattice.matrix)
     return float(np.linalg.norm(cartesian, axis=1).max())
+
+
+@dataclass(frozen=True)
+class InstabilityResult:
+    """What following a phase's instability found: the classification of its imaginary modes,
+    the mode followed (None: no instability, or none a small supercell holds) and why not."""
+
+    classification: str
+    followed: FollowedMode | None
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "classification": self.classification,
+            "followed": self.followed.as_dict() if self.followed else None,
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> InstabilityResult:
+        followed = d["followed"]
+        return cls(
+            d["classification"], FollowedMode.from_dict(followed) if followed else None, d["note"]
+        )
+
+
+def follow_instability(
+    ph: Phonopy,
+    modes: ImaginaryModes,
+    calculator: ModeCalculator,
+    settings: RelaxSettings,
+    workdir: Path,
+) -> InstabilityResult:
+    """Follow the lowest imaginary mode of ``ph`` (its q-point is the one the classification
+    names) when there is one; modes that symmetrisation removed are noise and never listed."""
+    if not modes.modes:
+        return InstabilityResult(modes.classification, None, "no instability: nothing to follow")
+    lowest = modes.modes[0]
+    followed = follow_mode(ph, calculator, lowest, settings, workdir)
+    if followed is None:
+        q = ", ".join(f"{v:.3f}" for v in lowest.q_reduced)
+        note = f"q = ({q}) needs a supercell of more than {MAX_REPETITIONS} cells along an axis"
+        return InstabilityResult(modes.classification, None, note)
+    return InstabilityResult(modes.classification, followed)

@@ -80,6 +80,7 @@ class RunDocument:
     software: dict[str, str] = field(default_factory=dict)
     """Package versions where the run was started (not part of the calculation key: a rerun
     with newer packages is allowed, and records them)."""
+    follow_instabilities: bool = False
 
     @classmethod
     def for_study(
@@ -102,6 +103,7 @@ class RunDocument:
             convergence=settings.convergence_settings() if settings.convergence_phases else None,
             analysis=settings.analysis,
             software=dict(software or {}),
+            follow_instabilities=settings.follow_instabilities,
         )
 
     def phonon_settings(self, phonon_set: str) -> PhononSettings:
@@ -127,6 +129,7 @@ class RunDocument:
             "convergence_settings": None
             if self.convergence is None
             else self.convergence.to_document(),
+            **({"follow_instabilities": True} if self.follow_instabilities else {}),
         }
 
     def to_document(self) -> dict:
@@ -157,4 +160,5 @@ class RunDocument:
                 analysis.get("bypass"),
             ),
             software=dict(d.get("software", {})),
+            follow_instabilities=bool(d.get("follow_instabilities", False)),
         )

@@ -28,6 +28,7 @@ other --temperatures or --bypass only the phonon and analysis jobs.
 inputs:   the built-in Na–S set, or --structures DIR (CIFs of one binary A–X system)
 outputs:  in --out: results.json, report.md, voltage_profile.png, hull.png;
           phases/<id>/relaxed.cif, phonopy.yaml, thermal.json, phonon figures;
+          phases/<id>/instability/ (with --follow-instabilities);
           run.json (settings), journal.jsonl (one line per job), launches/jobs.log
 units:    eV, eV/atom, meV/atom, Å, K, V, mAh/g
 exit status: 0 complete results, 3 partial results, 1 jobs failed (run the same command
@@ -86,6 +87,7 @@ def command(args: argparse.Namespace) -> int:
     if not args.launchpad:
         checks.check_embedded_store(args.out)
     workers = args.workers or checks.default_workers()
+    checks.check_follow(args, args.calculator)
     if args.calculator == "vasp":
         checks.check_vasp_cmd(args.vasp_cmd)
     phase_set = checks.phase_set(args)
