@@ -29,8 +29,8 @@ from nasx.analysis.vasp_outputs import (
     relaxation_from_vasp,
 )
 from nasx.errors import NasxInputError
-from nasx.mode_following import InstabilityResult
 from nasx.layout import CONVERGENCE_SET, MAIN_SET, PhaseDirectory, RunDirectory, read_json
+from nasx.mode_following import InstabilityResult
 from nasx.results import ForcesResult, RecordError, RelaxResult
 from nasx.run_document import RunDocument
 from nasx.settings import PhononSettings

@@ -102,7 +102,9 @@ def test_m_model_prefers_m_over_a():
     ph.run_qpoints([[0.5, 0.5, 0.0], [0.5, 0.5, 0.5]])
     m, a = ph.qpoints.frequencies.min(axis=1)
     mass = float(M_MODEL.structure[0].specie.atomic_mass)
-    d2 = (_k_seen_by_phonopy(M_MODEL, ph) - M_MODEL.k_eV_per_A2)
+    d2 = _k_seen_by_phonopy(M_MODEL, ph) - M_MODEL.k_eV_per_A2
     kappa = M_MODEL.kappa_eV_per_A2 + d2
     assert m == pytest.approx(frequency_THz(kappa / mass), abs=1e-6)
-    assert a == pytest.approx(frequency_THz((kappa + 4 * M_MODEL.j_stiff_eV_per_A2) / mass), abs=1e-6)
+    assert a == pytest.approx(
+        frequency_THz((kappa + 4 * M_MODEL.j_stiff_eV_per_A2) / mass), abs=1e-6
+    )

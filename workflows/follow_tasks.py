@@ -39,7 +39,11 @@ def phase_phonons(
     if data is None:
         raise RuntimeError(f"{phase_id}: the phonon forces are not all there")
     thermal = phonons.thermal_properties(
-        data.phonopy, data.forces_eV_per_A, [PHONON_TEMPERATURE_K], data.settings, data.symmetrize_fc
+        data.phonopy,
+        data.forces_eV_per_A,
+        [PHONON_TEMPERATURE_K],
+        data.settings,
+        data.symmetrize_fc,
     )
     return data.phonopy, thermal
 

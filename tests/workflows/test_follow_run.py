@@ -10,10 +10,10 @@ import pytest
 
 from nasx.cli import main
 from nasx.layout import RunDirectory
+from nasx.settings import PhononSettings, RelaxSettings
 from nasx.structures import reference_set
 from nasx.workflows.calculators.stub import HarmonicReferenceModel, StubCalculator
 from nasx.workflows.follow_tasks import FollowInstabilityTask
-from nasx.settings import PhononSettings, RelaxSettings
 from tests.double_well import M_MODEL, StubWithDoubleWell
 from tests.small_set import MIN_LENGTH
 
@@ -40,8 +40,10 @@ def follow_run(tmp_path_factory) -> Path:
     out = root / "run"
     try:
         code = main(
-            ["run", "--calculator", "stub", "--structures", str(structures), "--out", str(out)]
-            + ["--quiet", "--follow-instabilities", *MIN_LENGTH]
+            [
+                *["run", "--calculator", "stub", "--structures", str(structures)],
+                *["--out", str(out), "--quiet", "--follow-instabilities", *MIN_LENGTH],
+            ]
         )
     finally:
         patch.undo()
@@ -50,7 +52,9 @@ def follow_run(tmp_path_factory) -> Path:
 
 
 def test_follow_job_finds_the_m_point_distortion(follow_run):
-    result = json.loads((follow_run / "phases" / SULFUR / "instability" / "result.json").read_text())
+    result = json.loads(
+        (follow_run / "phases" / SULFUR / "instability" / "result.json").read_text()
+    )
     followed = result["followed"]
     assert followed["q_reduced"] == [0.5, 0.5, 0.0]
     assert followed["supercell"] == [2, 2, 1]
@@ -62,7 +66,9 @@ def test_follow_job_finds_the_m_point_distortion(follow_run):
     )
     assert (follow_run / "phases" / SULFUR / "instability" / "distorted.cif").exists()
     # the stub's springs are stable: nothing to follow
-    na = json.loads((follow_run / "phases" / "Na_Im-3m" / "instability" / "result.json").read_text())
+    na = json.loads(
+        (follow_run / "phases" / "Na_Im-3m" / "instability" / "result.json").read_text()
+    )
     assert na["followed"] is None and na["note"].startswith("no instability")
     assert json.loads((follow_run / "run.json").read_text())["follow_instabilities"] is True
 
@@ -97,3 +103,11 @@ def test_a_finished_follow_job_is_not_recomputed(follow_run):
     again = [e for e in run.journal_entries() if e["job"] == f"follow {SULFUR}"]
     assert again[-1]["computed"] is False and "model_calls" not in again[-1]
     assert (result.read_bytes(), result.stat().st_mtime_ns) == before
+
+
+def test_help_explains_the_option(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--follow-instabilities" in text
+    assert "relax cell and positions without the symmetry constraint" in text
