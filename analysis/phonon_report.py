@@ -1,5 +1,6 @@
-"""The report sections on the force constants (acoustic sum rule, where imaginary modes are)
-and the per-phase phonon figures (band structures, F, S and Cv with phase changes)."""
+"""The report sections on the force constants (acoustic sum rule, where imaginary modes are,
+what following the unstable ones found) and the per-phase phonon figures (band structures,
+F, S and Cv with phase changes)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from nasx.analysis.records import PhaseRecord
 from nasx.layout import BAND_STRUCTURE_PNG, BAND_YAML, THERMAL_PROPERTIES_PNG
+from nasx.mode_following import SPACEGROUP_SYMPREC_A, InstabilityResult
 from nasx.phonons import ThermalProperties
 
 if TYPE_CHECKING:
@@ -109,4 +111,48 @@ def phonon_figures_section(records: list[PhaseRecord], figures: dict[str, Phonon
             "",
             f"![{record.id}: F, S and Cv]({phase_file(record.id, THERMAL_PROPERTIES_PNG)})",
         ]
+    return "\n".join(lines)
+
+
+def instability_record(result: InstabilityResult) -> dict:
+    """results.json's ``calculations[id].instability``: the followed mode without its structure
+    (that is in phases/<id>/instability/distorted.cif)."""
+    document = result.as_dict()
+    if document["followed"] is not None:
+        document["followed"].pop("structure")
+    return document
+
+
+def instabilities_section(records: list[PhaseRecord]) -> str:
+    """One row per phase whose lowest unstable mode was followed (``--follow-instabilities``)."""
+    lines = [
+        "## Following the unstable modes",
+        "",
+        "Each phase's lowest imaginary mode, displaced in the smallest diagonal supercell of the "
+        "primitive cell that holds its q, relaxed (cell and positions) without the symmetry "
+        "constraint; energy gained per atom against the symmetric structure in the same "
+        "supercell (phases/<id>/instability/).",
+        "",
+        "| phase | mode | supercell | space group before → after | largest displacement (Å) "
+        "| energy gain (meV/atom) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for record in records:
+        result = record.instability
+        if result is None:
+            continue
+        f = result.followed
+        if f is None:
+            lines.append(f"| {record.id} | – | – | – | – | {result.note} |")
+            continue
+        q = ", ".join(f"{v:.3g}" for v in f.q_reduced)
+        before, after = f.space_group_before, f.space_group_after
+        unconverged = "" if f.converged else f" (relaxation unconverged after {f.steps} steps)"
+        lines.append(
+            f"| {record.id} | {f.frequency_THz:.3f} THz at q=({q}) branch {f.branch} "
+            f"| {'×'.join(map(str, f.supercell))} ({f.n_atoms} atoms) "
+            f"| {before.symbol} ({before.number}) → {after.symbol} ({after.number}) "
+            f"| {f.max_displacement_A:.3f} | {f.energy_gain_meV_per_atom:.3f}{unconverged} |"
+        )
+    lines += ["", f"Space groups: spglib at {SPACEGROUP_SYMPREC_A:g} Å."]
     return "\n".join(lines)

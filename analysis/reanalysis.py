@@ -21,7 +21,12 @@ from nasx.analysis.checks import Check, convergence_record, phase_checks, settin
 from nasx.analysis.entries import FVIB_KEY
 from nasx.analysis.inventory import inventory_section, phonon_set_record
 from nasx.analysis.outputs import results_document, results_json_text, write_entries, write_outputs
-from nasx.analysis.phonon_report import phonon_figures_section, phonon_modes_section
+from nasx.analysis.phonon_report import (
+    instabilities_section,
+    instability_record,
+    phonon_figures_section,
+    phonon_modes_section,
+)
 from nasx.analysis.provenance import Provenance, of_run, with_fake_vasp
 from nasx.analysis.records import Calculations, PhaseRecord, PhononInput, Problem
 from nasx.analysis.study import StudyResult, analyze
@@ -197,6 +202,8 @@ def analyze_calculations(
     )
     modes_section = phonon_modes_section(records, thermal, figures)
     figures_section = phonon_figures_section(records, figures)
+    if any(r.instability is not None for r in records):
+        modes_section += "\n\n" + instabilities_section(records)
     leading = [inventory_section(records, calculations)]
     if result is not None:
         paths = write_outputs(
@@ -304,6 +311,8 @@ def _calculation_record(
         document["ignored"] = [i.as_dict() for i in record.ignored]
     if record.flags:
         document["flags"] = list(record.flags)
+    if record.instability is not None:
+        document["instability"] = instability_record(record.instability)
     return document
 
 

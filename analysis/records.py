@@ -13,6 +13,7 @@ import numpy as np
 from phonopy import Phonopy
 from pymatgen.core import Structure
 
+from nasx.mode_following import InstabilityResult
 from nasx.results import RelaxResult
 from nasx.run_document import PhaseInfo, RunDocument
 from nasx.settings import PhononSettings
@@ -108,6 +109,8 @@ class PhaseRecord:
     """Doubts about the energy that do not refuse it (a low ENCUT): failed checks."""
     test_model: bool = False
     """The energy's VASP files were written by nasx's fake VASP (a test model), not by VASP."""
+    instability: InstabilityResult | None = None
+    """What following its lowest unstable mode found (``--follow-instabilities``)."""
 
     @classmethod
     def from_run(cls, phase: PhaseInfo) -> PhaseRecord:

@@ -30,6 +30,7 @@ from nasx.analysis.vasp_outputs import (
 )
 from nasx.errors import NasxInputError
 from nasx.layout import CONVERGENCE_SET, MAIN_SET, PhaseDirectory, RunDirectory, read_json
+from nasx.mode_following import InstabilityResult
 from nasx.results import ForcesResult, RecordError, RelaxResult
 from nasx.run_document import RunDocument
 from nasx.settings import PhononSettings
@@ -63,8 +64,17 @@ def read_run_directory(root: str | Path, base: Path | None = None) -> Calculatio
             record.convergence = reader.phonons(
                 files, record, CONVERGENCE_SET, settings.phonon_settings(CONVERGENCE_SET)
             )
+        reader.instability(files, record)
         records.append(record)
     return Calculations(str(root), "nasx run", records, reader.problems, run=settings)
+
+
+def phase_phonon_input(root: str | Path, phase_id: str, settings: PhononSettings):
+    """The main phonon set of one phase of the run in ``root`` with every displacement's
+    forces, as the analysis reads it (None: not usable yet)."""
+    root = Path(root)
+    record = PhaseRecord(phase_id)
+    return _Reader(root).phonons(RunDirectory(root).phase(phase_id), record, MAIN_SET, settings)
 
 
 class _Reader:
@@ -182,6 +192,19 @@ class _Reader:
             source=self.rel(dataset),
             description=f"{dataset.name} + {files}",
         )
+
+    def instability(self, files: PhaseDirectory, record: PhaseRecord) -> None:
+        """The mode-following result of ``--follow-instabilities``, where there is one."""
+        path = files.instability_result
+        if not path.exists():
+            return
+        document = read_json(path)
+        try:
+            record.instability = InstabilityResult.from_dict(document)
+        except (TypeError, KeyError, ValueError, AttributeError):
+            self.problem(record.id, path, "unreadable mode-following record", "mode following")
+            return
+        record.sources["instability"] = self.rel(path)
 
     @staticmethod
     def _recorded_forces(directory: Path, index: int, n: int, n_atoms: int):

@@ -127,6 +127,11 @@ CASES: dict[str, tuple[list[str], str, str]] = {
         "the selection Na2S Na2S2 has no elemental reference for Na and S: add Na S",
     ),
     "phases_unknown": ([*RUN, "--phases", "Na", "S", "Na3S"], "--phases", "unknown phase 'Na3S'"),
+    "follow_with_vasp": (
+        [*RUN, "--calculator", "vasp", "--follow-instabilities"],
+        "--follow-instabilities",
+        "needs a calculator that relaxes without the symmetry constraint",
+    ),
     # VASP here needs a command on PATH
     "vasp_without_command": (
         [*RUN, "--calculator", "vasp"],
@@ -192,6 +197,11 @@ CASES: dict[str, tuple[list[str], str, str]] = {
     "submit_no_launchpad": (["submit"], "--launchpad", "required"),
     "submit_fmax": (["submit", "--launchpad", "{lp}", "--fmax", "-1"], "--fmax", "is not > 0"),
     "submit_bypass": (["submit", "--launchpad", "{lp}", "--bypass", "Na2S3"], "--bypass", "Na2S3"),
+    "submit_follow": (
+        ["submit", "--launchpad", "{lp}", "--follow-instabilities"],
+        "--follow-instabilities",
+        "the VASP relaxation keeps the space group",
+    ),
     "submit_supercell": (
         ["submit", "--launchpad", "{lp}", "--supercell", "S8"],
         "--supercell",

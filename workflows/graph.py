@@ -1,12 +1,14 @@
 """The FireWorks workflow of a study: one graph for every calculator.
 
-    relax(phase) → phonon setup(phase) ⇢ forces(phase, 1..n) ┐
-    relax(phase) → …                                          ├→ analysis
-    …                                                         ┘
+    relax(phase) → phonon setup(phase) ⇢ forces(phase, 1..n) [⇢ follow(phase)] ┐
+    relax(phase) → …                                                            ├→ analysis
+    …                                                                           ┘
 
 The force jobs (⇢) are added as detours by the setup job once the relaxed cell is known, so the
 analysis waits for all of them; they run in parallel wherever workers are. The analysis computes
 each phase's phonons (F, S, Cv) once, from the stored forces, and then the thermodynamics.
+With ``--follow-instabilities`` a follow job per phase, child of its force jobs, follows its
+lowest unstable mode (``follow_tasks.py``); the analysis then waits for it too.
 """
 
 from __future__ import annotations
@@ -94,6 +96,11 @@ def model_fireworks(
                     phonon_settings=phonon_settings,
                     phonon_set=phonon_set,
                     **labelled,
+                    **(
+                        {"follow_relax_settings": settings.relax}
+                        if settings.follow_instabilities and phonon_set == MAIN_SET
+                        else {}
+                    ),
                 ),
                 name=f"phonon setup {phase.id}{suffix}{tag}",
                 parents=[relax],

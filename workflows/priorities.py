@@ -3,7 +3,8 @@ and on many: long chains first, so no worker idles at the end waiting for one ph
 
 A setup is cheap and releases a phase's force jobs, so it goes first; then the relaxations,
 larger cells first (the longest relaxations and the most force jobs behind them); then the
-force jobs, larger supercells first (the longest jobs first leave the shortest tail). Only the
+force jobs, larger supercells first (the longest jobs first leave the shortest tail); a job
+following an unstable mode goes with the relaxations, since the analysis waits for it. Only the
 order changes: every job computes the same thing.
 """
 
@@ -12,6 +13,9 @@ from __future__ import annotations
 PRIORITY_KEY = "_priority"
 SETUP_PRIORITY = 3_000_000
 RELAX_BASE = 2_000_000
+FOLLOW_PRIORITY = RELAX_BASE
+"""Following a phase's unstable mode: ready once its force jobs are done, and the analysis
+waits for it, so it goes before the remaining force jobs."""
 FORCES_BASE = 1_000_000
 
 

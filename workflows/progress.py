@@ -14,6 +14,7 @@ class Progress:
     KINDS = (
         ("relax", "relaxed"),
         ("forces", "forces"),
+        ("follow", "followed"),
         ("analysis", "analysis"),
         ("committee", "committee"),
     )

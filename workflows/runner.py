@@ -342,5 +342,5 @@ def _order(fw: dict) -> tuple:
     priorities existed: relaxations first, so every force job (and the true total) is known early."""
     if PRIORITY_KEY in fw["spec"]:
         return (0, *order_key(fw))
-    rank = {"relax": 0, "setup": 1, "forces": 2, "analysis": 3, "committee": 4}
+    rank = {"relax": 0, "setup": 1, "forces": 2, "follow": 3, "analysis": 4, "committee": 5}
     return (1, rank.get(fw["spec"].get("nasx_kind"), 5), fw["fw_id"])

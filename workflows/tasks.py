@@ -26,7 +26,7 @@ from nasx.results import ForcesResult, RecordError, RelaxResult
 from nasx.settings import AnalysisOptions, PhononSettings, RelaxSettings
 from nasx.symmetry import RELAXED_SYMPREC_A
 from nasx.workflows.calculators.base import Calculator
-from nasx.workflows.priorities import PRIORITY_KEY, forces_priority
+from nasx.workflows.priorities import FOLLOW_PRIORITY, PRIORITY_KEY, forces_priority
 
 ANALYSIS_KEY = "nasx_analysis"
 """Spec key of the analysis options (temperatures, bypass): changing them reruns the analysis
@@ -116,7 +116,8 @@ class PhononSetupTask(_NasxTask):
     """Finite displacements on the symmetrised relaxed cell; adds one force job per displacement."""
 
     required_params = ["run_dir", "phase_id", "calculator", "phonon_settings"]
-    optional_params = ["phonon_set", "label"]
+    optional_params = ["phonon_set", "label", "follow_relax_settings"]
+    """``follow_relax_settings``: also a mode-following job after the force jobs (main set)."""
 
     def run_task(self, fw_spec: dict) -> FWAction:
         phase_id, phonon_set = self["phase_id"], self.get("phonon_set", MAIN_SET)
@@ -165,6 +166,8 @@ class PhononSetupTask(_NasxTask):
             )
             for i in range(1, n + 1)
         ]
+        if self.get("follow_relax_settings") is not None and phonon_set == MAIN_SET:
+            jobs.append(self._follow_job(jobs, fw_spec, suffix))
         return FWAction(
             stored_data={
                 "displacements": n,
@@ -172,6 +175,28 @@ class PhononSetupTask(_NasxTask):
                 "phonopy_disp_yaml": dataset.read_text(),
             },
             detours=Workflow(jobs),
+        )
+
+    def _follow_job(self, force_jobs: list[Firework], fw_spec: dict, suffix: str) -> Firework:
+        from nasx.workflows.follow_tasks import FollowInstabilityTask
+
+        phase_id = self["phase_id"]
+        return Firework(
+            FollowInstabilityTask(
+                run_dir=self["run_dir"],
+                phase_id=phase_id,
+                calculator=self["calculator"],
+                phonon_settings=self["phonon_settings"],
+                relax_settings=self["follow_relax_settings"],
+            ),
+            name=f"follow {phase_id}{suffix}",
+            parents=list(force_jobs),  # a copy: the caller appends this job to its list
+            spec={
+                "_category": fw_spec.get("_category", ""),
+                "nasx_kind": "follow",
+                "nasx_phase": phase_id,
+                PRIORITY_KEY: FOLLOW_PRIORITY,
+            },
         )
 
 

@@ -133,6 +133,15 @@ class PhaseDirectory:
             "phonopy.yaml" if phonon_set == MAIN_SET else f"phonopy-{phonon_set}.yaml"
         )
 
+    @property
+    def instability_dir(self) -> Path:
+        """Where following an unstable mode writes (``--follow-instabilities``)."""
+        return self.root / "instability"
+
+    @property
+    def instability_result(self) -> Path:
+        return self.instability_dir / "result.json"
+
     def thermal(self, phonon_set: str = MAIN_SET) -> Path:
         return self.root / (
             "thermal.json" if phonon_set == MAIN_SET else f"thermal-{phonon_set}.json"

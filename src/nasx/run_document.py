@@ -80,6 +80,7 @@ class RunDocument:
     software: dict[str, str] = field(default_factory=dict)
     """Package versions where the run was started (not part of the calculation key: a rerun
     with newer packages is allowed, and records them)."""
+    follow_instabilities: bool = False
 
     @classmethod
     def for_study(
@@ -102,6 +103,7 @@ class RunDocument:
             convergence=settings.convergence_settings() if settings.convergence_phases else None,
             analysis=settings.analysis,
             software=dict(software or {}),
+            follow_instabilities=settings.follow_instabilities,
         )
 
     def phonon_settings(self, phonon_set: str) -> PhononSettings:
@@ -131,6 +133,7 @@ class RunDocument:
             "convergence_settings": None
             if self.convergence is None
             else self.convergence.to_document(),
+            **({"follow_instabilities": True} if self.follow_instabilities else {}),
         }
 
     def to_document(self) -> dict:
@@ -161,6 +164,7 @@ class RunDocument:
                 analysis.get("bypass"),
             ),
             software=dict(d.get("software", {})),
+            follow_instabilities=bool(d.get("follow_instabilities", False)),
         )
 
 
@@ -172,7 +176,10 @@ CALCULATION_KEYS = (
     "phonon_settings",
     "convergence_phases",
     "convergence_settings",
+    "follow_instabilities",
 )
+"""A key a document lacks reads as None: ``follow_instabilities`` is written only when set, so
+run directories made before it existed keep their key."""
 
 
 def calculation_key_of(document: dict) -> dict:

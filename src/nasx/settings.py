@@ -51,12 +51,13 @@ class RelaxSettings(_Settings):
 
     ``fmax_eV_per_A`` bounds the residual force (and, through the cell filter, the stress ×
     volume); ``max_steps`` is the step limit after which the relaxation is reported unconverged.
+    ``symprec`` None relaxes without the symmetry constraint (mode following only).
     """
 
     fmax_eV_per_A: float = defaults.FMAX_EV_PER_A
     max_steps: int = defaults.MAX_STEPS
     relax_cell: bool = True
-    symprec: float = defaults.RELAX_SYMPREC_A
+    symprec: float | None = defaults.RELAX_SYMPREC_A
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,8 @@ class RunSettings:
 
     ``convergence_phases`` repeat their phonons in a supercell of at least
     ``convergence_length_A`` (default 1.5 × the main minimum length) to report how F_vib moves.
+    ``follow_instabilities`` enters the calculation key only when set, so the run directories
+    made before it existed keep their key.
     """
 
     analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
@@ -159,6 +162,8 @@ class RunSettings:
     phonons: PhononSettings = field(default_factory=PhononSettings)
     convergence_phases: tuple[str, ...] = ()
     convergence_length_A: float | None = None
+    follow_instabilities: bool = False
+    """Follow each phase's lowest unstable mode to the lower-symmetry structure it leads to."""
 
     def for_calculator(self, translation_invariant: bool) -> RunSettings:
         """Settings adapted to the model: Γ acoustic modes are only zero for a translationally
@@ -183,4 +188,5 @@ class RunSettings:
             "convergence_settings": self.convergence_settings().to_document()
             if self.convergence_phases
             else None,
+            **({"follow_instabilities": True} if self.follow_instabilities else {}),
         }

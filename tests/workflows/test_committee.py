@@ -210,4 +210,4 @@ def test_committee_conclusions_combine_each_models_own(committee):
         elif "not evaluated" not in verdicts.values():
             assert row["verdict"] == "model-dependent"
     report = (out / "report.md").read_text().splitlines()
-    assert [line for line in report if line.startswith("## ")][0] == "## Conclusions"
+    assert next(line for line in report if line.startswith("## ")) == "## Conclusions"

@@ -44,9 +44,10 @@ class AseBackedCalculator(Calculator):
     def relax(self, structure: Structure, settings: RelaxSettings, workdir: Path) -> RelaxResult:
         atoms = AseAtomsAdaptor.get_atoms(structure)
         atoms.calc = self._timed_ase_calculator()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # spglib deprecation chatter from FixSymmetry
-            atoms.set_constraint(FixSymmetry(atoms, symprec=settings.symprec))
+        if settings.symprec is not None:  # None: free (following an unstable mode)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # spglib deprecation chatter from FixSymmetry
+                atoms.set_constraint(FixSymmetry(atoms, symprec=settings.symprec))
         target = FrechetCellFilter(atoms) if settings.relax_cell else atoms
         optimizer = BFGS(target, logfile=str(Path(workdir) / "relax.log"))
         with warnings.catch_warnings():

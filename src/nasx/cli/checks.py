@@ -61,6 +61,17 @@ def check_embedded_store(out: Path) -> None:
         check_store_file(store, REBUILD)
 
 
+def check_follow(args: argparse.Namespace, calculators: list[str]) -> None:
+    """Refuse --follow-instabilities where a relaxation cannot drop the symmetry (VASP's
+    relaxation chain keeps it)."""
+    if getattr(args, "follow_instabilities", False) and "vasp" in calculators:
+        raise OptionError(
+            "--follow-instabilities",
+            "needs a calculator that relaxes without the symmetry constraint (chgnet, sevennet, "
+            "stub); the VASP relaxation keeps the space group",
+        )
+
+
 def check_vasp_cmd(vasp_cmd: str | None) -> None:
     """Refuse a missing VASP command, or one whose program is not on PATH."""
     try:
@@ -168,6 +179,7 @@ def run_settings(args: argparse.Namespace, phase_set):
             _phase_ids(phase_set, args.check_convergence, "--check-convergence")
         ),
         convergence_length_A=args.convergence_length,
+        follow_instabilities=bool(getattr(args, "follow_instabilities", False)),
     )
 
 

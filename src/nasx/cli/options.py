@@ -252,6 +252,16 @@ def add_calculation_options(parser: argparse.ArgumentParser) -> argparse._Argume
         "minimum supercell height of the convergence check",
         default_text="1.5 × --min-length",
     )
+    group.add_argument(
+        "--follow-instabilities",
+        action="store_true",
+        help="for each phase with a mode below the imaginary tolerance after symmetrising (an "
+        "instability, not noise), displace along its lowest mode in the smallest supercell "
+        "that holds its q, relax cell and positions without the symmetry constraint, and "
+        "report the structure found, its space group and the energy gained per atom "
+        "(phases/<id>/instability/, results.json, report); one extra job per phase; not with "
+        "VASP",
+    )
     vasp = parser.add_argument_group("VASP (--calculator vasp)")
     vasp.add_argument(
         "--auto-kspacing",

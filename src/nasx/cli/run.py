@@ -28,6 +28,7 @@ other --temperatures or --bypass only the phonon and analysis jobs.
 inputs:   the built-in Na–S set, or --structures DIR (CIFs of one binary A–X system)
 outputs:  in --out: results.json, report.md, voltage_profile.png, hull.png;
           phases/<id>/relaxed.cif, phonopy.yaml, thermal.json, phonon figures;
+          phases/<id>/instability/ (with --follow-instabilities);
           run.json (settings), journal.jsonl (one line per job), launches/jobs.log
 committee: --calculator chgnet sevennet computes the study with each model in one workflow:
           DIR/models/<name>/ is each model's run directory (as above), and DIR's own
@@ -97,6 +98,7 @@ def command(args: argparse.Namespace) -> int:
         checks.check_embedded_store(args.out)
     workers = args.workers or checks.default_workers()
     names = checks.calculator_names(args.calculator)
+    checks.check_follow(args, names)
     if "vasp" in names:
         checks.check_vasp_cmd(args.vasp_cmd)
     phase_set = checks.phase_set(args)

@@ -49,6 +49,7 @@ def command(args: argparse.Namespace) -> int:
     from nasx.workflows.runner import submit_study
 
     checks.check_out(args.out)
+    checks.check_follow(args, ["vasp"])
     phase_set = checks.phase_set(args)
     settings = checks.run_settings(args, phase_set)
     launchpad = launchpad_from_file(args.launchpad)
