@@ -10,6 +10,11 @@ workflow engine, files or figures.
 
     python benchmarks/run_study.py                  # bare, then --workers 1 … cores
     python benchmarks/run_study.py --workers 2      # bare, then --workers 2
+    python benchmarks/run_study.py --concurrent 1   # without the N-bare-loops-at-once row
+
+The row "N bare at once" runs N bare loops at the same time: how much slower each gets when
+all cores are busy (memory bandwidth, shared caches, the clock) bounds what any N-process run
+can reach: ``× bare`` of a perfect split is at best that row's wall time / N / the bare loop's.
 """
 
 from __future__ import annotations
@@ -115,6 +120,13 @@ def main() -> None:
     )
     cores = len(os.sched_getaffinity(0))
     parser.add_argument("--workers", type=int, nargs="+", default=list(range(1, cores + 1)))
+    parser.add_argument(
+        "--concurrent",
+        type=int,
+        default=cores,
+        help="also run this many bare loops at once, the machine's own limit on a parallel "
+        "speed-up (default: the usable cores; 1: skip)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -127,21 +139,44 @@ def main() -> None:
         "OPENBLAS_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
     }
-    print(f"{'run':<12} {'wall s':>7} {'model s':>8} {'evals':>6} {'peak GB':>8} {'× bare':>7}")
-    reference = None
-    for child in ["bare", *map(str, args.workers)]:
-        line = subprocess.run(
-            [sys.executable, __file__, "--child", child],
-            capture_output=True, text=True, check=True, env=env,
-        ).stdout.strip().splitlines()[-1]  # fmt: skip
-        r = json.loads(line)
-        reference = reference or r["wall_s"]
+    print(f"{'run':<16} {'wall s':>7} {'model s':>8} {'evals':>6} {'peak GB':>8} {'× bare':>7}")
+
+    def child(name: str) -> subprocess.Popen:
+        command = [sys.executable, __file__, "--child", name]
+        return subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+
+    def result(process: subprocess.Popen) -> dict:
+        out, _ = process.communicate()
+        if process.returncode:
+            raise SystemExit(f"benchmark child failed with exit status {process.returncode}")
+        return json.loads(out.strip().splitlines()[-1])
+
+    def show(r: dict) -> None:
         print(
-            f"{r['run']:<12} {r['wall_s']:>7} {r['model_s']:>8} {r['evals']:>6} "
+            f"{r['run']:<16} {r['wall_s']:>7} {r['model_s']:>8} {r['evals']:>6} "
             f"{r['peak_GB']:>8} {r['wall_s'] / reference:>7.2f}",
             flush=True,
         )
 
+    r = result(child("bare"))
+    reference = r["wall_s"]
+    show(r)
+    if args.concurrent > 1:  # what the machine allows: the same loop in N processes at once
+        loops = [result(p) for p in [child("bare") for _ in range(args.concurrent)]]
+        slowest = max(loops, key=lambda r: r["wall_s"])
+        slowest["run"] = f"{args.concurrent} bare at once"
+        slowest["model_s"] = round(sum(r["model_s"] for r in loops) / len(loops), 1)
+        show(slowest)
+    for n in args.workers:
+        show(result(child(str(n))))
+    if args.concurrent > 1:
+        ceiling = slowest["wall_s"] / args.concurrent / reference
+        print(
+            f"\n{args.concurrent} bare loops at once each take {slowest['wall_s'] / reference:.2f}× "
+            f"the lone loop's wall time (model s: each loop's mean): splitting one study "
+            f"perfectly over {args.concurrent} processes can at best take {ceiling:.2f}× the bare loop "
+            "on this machine."
+        )
 
 if __name__ == "__main__":
     main()

@@ -24,6 +24,7 @@ from nasx.layout import RunDirectory, read_json, write_json_atomic
 from nasx.run_document import calculation_key_of
 from nasx.settings import AnalysisOptions, RunSettings
 from nasx.structures import PhaseSet
+from nasx.workflows.allocator import keep_freed_memory
 from nasx.workflows.calculators.base import Calculator
 from nasx.workflows.graph import RUN_DIR_KEY, build_workflow, run_document
 from nasx.workflows.launch_context import (
@@ -298,6 +299,7 @@ def _launch_all(
     from fireworks.core.rocket_launcher import launch_rocket
 
     worker = FWorker(name=local_worker_name())
+    keep_freed_memory()  # this process runs the models
     bar = Progress(enabled=progress)
     launched = 0
     launch_dir = (

@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from nasx.workflows.allocator import keep_freed_memory
+
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 POLL_SECONDS = 0.1
 """How often an idle worker asks for a job, and the owner looks at its workers."""
@@ -80,6 +82,7 @@ def worker_main(spec: WorkerSpec, stop) -> None:
         os.environ[variable] = "1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the owner decides what a Ctrl-C stops
     _die_with_parent()
+    keep_freed_memory()
     from fireworks.core.rocket_launcher import rapidfire
     from fireworks.fw_config import DS_PASSWORD, FWData
     from fireworks.utilities.fw_utilities import DataServer
