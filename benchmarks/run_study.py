@@ -178,5 +178,6 @@ def main() -> None:
             "on this machine."
         )
 
+
 if __name__ == "__main__":
     main()

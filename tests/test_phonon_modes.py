@@ -86,3 +86,27 @@ def test_sum_rule_measures_the_on_site_spring():
 )
 def test_location_names_the_point(q, name):
     assert location(np.array(q)) == name
+
+
+def _mode(q, nu, where):
+    from nasx.phonon_modes import ImaginaryMode
+
+    return ImaginaryMode(q, 3, nu, where)
+
+
+def test_a_commensurate_mode_near_a_general_q_minimum_names_the_instability():
+    from nasx.phonon_modes import LEADING_MARGIN_THZ, _classification, leading_mode
+
+    general = _mode((0.077, 0.0, 0.0), -0.3145, "general q")
+    gamma = _mode((0.0, 0.0, 0.0), -0.3135, "Γ")  # CHGNet's Na2S5: 1 mTHz above
+    boundary = _mode((0.5, 0.0, 0.0), -0.3140, "zone boundary (½, 0, 0)")
+    assert leading_mode([general, boundary, gamma]) is gamma  # Γ before a zone boundary
+    assert leading_mode([general, boundary]) is boundary
+    far = _mode((0.0, 0.0, 0.0), general.frequency_THz + 2 * LEADING_MARGIN_THZ, "Γ")
+    assert leading_mode([general, far]) is general  # a real general-q minimum stays
+    lowest_boundary = _mode((0.5, 0.0, 0.0), -0.40, "zone boundary (½, 0, 0)")
+    assert leading_mode([lowest_boundary, gamma]) is lowest_boundary  # lowest commensurate
+    assert leading_mode([]) is None
+    text = _classification([general, gamma], 0, -0.05)
+    assert text.startswith("instability at Γ (-0.314 THz, branch 3)")
+    assert "the mesh's lowest mode, -0.315 THz at (0.077, 0.000, 0.000)" in text

@@ -223,11 +223,12 @@ def follow_instability(
     settings: RelaxSettings,
     workdir: Path,
 ) -> InstabilityResult:
-    """Follow the lowest imaginary mode of ``ph`` (its q-point is the one the classification
-    names) when there is one; modes that symmetrisation removed are noise and never listed."""
-    if not modes.modes:
+    """Follow the imaginary mode the classification names (``modes.leading``: the lowest, or a
+    commensurate one within a few mTHz of it) when there is one; modes that symmetrisation
+    removed are noise and never listed."""
+    lowest = modes.leading
+    if lowest is None:
         return InstabilityResult(modes.classification, None, "no instability: nothing to follow")
-    lowest = modes.modes[0]
     followed = follow_mode(ph, calculator, lowest, settings, workdir)
     if followed is None:
         q = ", ".join(f"{v:.3f}" for v in lowest.q_reduced)

@@ -3,12 +3,16 @@
 A mode below the imaginary tolerance is located on the q-mesh and at Γ and the seven
 zone-boundary points (½ or 0 along each reciprocal axis of the primitive cell), then classified:
 an instability at Γ (a lower-symmetry structure in the same cell), at a zone-boundary point (a
-supercell distortion), at a general q, or numerical noise that symmetrising removed.
+supercell distortion), at a general q, or numerical noise that symmetrising removed. The mode
+that names the instability is the lowest, unless that sits at a general q and a mode at Γ (else
+at a zone-boundary point) lies within ``LEADING_MARGIN_THZ`` of it: on a flat soft branch the
+mesh's lowest point can be a few mTHz below the commensurate one.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -17,6 +21,9 @@ from phonopy import Phonopy
 SYMMETRIZATION_METHOD = "symfc projector (translational + permutation + space-group symmetry)"
 ZONE_BOUNDARY = [q for q in itertools.product((0.0, 0.5), repeat=3) if any(q)]
 MAX_MODES_LISTED = 12
+LEADING_MARGIN_THZ = 0.02
+"""A commensurate mode this close to a general-q lowest one names the instability (CHGNet's
+Na2S5: Γ 1 mTHz above the mesh's lowest point; S8: 14 mTHz)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,11 @@ class ImaginaryModes:
     n_mesh_modes: int
     n_removed_by_symmetrization: int
     classification: str
+
+    @property
+    def leading(self) -> ImaginaryMode | None:
+        """The mode the classification names and ``--follow-instabilities`` follows."""
+        return leading_mode(self.modes)
 
     def as_dict(self) -> dict:
         return {**asdict(self), "modes": [m.as_dict() for m in self.modes]}
@@ -119,15 +131,35 @@ def imaginary_modes(
                 ImaginaryMode(reduced, branch, float(frequencies[branch]), location(q)),
             )
     modes = sorted(found.values(), key=lambda m: m.frequency_THz)
+    listed = modes[:MAX_MODES_LISTED]
+    lead = leading_mode(modes)
+    if lead is not None and lead not in listed:  # listed, so that it can be followed
+        listed = [*listed[: MAX_MODES_LISTED - 1], lead]
     n_mesh = count_below(ph, tolerance_THz, exclude_gamma_acoustic)
     removed = 0 if n_before is None else max(0, n_before - n_mesh)
     return ImaginaryModes(
         tolerance_THz,
-        tuple(modes[:MAX_MODES_LISTED]),
+        tuple(listed),
         n_mesh,
         removed,
         _classification(modes, removed, tolerance_THz),
     )
+
+
+def leading_mode(modes: Sequence[ImaginaryMode]) -> ImaginaryMode | None:
+    """The lowest of ``modes`` (lowest first), or the lowest at Γ, else at a zone-boundary
+    point, within ``LEADING_MARGIN_THZ`` of it when the lowest is at a general q."""
+    if not modes:
+        return None
+    lowest = modes[0]
+    if lowest.location != "general q":
+        return lowest
+    near = [m for m in modes if m.frequency_THz <= lowest.frequency_THz + LEADING_MARGIN_THZ]
+    for kind in ("Γ", "zone boundary"):
+        commensurate = [m for m in near if m.location.startswith(kind)]
+        if commensurate:
+            return commensurate[0]
+    return lowest
 
 
 def _frequencies_at(ph: Phonopy, qpoints: list[tuple]) -> np.ndarray:
@@ -152,16 +184,24 @@ def _classification(modes: list[ImaginaryMode], removed: int, tolerance_THz: flo
     )
     if not modes:
         return noise or "none: no mode below the tolerance"
-    lowest = modes[0]
+    lowest = leading_mode(modes)
+    if lowest is not modes[0]:
+        q = ", ".join(f"{v:.3f}" for v in modes[0].q_reduced)
+        tie = (
+            f"; the mesh's lowest mode, {modes[0].frequency_THz:.3f} THz at ({q}), is within "
+            f"{LEADING_MARGIN_THZ:g} THz of it"
+        )
+    else:
+        tie = ""
     if lowest.location == "Γ":
         what = (
             f"instability at Γ ({lowest.frequency_THz:.3f} THz, branch {lowest.branch}): "
-            "a lower-symmetry structure within the same cell"
+            f"a lower-symmetry structure within the same cell{tie}"
         )
     elif lowest.location.startswith("zone boundary"):
         what = (
             f"instability at the {lowest.location} point ({lowest.frequency_THz:.3f} THz, "
-            f"branch {lowest.branch}): a supercell distortion"
+            f"branch {lowest.branch}): a supercell distortion{tie}"
         )
     else:
         q = ", ".join(f"{v:.3f}" for v in lowest.q_reduced)
