@@ -17,12 +17,12 @@ from nasx.analysis import committee_plots, conclusions
 from nasx.analysis.committee import CommitteeSpread, committee_spread
 from nasx.analysis.committee_report import render
 from nasx.analysis.entries import load_entries_json
-from nasx.analysis.outputs import ENTRIES_JSON, read_results, results_json_text
+from nasx.analysis.outputs import ENTRIES_JSON, results_json_text
 from nasx.analysis.provenance import Provenance
 from nasx.analysis.study import StudyResult, analyze
 from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
-from nasx.layout import write_text_atomic
+from nasx.layout import read_results, write_text_atomic
 
 
 @dataclass(frozen=True)

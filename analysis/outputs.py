@@ -84,8 +84,3 @@ def results_document(
         "provenance": provenance.to_document(),
         **(extra or {}),
     }
-
-
-def read_results(out_dir: str | Path) -> dict:
-    """The results.json document of an output directory."""
-    return json.loads((Path(out_dir) / "results.json").read_text())

@@ -184,6 +184,11 @@ class RunDirectory:
         return [json.loads(line) for line in self.journal.read_text().splitlines() if line.strip()]
 
 
+def read_results(out_dir: str | Path) -> dict:
+    """The results.json document of an output directory (without importing the analysis)."""
+    return json.loads((Path(out_dir) / "results.json").read_text())
+
+
 def committee_models(root: Path) -> list[str] | None:
     """The model names of the committee run directory ``root`` (its run.json), else None."""
     document = read_json(Path(root) / "run.json")

@@ -194,8 +194,9 @@ def _analyze(args: argparse.Namespace, calculations, system) -> int:
 
 def _from_entries(args: argparse.Namespace, system) -> int:
     from nasx.analysis import analyze, load_entries_json
-    from nasx.analysis.outputs import read_results, write_outputs
+    from nasx.analysis.outputs import write_outputs
     from nasx.analysis.provenance import of_entries
+    from nasx.layout import read_results
 
     entries = load_entries_json(args.source)
     print(f"nasx analyze: {len(entries)} entries from {args.source} -> {args.out}")

@@ -74,9 +74,9 @@ def _unique(names: list[str]) -> list[str]:
 
 def command(args: argparse.Namespace) -> int:
     from nasx.analysis.committee_outputs import model_output, write_committee
-    from nasx.analysis.outputs import read_results
     from nasx.chemistry import BinarySystem
     from nasx.cli.results import print_committee
+    from nasx.layout import read_results
 
     try:
         system = BinarySystem.parse(args.system) if args.system else None

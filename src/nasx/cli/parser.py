@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import re
+import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
@@ -64,9 +65,14 @@ class Parser(argparse.ArgumentParser):
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
     ) -> argparse.Namespace:
         parsed, extras = self.parse_known_args(args, namespace)
+        command = getattr(parsed, "command", None)
+        prog = f"{self.prog} {command}" if command else self.prog
+        for arg in sys.argv[1:] if args is None else args:
+            flag, joined, value = str(arg).partition("=")
+            if joined and flag.startswith("--") and value == "--":
+                # argparse (3.11) drops a joined "--" and gives the option an empty list
+                raise OptionError(shown(flag), "expected a value, not '--'", prog)
         if extras:
-            command = getattr(parsed, "command", None)
-            prog = f"{self.prog} {command}" if command else self.prog
             raise OptionError(shown(extras[0]), f"not an option or argument of '{prog}'", prog)
         return parsed
 

@@ -10,6 +10,7 @@ from nasx import interrupts
 from nasx.cli import checks, options
 from nasx.cli.parser import add_command
 from nasx.cli.results import exit_status, print_results
+from nasx.layout import read_results
 
 STARTUP_INTERRUPTED = "nasx: interrupted before the first job; nothing was changed"
 
@@ -150,8 +151,6 @@ def command(args: argparse.Namespace) -> int:
         return 130
     if committee:
         return _committee_summary(summary, names)
-    from nasx.analysis.outputs import read_results  # after the run: its imports take seconds
-
     results = read_results(summary.run_dir)
     print_results(results)
     print(
@@ -163,7 +162,6 @@ def command(args: argparse.Namespace) -> int:
 
 def _committee_summary(summary, names: list[str]) -> int:
     """Each model's voltages, then the committee's spread of the plateaus; the worst status."""
-    from nasx.analysis.outputs import read_results
     from nasx.cli.results import print_committee
     from nasx.layout import MODELS_DIR
 
