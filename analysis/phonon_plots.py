@@ -192,12 +192,7 @@ def _thermal_plot(
             "C0",
         ),
     ]
-    marked = tuple(
-        sorted(
-            (c for c in phase_changes if 0 <= c.temperature_K <= t_max),
-            key=lambda c: c.temperature_K,
-        )
-    )
+    marked = marked_changes(phase_changes, temperatures_K)
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.6))
     for ax, (values, label, color) in zip(axes, panels, strict=True):
         ax.plot(tp.temperatures, values, color=color)
@@ -222,6 +217,40 @@ def _thermal_plot(
     fig.suptitle(f"{phase_id}: harmonic F, S and Cv per atom (dotted: requested T)\n{model}")
     fig.subplots_adjust(left=0.075, right=0.98, bottom=0.14, top=0.82, wspace=0.32)
     return _save(fig, path), marked
+
+
+def marked_changes(
+    phase_changes: Sequence[PhaseChange], temperatures_K: Sequence[float]
+) -> tuple[PhaseChange, ...]:
+    """The phase changes the F, S and Cv panels mark: those from 0 K to their right edge."""
+    t_max = max([T_MAX_K, *temperatures_K])
+    return tuple(
+        sorted(
+            (c for c in phase_changes if 0 <= c.temperature_K <= t_max),
+            key=lambda c: c.temperature_K,
+        )
+    )
+
+
+def described(
+    ph: Phonopy,
+    directory: Path,
+    temperatures_K: Sequence[float],
+    phase_changes: Sequence[PhaseChange],
+    band_range_THz: tuple[float, float] | None,
+) -> PhononFigures:
+    """What ``write`` returned for these inputs, for figures already in ``directory``."""
+    directory = Path(directory)
+    band_path, error = band_path_or_error(ph)
+    paths = [directory / BAND_YAML] if band_path is not None else []
+    paths += [directory / BAND_STRUCTURE_PNG, directory / THERMAL_PROPERTIES_PNG]
+    return PhononFigures(
+        tuple(paths),
+        band_path,
+        error,
+        band_range_THz if band_path is not None else None,
+        marked_changes(phase_changes, temperatures_K),
+    )
 
 
 def _save(fig, path: Path) -> Path:

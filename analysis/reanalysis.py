@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING
 
 from pymatgen.entries.computed_entries import ComputedStructureEntry
 
-from nasx import __version__, phonons
+from nasx import __version__
+from nasx.analysis import phase_phonons
 from nasx.analysis.calculations_report import calculations_section
 from nasx.analysis.checks import Check, convergence_record, phase_checks, settings_consistency
 from nasx.analysis.entries import FVIB_KEY
 from nasx.analysis.inventory import inventory_section, phonon_set_record
 from nasx.analysis.outputs import results_document, results_json_text, write_entries, write_outputs
+from nasx.analysis.phase_phonons import PhasePhonons
 from nasx.analysis.phonon_report import (
     instabilities_section,
     instability_record,
@@ -33,10 +35,7 @@ from nasx.analysis.study import StudyResult, analyze
 from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
 from nasx.layout import (
-    CONVERGENCE_SET,
     MAIN_SET,
-    PhaseDirectory,
-    write_json_atomic,
     write_text_atomic,
 )
 from nasx.phonons import ThermalProperties, thermal_properties
@@ -56,6 +55,8 @@ class Analysis:
     result: StudyResult | None
     document: dict
     paths: dict[str, Path]
+    reused_phonons: tuple[str, ...] = ()
+    """The phases whose phonons were those of their own job (``phase_phonons.reused``)."""
 
     @property
     def complete(self) -> bool:
@@ -96,13 +97,25 @@ def analyze_calculations(
         p for p in calculations.problems if p.phase is None or p.phase in {r.id for r in records}
     ]
 
+    consistency = settings_consistency(records)
+    calculator = _calculator(calculations, consistency)
+    provenance = of_run(run) if run else Provenance(calculator["description"])
+    provenance = with_fake_vasp(provenance, [r.id for r in records if r.test_model], len(records))
+    out = Path(out_dir)
     thermal, convergence = {}, {}
+    reused: dict[str, PhasePhonons] = {}
     for record in records:
         for name, target, data in (
             (MAIN_SET, thermal, record.phonons),
             ("convergence", convergence, record.convergence),
         ):
             if data is not None and temperatures:
+                hit = None
+                if name == MAIN_SET and phase_files:  # computed by the phase's own job
+                    hit = phase_phonons.reused(out, record, temperatures, provenance.short_model())
+                if hit is not None:
+                    reused[record.id], target[record.id] = hit, hit.thermal
+                    continue
                 try:
                     target[record.id] = _thermal(data, temperatures)
                 except Exception as exc:  # phonopy's errors on inconsistent data sets vary
@@ -153,15 +166,20 @@ def analyze_calculations(
     checks = phase_checks(
         records, thermal, convergence, temperatures, run.phonons if run else PhononSettings()
     )
-    consistency = settings_consistency(records)
     if not consistency["consistent"]:
         checks.append(Check("all", "consistency", False, consistency["message"]))
     calc_records = {
-        r.id: _calculation_record(r, thermal.get(r.id), convergence.get(r.id)) for r in records
+        r.id: _calculation_record(
+            r,
+            thermal.get(r.id),
+            convergence.get(r.id),
+            reused[r.id].q_mesh if r.id in reused else None,
+        )
+        for r in records
     }
     tree = calculations.kind == "tree"
     extra = {
-        "calculator": _calculator(calculations, consistency),
+        "calculator": calculator,
         **(
             {
                 "calculation_settings": {
@@ -182,21 +200,14 @@ def analyze_calculations(
         **({"ignored": [i.as_dict() for i in calculations.ignored]} if tree else {}),
         "complete": not problems and not missing,
     }
-    out = Path(out_dir)
-    provenance = of_run(run) if run else Provenance(extra["calculator"]["description"])
-    provenance = with_fake_vasp(provenance, [r.id for r in records if r.test_model], len(records))
     figures = {
-        record.id: _write_phase_files(
-            out,
-            record,
-            thermal[record.id],
-            convergence.get(record.id),
-            temperatures,
-            provenance.short_model(),
+        record.id: _phase_files(
+            out, record, thermal[record.id], convergence.get(record.id), temperatures,
+            provenance.short_model(), reused.get(record.id),
         )
         for record in records
         if phase_files and record.id in thermal
-    }
+    }  # fmt: skip
     section = calculations_section(
         records, thermal, checks, problems, missing, consistency, calculations
     )
@@ -235,7 +246,7 @@ def analyze_calculations(
             provenance,
         )
         paths["entries"] = write_entries(entries, provenance, out)
-    return Analysis(result, document, paths)
+    return Analysis(result, document, paths, tuple(sorted(reused)))
 
 
 def _study(
@@ -291,7 +302,10 @@ def _entry(record: PhaseRecord, thermal: ThermalProperties | None) -> ComputedSt
 
 
 def _calculation_record(
-    record: PhaseRecord, thermal: ThermalProperties | None, convergence: ThermalProperties | None
+    record: PhaseRecord,
+    thermal: ThermalProperties | None,
+    convergence: ThermalProperties | None,
+    q_mesh: tuple[int, ...] | None,
 ) -> dict:
     document: dict = {"formula": record.formula, "label": record.label, "status": record.status}
     document["relaxation"] = record.relaxation.summary() if record.relaxation else None
@@ -306,7 +320,7 @@ def _calculation_record(
         document["supercell_convergence"] = convergence_record(thermal, convergence)
     document["sources"] = dict(sorted(record.sources.items()))
     if thermal and record.phonons is not None:
-        document["phonon_set"] = phonon_set_record(record.phonons)
+        document["phonon_set"] = phonon_set_record(record.phonons, q_mesh)
     if record.ignored:
         document["ignored"] = [i.as_dict() for i in record.ignored]
     if record.flags:
@@ -322,37 +336,24 @@ def _calculator(calculations: Calculations, consistency: dict) -> dict:
     return {"name": "vasp", "description": f"VASP outputs ({consistency['message']})"}
 
 
-def _write_phase_files(
+def _phase_files(
     out: Path,
     record: PhaseRecord,
     thermal: ThermalProperties,
     convergence: ThermalProperties | None,
     temperatures: list[float],
     model: str,
+    reused: PhasePhonons | None,
 ) -> PhononFigures:
-    """phonopy.yaml (with forces), thermal.json, the phonon figures, band.yaml and relaxed.cif
-    of a phase, and the supercell-convergence set's phonopy and thermal files where it has one."""
-    from nasx.analysis import phonon_plots
-
-    files = PhaseDirectory(out / "phases" / record.id)
-    files.root.mkdir(parents=True, exist_ok=True)
-    ph = record.phonons.phonopy
-    phonons.save(ph, files.phonopy_yaml(), record.phonons.forces_eV_per_A is None)
-    write_json_atomic(files.thermal(), thermal.as_dict())
-    figures = phonon_plots.write(
-        ph,
-        files.root,
-        record.id,
-        temperatures,
-        model,
-        record.phase_changes,
-        record.phonons.settings.imaginary_tolerance_THz,
-    )
+    """A phase's files and figures (those of its own phonons job where ``reused``), and the
+    supercell-convergence set's files where it has one."""
+    if reused is not None:
+        figures = reused.figures
+    else:
+        figures = phase_phonons.write_phase_files(out, record, thermal, temperatures, model)
+        phase_phonons.write_record(out, record, thermal, figures, temperatures, model)
     if convergence is not None:
-        phonons.save(record.convergence.phonopy, files.phonopy_yaml(CONVERGENCE_SET))
-        write_json_atomic(files.thermal(CONVERGENCE_SET), convergence.as_dict())
-    if record.structure is not None:
-        record.structure.to(filename=str(files.relaxed_cif))
+        phase_phonons.write_convergence_files(out, record, convergence)
     return figures
 
 

@@ -57,9 +57,7 @@ def read_run_directory(root: str | Path, base: Path | None = None) -> Calculatio
     records = []
     for phase in settings.phases:
         files = run.phase(phase.id)
-        record = PhaseRecord.from_run(phase)
-        reader.relaxation(files, record)
-        record.phonons = reader.phonons(files, record, MAIN_SET, settings.phonons)
+        record = reader.main_set(files, PhaseRecord.from_run(phase), settings)
         if phase.id in settings.convergence_phases:
             record.convergence = reader.phonons(
                 files, record, CONVERGENCE_SET, settings.phonon_settings(CONVERGENCE_SET)
@@ -67,6 +65,19 @@ def read_run_directory(root: str | Path, base: Path | None = None) -> Calculatio
         reader.instability(files, record)
         records.append(record)
     return Calculations(str(root), "nasx run", records, reader.problems, run=settings)
+
+
+def read_run_phase(root: str | Path, phase_id: str) -> tuple[PhaseRecord, RunDocument, list]:
+    """One phase of the run in ``root`` (relaxation and main phonon set) as
+    ``read_run_directory`` reads it, the run's document and the problems found."""
+    root = Path(root)
+    settings = RunDocument.from_document(read_json(RunDirectory(root).settings))
+    phase = next(p for p in settings.phases if p.id == phase_id)
+    reader = _Reader(root)
+    record = reader.main_set(
+        RunDirectory(root).phase(phase_id), PhaseRecord.from_run(phase), settings
+    )
+    return record, settings, reader.problems
 
 
 def phase_phonon_input(root: str | Path, phase_id: str, settings: PhononSettings):
@@ -91,6 +102,14 @@ class _Reader:
 
     def problem(self, phase: str, path: Path | str, reason: str, missing: str) -> None:
         self.problems.append(Problem(self.rel(path), reason, phase, missing))
+
+    def main_set(
+        self, files: PhaseDirectory, record: PhaseRecord, settings: RunDocument
+    ) -> PhaseRecord:
+        """``record`` with its relaxation and main phonon set read."""
+        self.relaxation(files, record)
+        record.phonons = self.phonons(files, record, MAIN_SET, settings.phonons)
+        return record
 
     def relaxation(self, files: PhaseDirectory, record: PhaseRecord) -> None:
         chain = [files.relax_dir / name for name in (*RELAX_CHAIN, STATIC)]

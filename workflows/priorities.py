@@ -3,9 +3,9 @@ and on many: long chains first, so no worker idles at the end waiting for one ph
 
 A setup is cheap and releases a phase's force jobs, so it goes first; then the relaxations,
 larger cells first (the longest relaxations and the most force jobs behind them); then the
-force jobs, larger supercells first (the longest jobs first leave the shortest tail); a job
-following an unstable mode goes with the relaxations, since the analysis waits for it. Only the
-order changes: every job computes the same thing.
+force jobs, larger supercells first (the longest jobs first leave the shortest tail); a phase's
+phonons job and the job following its unstable mode go with the relaxations, since the analysis
+waits for them. Only the order changes: every job computes the same thing.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ PRIORITY_KEY = "_priority"
 SETUP_PRIORITY = 3_000_000
 RELAX_BASE = 2_000_000
 FOLLOW_PRIORITY = RELAX_BASE
+PHONONS_PRIORITY = RELAX_BASE
+"""A phase's phonons: ready once its force jobs are done, and the analysis waits for it."""
 """Following a phase's unstable mode: ready once its force jobs are done, and the analysis
 waits for it, so it goes before the remaining force jobs."""
 FORCES_BASE = 1_000_000

@@ -14,6 +14,7 @@ class Progress:
     KINDS = (
         ("relax", "relaxed"),
         ("forces", "forces"),
+        ("phonons", "phonons"),
         ("follow", "followed"),
         ("analysis", "analysis"),
         ("committee", "committee"),

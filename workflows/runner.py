@@ -344,5 +344,13 @@ def _order(fw: dict) -> tuple:
     priorities existed: relaxations first, so every force job (and the true total) is known early."""
     if PRIORITY_KEY in fw["spec"]:
         return (0, *order_key(fw))
-    rank = {"relax": 0, "setup": 1, "forces": 2, "follow": 3, "analysis": 4, "committee": 5}
+    rank = {
+        "relax": 0,
+        "setup": 1,
+        "forces": 2,
+        "phonons": 3,
+        "follow": 3,
+        "analysis": 4,
+        "committee": 5,
+    }
     return (1, rank.get(fw["spec"].get("nasx_kind"), 5), fw["fw_id"])

@@ -26,7 +26,12 @@ from nasx.results import ForcesResult, RecordError, RelaxResult
 from nasx.settings import AnalysisOptions, PhononSettings, RelaxSettings
 from nasx.symmetry import RELAXED_SYMPREC_A
 from nasx.workflows.calculators.base import Calculator
-from nasx.workflows.priorities import FOLLOW_PRIORITY, PRIORITY_KEY, forces_priority
+from nasx.workflows.priorities import (
+    FOLLOW_PRIORITY,
+    PHONONS_PRIORITY,
+    PRIORITY_KEY,
+    forces_priority,
+)
 
 ANALYSIS_KEY = "nasx_analysis"
 """Spec key of the analysis options (temperatures, bypass): changing them reruns the analysis
@@ -166,8 +171,12 @@ class PhononSetupTask(_NasxTask):
             )
             for i in range(1, n + 1)
         ]
-        if self.get("follow_relax_settings") is not None and phonon_set == MAIN_SET:
-            jobs.append(self._follow_job(jobs, fw_spec, suffix))
+        if phonon_set == MAIN_SET:
+            followed = self.get("follow_relax_settings") is not None
+            force_jobs = list(jobs)
+            jobs.append(self._phonons_job(force_jobs, fw_spec, suffix))
+            if followed:
+                jobs.append(self._follow_job(force_jobs, fw_spec, suffix))
         return FWAction(
             stored_data={
                 "displacements": n,
@@ -175,6 +184,22 @@ class PhononSetupTask(_NasxTask):
                 "phonopy_disp_yaml": dataset.read_text(),
             },
             detours=Workflow(jobs),
+        )
+
+    def _phonons_job(self, force_jobs: list[Firework], fw_spec: dict, suffix: str) -> Firework:
+        from nasx.workflows.phonon_tasks import PhononsTask
+
+        phase_id = self["phase_id"]
+        return Firework(
+            PhononsTask(run_dir=self["run_dir"], phase_id=phase_id),
+            name=f"phonons {phase_id}{suffix}",
+            parents=list(force_jobs),
+            spec={
+                "_category": fw_spec.get("_category", ""),
+                "nasx_kind": "phonons",
+                "nasx_phase": phase_id,
+                PRIORITY_KEY: PHONONS_PRIORITY,
+            },
         )
 
     def _follow_job(self, force_jobs: list[Firework], fw_spec: dict, suffix: str) -> Firework:
@@ -235,11 +260,12 @@ class AnalysisTask(_NasxTask):
         from nasx.analysis.run_reader import read_run_directory
 
         options: AnalysisOptions = _decoded(fw_spec[ANALYSIS_KEY])
-        with self.journal("analysis"):
+        with self.journal("analysis") as entry:
             analysis = analyze_calculations(
                 read_run_directory(self.run.root),
                 self.run.root,
                 temperatures_K=options.temperatures_K,
                 bypass=options.bypass,
             )
+            entry["reused_phonons"] = len(analysis.reused_phonons)
         return FWAction(stored_data={"complete": analysis.complete})

@@ -142,6 +142,11 @@ class PhaseDirectory:
     def instability_result(self) -> Path:
         return self.instability_dir / "result.json"
 
+    @property
+    def phonons_record(self) -> Path:
+        """What computed the main set's thermal.json and figures (``analysis/phase_phonons``)."""
+        return self.root / "phonons.json"
+
     def thermal(self, phonon_set: str = MAIN_SET) -> Path:
         return self.root / (
             "thermal.json" if phonon_set == MAIN_SET else f"thermal-{phonon_set}.json"

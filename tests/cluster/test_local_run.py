@@ -62,9 +62,9 @@ def test_two_local_runs_on_one_database_and_their_reanalysis(
     assert len(json.loads((tmp_path / "analysis-four" / "results.json").read_text())["phases"]) == 4
 
     assert nasx(capsys, ["status", "--launchpad", str(uri_file)], seen) == 0
-    assert seen[-1].count("jobs completed") == 2 and "17/17" in seen[-1] and "11/11" in seen[-1]
+    assert seen[-1].count("jobs completed") == 2 and "21/21" in seen[-1] and "14/14" in seen[-1]
     argv = ["status", "--launchpad", str(launchpad_file), "--workflow", str(ids["three-run"])]
-    assert nasx(capsys, argv, seen) == 0 and "workflow" in seen[-1] and "17/17" not in seen[-1]
+    assert nasx(capsys, argv, seen) == 0 and "workflow" in seen[-1] and "21/21" not in seen[-1]
 
     # the password was in both LaunchPad files: it is in nothing nasx printed or wrote
     assert not [text for text in seen if PASSWORD in text or uri in text]

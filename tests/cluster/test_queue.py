@@ -126,7 +126,7 @@ def test_qlaunch_runs_the_study_through_the_slurm_template(
     lp = LaunchPad.from_file(str(launchpad_file))
     jobs = list(lp.fireworks.find({}))
     launches = {launch["launch_id"]: launch for launch in lp.launches.find({})}
-    assert len(jobs) == 3 * 2 + 4 + 1  # relax and setup per phase; 1+1+2 forces; analysis
+    assert len(jobs) == 3 * 3 + 4 + 1  # relax, setup, phonons per phase; 1+1+2 forces; analysis
     batch_ids = set()
     for job in jobs:
         assert job["state"] == "COMPLETED", job["name"]
@@ -143,5 +143,5 @@ def test_qlaunch_runs_the_study_through_the_slurm_template(
     assert results["complete"] and results["ocv"]["thermodynamic"]["300"]
 
     code, status = nasx(capsys, "status", "--launchpad", str(launchpad_file))
-    assert code == 0 and "11/11 jobs completed" in status
+    assert code == 0 and "14/14 jobs completed" in status
     print(f"queue study: {len(jobs)} batch jobs in {time.monotonic() - start_time:.0f} s")

@@ -86,7 +86,7 @@ def workflow_jobs(launchpad_file: Path) -> tuple[list[dict], list[dict]]:
 
 def assert_each_job_completed_once(jobs: list[dict], launches: list[dict]) -> None:
     states = {launch["launch_id"]: launch["state"] for launch in launches}
-    assert len(jobs) == 4 * 2 + 8 + 1  # 4 phases × (relax, setup), 8 forces, analysis
+    assert len(jobs) == 4 * 3 + 8 + 1  # 4 phases × (relax, setup, phonons), 8 forces, analysis
     for job in jobs:
         assert job["state"] == "COMPLETED", job["name"]
         assert [states[i] for i in job["launches"]] == ["COMPLETED"], job["name"]
@@ -121,7 +121,7 @@ def test_three_workers_run_a_submitted_study(
 
     code, status = nasx(capsys, "status", "--launchpad", str(launchpad_file))
     assert code == 0, status
-    assert "17/17 jobs completed" in status and "forces    8 completed" in status
+    assert "21/21 jobs completed" in status and "forces    8 completed" in status
     assert_same_numbers(analyze(capsys, launchpad_file, tmp_path / "analysis"), stub_results)
     assert_same_numbers(json.loads((run_dir / "results.json").read_text()), stub_results)
     # the workers' LaunchPad file holds the password; nothing nasx or FireWorks wrote does

@@ -14,7 +14,8 @@ from tests.small_set import MIN_LENGTH, write_small_set
 def test_a_finished_run(stub_run, capsys):
     assert main(["status", str(stub_run)]) == COMPLETE
     out = capsys.readouterr().out
-    assert "86/86 jobs completed" in out and "forces    73 completed" in out
+    assert "92/92 jobs completed" in out and "forces    73 completed" in out
+    assert "phonons   6 completed" in out
     assert f"next: complete: {stub_run / 'report.md'}" in out
 
 

@@ -152,6 +152,10 @@ def test_rerunning_a_finished_directory_only_redoes_the_analysis(stub_run):
     assert main(["run", "--calculator", "stub", "--out", str(stub_run), "--quiet"]) == 0
     new = RunDirectory(stub_run).journal_entries()[before:]
     assert [e["job"] for e in new] == ["analysis"]
+    first = next(e for e in RunDirectory(stub_run).journal_entries() if e["job"] == "analysis")
+    # each phase's phonons, files and figures came from its own job, in the run and the rerun
+    assert first["reused_phonons"] == new[0]["reused_phonons"] == 6
+    assert (stub_run / "phases" / "S8_Fddd" / "phonons.json").exists()
 
 
 @pytest.mark.slow
@@ -178,6 +182,7 @@ def test_rerun_of_a_moved_directory_with_other_temperatures_recomputes_only_the_
     )
     new = RunDirectory(moved).journal_entries()[before:]
     assert [e["job"] for e in new] == ["analysis"]
+    assert new[0]["reused_phonons"] == 0  # made for 300 and 400 K: computed again at 350 K
     assert (moved / "phases" / "S8_Fddd" / "thermal.json").read_text() != (
         stub_run / "phases" / "S8_Fddd" / "thermal.json"
     ).read_text()  # the moved directory's own files were rewritten, not the original's
@@ -227,7 +232,10 @@ def test_long_chains_start_first(stub_run):
     kinds = [job.split()[0] for job in jobs]
     first_forces = kinds.index("forces")
     assert set(kinds[:first_forces]) == {"relax", "setup"}
-    assert set(kinds[first_forces:-1]) == {"forces"}
+    assert set(kinds[first_forces:-1]) == {"forces", "phonons"}
+    for i, job in enumerate(jobs):  # a phase's phonons start as soon as its forces are in
+        if job.startswith("phonons "):
+            assert jobs[i - 1].startswith("forces ") and jobs[i - 1].split()[2] == job.split()[1]
     sizes = {p.id: len(p.structure) for p in reference_set("Na-S")}
     relaxed = [sizes[job.split()[1]] for job in jobs if job.startswith("relax ")]
     assert relaxed == sorted(relaxed, reverse=True)

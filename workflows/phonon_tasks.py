@@ -1,0 +1,51 @@
+"""The phonons job of a phase: child of its force jobs, parent of the analysis.
+
+As soon as a phase's forces are in, it computes that phase's F, S and Cv at the run's
+temperatures, its phonopy.yaml, thermal.json and figures, and the record that lets the
+analysis reuse them (``analysis/phase_phonons``), while other phases' force jobs still run.
+The analysis then only reads them. A failure here is not the job's: the job ends normally
+without a record, and the analysis computes that phase itself and reports what went wrong,
+as it does for any source.
+"""
+
+from __future__ import annotations
+
+from fireworks import FWAction
+from fireworks.utilities.fw_utilities import explicit_serialize
+
+from nasx.workflows.tasks import _NasxTask
+
+
+@explicit_serialize
+class PhononsTask(_NasxTask):
+    """F, S, Cv, files and figures of one phase's main phonon set."""
+
+    required_params = ["run_dir", "phase_id"]
+
+    def run_task(self, fw_spec: dict) -> FWAction:
+        from nasx.analysis import phase_phonons
+        from nasx.analysis.provenance import of_run, with_fake_vasp
+        from nasx.analysis.run_reader import read_run_phase
+
+        phase_id = self["phase_id"]
+        with self.journal(f"phonons {phase_id}") as entry:
+            record, run, problems = read_run_phase(self.run.root, phase_id)
+            temperatures = list(run.analysis.temperatures_K)
+            fake = [phase_id] if record.test_model else []
+            model = with_fake_vasp(of_run(run), fake, 1).short_model()  # as the analysis titles
+            if record.phonons is None or not temperatures:
+                entry.update(computed=False, left_to_the_analysis=_reason(problems))
+                return FWAction(stored_data={"record": False})
+            if phase_phonons.reused(self.run.root, record, temperatures, model) is not None:
+                entry["computed"] = False
+                return FWAction(stored_data={"record": True})
+            try:
+                phase_phonons.compute(self.run.root, record, temperatures, model)
+            except Exception as exc:  # phonopy's errors vary; the analysis reports them
+                entry.update(computed=False, left_to_the_analysis=f"{type(exc).__name__}: {exc}")
+                return FWAction(stored_data={"record": False})
+        return FWAction(stored_data={"record": True})
+
+
+def _reason(problems: list) -> str:
+    return "; ".join(p.reason for p in problems) or "no temperatures above 0 K"
