@@ -14,10 +14,10 @@ PRIORITY_KEY = "_priority"
 SETUP_PRIORITY = 3_000_000
 RELAX_BASE = 2_000_000
 FOLLOW_PRIORITY = RELAX_BASE
-PHONONS_PRIORITY = RELAX_BASE
-"""A phase's phonons: ready once its force jobs are done, and the analysis waits for it."""
 """Following a phase's unstable mode: ready once its force jobs are done, and the analysis
 waits for it, so it goes before the remaining force jobs."""
+PHONONS_PRIORITY = RELAX_BASE
+"""A phase's phonons: ready once its force jobs are done, and the analysis waits for it."""
 FORCES_BASE = 1_000_000
 
 

@@ -172,10 +172,9 @@ class PhononSetupTask(_NasxTask):
             for i in range(1, n + 1)
         ]
         if phonon_set == MAIN_SET:
-            followed = self.get("follow_relax_settings") is not None
             force_jobs = list(jobs)
             jobs.append(self._phonons_job(force_jobs, fw_spec, suffix))
-            if followed:
+            if self.get("follow_relax_settings") is not None:
                 jobs.append(self._follow_job(force_jobs, fw_spec, suffix))
         return FWAction(
             stored_data={
@@ -189,38 +188,35 @@ class PhononSetupTask(_NasxTask):
     def _phonons_job(self, force_jobs: list[Firework], fw_spec: dict, suffix: str) -> Firework:
         from nasx.workflows.phonon_tasks import PhononsTask
 
-        phase_id = self["phase_id"]
-        return Firework(
-            PhononsTask(run_dir=self["run_dir"], phase_id=phase_id),
-            name=f"phonons {phase_id}{suffix}",
-            parents=list(force_jobs),
-            spec={
-                "_category": fw_spec.get("_category", ""),
-                "nasx_kind": "phonons",
-                "nasx_phase": phase_id,
-                PRIORITY_KEY: PHONONS_PRIORITY,
-            },
-        )
+        task = PhononsTask(run_dir=self["run_dir"], phase_id=self["phase_id"])
+        return self._after_forces(task, "phonons", PHONONS_PRIORITY, force_jobs, fw_spec, suffix)
 
     def _follow_job(self, force_jobs: list[Firework], fw_spec: dict, suffix: str) -> Firework:
         from nasx.workflows.follow_tasks import FollowInstabilityTask
 
+        task = FollowInstabilityTask(
+            run_dir=self["run_dir"],
+            phase_id=self["phase_id"],
+            calculator=self["calculator"],
+            phonon_settings=self["phonon_settings"],
+            relax_settings=self["follow_relax_settings"],
+        )
+        return self._after_forces(task, "follow", FOLLOW_PRIORITY, force_jobs, fw_spec, suffix)
+
+    def _after_forces(
+        self, task, kind: str, priority: int, force_jobs: list[Firework], fw_spec: dict, suffix: str
+    ) -> Firework:
+        """A job of this phase that runs once all its force jobs are done."""
         phase_id = self["phase_id"]
         return Firework(
-            FollowInstabilityTask(
-                run_dir=self["run_dir"],
-                phase_id=phase_id,
-                calculator=self["calculator"],
-                phonon_settings=self["phonon_settings"],
-                relax_settings=self["follow_relax_settings"],
-            ),
-            name=f"follow {phase_id}{suffix}",
-            parents=list(force_jobs),  # a copy: the caller appends this job to its list
+            task,
+            name=f"{kind} {phase_id}{suffix}",
+            parents=list(force_jobs),  # a copy: the caller appends jobs to its list
             spec={
                 "_category": fw_spec.get("_category", ""),
-                "nasx_kind": "follow",
+                "nasx_kind": kind,
                 "nasx_phase": phase_id,
-                PRIORITY_KEY: FOLLOW_PRIORITY,
+                PRIORITY_KEY: priority,
             },
         )
 
