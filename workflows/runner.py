@@ -96,6 +96,7 @@ def run_workflow(
     store = EmbeddedStore(run_dir) if launchpad is None else None
     lp = store.launchpad if store else launchpad
     persist = store.persist if store else (lambda: None)
+    persist_soon = store.persist_soon if store else (lambda: None)
     try:
         prepare()
         workflow_id = _find_or_add_workflow(lp, build, run_dir, store)
@@ -118,7 +119,9 @@ def run_workflow(
                 launchpad_file=launchpad_file,
             )
         else:
-            launched = _launch_all(lp, workflow_id, persist, progress, ping=store is None)
+            launched = _launch_all(
+                lp, workflow_id, persist, persist_soon, progress, ping=store is None
+            )
         failed = _failed_jobs(lp, workflow_id)
         unfinished = [fw for fw in _workflow_fws(lp, workflow_id) if fw["state"] != "COMPLETED"]
         if unfinished and not failed:
@@ -291,10 +294,16 @@ def _failed_jobs(lp, workflow_id: int) -> list[tuple[str, str]]:
 
 
 def _launch_all(
-    lp, workflow_id: int, persist: Callable[[], None], progress: bool, ping: bool = False
+    lp,
+    workflow_id: int,
+    persist: Callable[[], None],
+    persist_soon: Callable[[], None],
+    progress: bool,
+    ping: bool = False,
 ) -> int:
-    """Run the workflow's READY jobs here, one at a time. ``ping``: keep FireWorks' heartbeat, so
-    that on a shared MongoDB a long local job is not taken for a lost run (detect_lostruns)."""
+    """Run the workflow's READY jobs here, one at a time; ``persist_soon`` after each, ``persist``
+    when interrupted. ``ping``: keep FireWorks' heartbeat, so that on a shared MongoDB a long
+    local job is not taken for a lost run (detect_lostruns)."""
     from fireworks import FWorker
     from fireworks.core.rocket_launcher import launch_rocket
 
@@ -334,7 +343,7 @@ def _launch_all(
                     lp.rerun_fw(ready[0]["fw_id"])
                 persist()
                 raise KeyboardInterrupt
-            persist()
+            persist_soon()
     bar.close(_workflow_fws(lp, workflow_id))
     return launched
 

@@ -5,14 +5,16 @@ LaunchPad: through FireWorks' ``DataServer`` (a multiprocessing manager).
 the store's owner and leave nobody to write it to disk (NOTES.md: it saved nothing). Here the
 server runs in a thread of the owner, over a ``SharedLaunchPad``: the few LaunchPad methods
 that ``rapidfire`` and the Rocket call, one call at a time (the store is not thread-safe), and
-the store written after every finished job by a writer thread, so no worker waits for it.
+the store written by a writer thread when jobs finish (at most every ``PERSIST_INTERVAL_S``,
+and at once when the owner flushes it), so no worker waits for it.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 
-from nasx.workflows.launchpad import EmbeddedStore
+from nasx.workflows.launchpad import PERSIST_INTERVAL_S, EmbeddedStore
 
 
 class SharedLaunchPad:
@@ -23,6 +25,7 @@ class SharedLaunchPad:
         self._lp = store.launchpad
         self.lock = threading.RLock()
         self._dirty = threading.Event()
+        self._urgent = threading.Event()
         self._closed = threading.Event()
         self._written = threading.Condition()
         self._writes_pending = 0
@@ -74,10 +77,12 @@ class SharedLaunchPad:
 
     def flush(self) -> None:
         """Wait until every requested write is on disk (and raise the writer's error, if any)."""
+        self._urgent.set()
         with self._written:
             self._written.wait_for(
                 lambda: self._writes_pending == 0 or self.write_error is not None
             )
+        self._urgent.clear()
         if self.write_error is not None:
             raise self.write_error
 
@@ -90,9 +95,11 @@ class SharedLaunchPad:
     def _write_loop(self) -> None:
         while True:
             self._dirty.wait()
-            self._dirty.clear()
             if self._closed.is_set():
                 return
+            due = self._store.written_at + PERSIST_INTERVAL_S - time.monotonic()
+            self._urgent.wait(max(0.0, due))  # what finishes meanwhile goes into the same write
+            self._dirty.clear()
             with self._written:
                 taken = self._writes_pending
             if not taken:

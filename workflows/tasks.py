@@ -143,10 +143,10 @@ class PhononSetupTask(_NasxTask):
                 ph = phonons.displacements(
                     unitcell, settings.supercell_for(phase_id, unitcell.lattice.matrix), settings
                 )
-                for index, supercell in enumerate(phonons.displaced_supercells(ph), start=1):
+                for index, poscar in enumerate(phonons.displaced_poscars(ph), start=1):
                     directory = phase.displacement_dir(index, phonon_set)
                     directory.mkdir(parents=True, exist_ok=True)
-                    (directory / "POSCAR").write_text(phonons.poscar_text(supercell))
+                    (directory / "POSCAR").write_text(poscar)
                 phonons.save(ph, dataset)
             n = len(ph.displacements)
             entry["displacements"] = n

