@@ -246,17 +246,17 @@ def test_mixed_cutoffs_are_flagged(vasp_run, tmp_path):
 
 
 def test_a_vasp_left_running_by_a_killed_run_is_stopped_and_its_step_redone(
-    vasp_run, small_structures, tmp_path, capfd
+    small_structures, tmp_path, capfd
 ):
-    """custodian starts VASP in its own session: kill -9 of nasx leaves it running, writing."""
+    """custodian starts VASP in its own session: kill -9 of nasx leaves it running, writing.
+    On the two elements of the small set (8 VASP calls), against the stub on them."""
+    elements = tmp_path / "elements"
+    elements.mkdir()
+    for name in ("Na_Im-3m.cif", "S_Pm-3m.cif"):
+        shutil.copy(small_structures / name, elements)
     out = tmp_path / "run"
-    argv = [
-        sys.executable,
-        "-m",
-        "nasx",
-        *fake_vasp_argv(out, *SMALL_OPTIONS, structures=small_structures),
-    ]
-    env = {**os.environ, **fake_vasp_env(small_structures), "NASX_FAKE_VASP_SLEEP": "120"}
+    argv = [sys.executable, "-m", "nasx", *fake_vasp_argv(out, *SMALL_OPTIONS, structures=elements)]
+    env = {**os.environ, **fake_vasp_env(elements), "NASX_FAKE_VASP_SLEEP": "120"}
     first = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         record = _wait_for(lambda: next(out.glob("phases/*/relax/*/vasp-process.json"), None))
@@ -269,15 +269,25 @@ def test_a_vasp_left_running_by_a_killed_run_is_stopped_and_its_step_redone(
     orphan = json.loads(record.read_text())["pid"]
     assert Path(f"/proc/{orphan}").exists(), "the fake VASP should outlive the killed nasx"
 
-    fake_vasp_study(out, *SMALL_OPTIONS, structures=small_structures)
+    fake_vasp_study(out, *SMALL_OPTIONS, structures=elements)
     said = f"{step}: stopped VASP (pid {orphan}) left running by an interrupted run"
     assert said in capfd.readouterr().err
     assert said in (out / "launches" / "jobs.log").read_text()
     assert not _running(orphan)
     assert "</modeling>" not in (step / "interrupted-1" / "vasprun.xml").read_text()
-    assert (out / "results.json").read_text() == (vasp_run / "results.json").read_text().replace(
-        str(vasp_run), str(out)
-    )
+    stub = tmp_path / "stub"
+    stub_argv = ["run", "--calculator", "stub", "--structures", str(elements), *SMALL_OPTIONS]
+    assert main([*stub_argv, "--out", str(stub), "--quiet"]) == 0
+    found, expected = results(out)["calculations"], results(stub)["calculations"]
+    assert sorted(found) == sorted(expected) == ["Na_Im-3m", "S_Pm-3m"]
+    for phase_id, record in expected.items():
+        assert found[phase_id]["relaxation"]["converged"]
+        assert found[phase_id]["volume_A3_per_atom"] == pytest.approx(
+            record["volume_A3_per_atom"], rel=1e-9
+        )
+        assert found[phase_id]["phonons"]["free_energy_eV_per_atom"] == pytest.approx(
+            record["phonons"]["free_energy_eV_per_atom"], abs=1e-6
+        )
 
 
 def _wait_for(find, timeout_s: float = 120.0):
