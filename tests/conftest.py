@@ -8,6 +8,7 @@ os.environ.setdefault("NASX_WORKERS", "1")
 
 from nasx.cli import main
 from tests.paper_data import paper_entries, write_entries
+from tests.small_set import write_small_set
 
 
 @pytest.fixture
@@ -22,3 +23,9 @@ def stub_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("stub") / "run"
     assert main(["run", "--calculator", "stub", "--out", str(out), "--quiet"]) == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def small_cifs(tmp_path_factory) -> Path:
+    """The small Na–S set (tests/small_set.py) as CIFs: a short but complete study (21 jobs)."""
+    return write_small_set(tmp_path_factory.mktemp("small") / "cifs")

@@ -1,15 +1,9 @@
 import pytest
 
 from nasx.cli import main
-from tests.small_set import MIN_LENGTH, write_small_set
+from tests.small_set import MIN_LENGTH
 
 COMMITTEE = ["stub", "stub-stiff"]
-
-
-@pytest.fixture(scope="session")
-def small_cifs(tmp_path_factory):
-    """The small Na–S set (tests/small_set.py) as CIFs."""
-    return write_small_set(tmp_path_factory.mktemp("small") / "cifs")
 
 
 def committee_argv(structures) -> list[str]:

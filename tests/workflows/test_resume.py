@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 
 from nasx.layout import RunDirectory
+from tests.small_set import MIN_LENGTH
 
-PHASES = ["Na", "S", "Na2S", "Na2S2"]  # a short but complete study
 
-
-def command(out: Path, workers: int = 1) -> list[str]:
+def command(out: Path, structures: Path, workers: int = 1) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -27,17 +26,18 @@ def command(out: Path, workers: int = 1) -> list[str]:
         "--quiet",
         "--workers",
         str(workers),
-        "--phases",
-        *PHASES,
+        "--structures",
+        str(structures),
+        *MIN_LENGTH,
     ]
 
 
 def start_and_stop_after(
-    out: Path, finished_jobs: int, sig: int, workers: int = 1
+    out: Path, structures: Path, finished_jobs: int, sig: int, workers: int = 1
 ) -> subprocess.CompletedProcess:
     """Start a run and send ``sig`` to it once the journal shows ``finished_jobs`` jobs."""
     proc = subprocess.Popen(
-        command(out, workers), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command(out, structures, workers), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     deadline = time.time() + 120
     while len(RunDirectory(out).journal_entries()) < finished_jobs:
@@ -50,14 +50,14 @@ def start_and_stop_after(
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory) -> Path:
+def uninterrupted(tmp_path_factory, small_cifs) -> Path:
     out = tmp_path_factory.mktemp("reference") / "run"
-    subprocess.run(command(out), check=True, capture_output=True)
+    subprocess.run(command(out, small_cifs), check=True, capture_output=True)
     return out
 
 
-def assert_resumed_equals(out: Path, reference: Path, workers: int = 1) -> None:
-    resumed = subprocess.run(command(out, workers), capture_output=True, text=True)
+def assert_resumed_equals(out: Path, reference: Path, structures: Path, workers: int = 1) -> None:
+    resumed = subprocess.run(command(out, structures, workers), capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
     assert (out / "results.json").read_text() == (reference / "results.json").read_text().replace(
         str(reference), str(out)
@@ -77,38 +77,40 @@ def assert_resumed_equals(out: Path, reference: Path, workers: int = 1) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
-def test_kill_9_then_resume(tmp_path, uninterrupted, workers):
+def test_kill_9_then_resume(tmp_path, small_cifs, uninterrupted, workers):
     out = tmp_path / "run"
-    killed = start_and_stop_after(out, finished_jobs=8, sig=signal.SIGKILL, workers=workers)
+    killed = start_and_stop_after(out, small_cifs, 8, signal.SIGKILL, workers=workers)
     assert killed.returncode == -signal.SIGKILL
     assert not (out / "results.json").exists()
-    assert_resumed_equals(out, uninterrupted, workers)
+    assert_resumed_equals(out, uninterrupted, small_cifs, workers)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
-def test_ctrl_c_then_resume(tmp_path, uninterrupted, workers):
+def test_ctrl_c_then_resume(tmp_path, small_cifs, uninterrupted, workers):
     out = tmp_path / "run"
-    stopped = start_and_stop_after(out, finished_jobs=5, sig=signal.SIGINT, workers=workers)
+    stopped = start_and_stop_after(out, small_cifs, 5, signal.SIGINT, workers=workers)
     assert stopped.returncode == 130
     assert "Run the same command again to resume" in stopped.stderr
     assert "Traceback" not in stopped.stderr
-    assert_resumed_equals(out, uninterrupted, workers)
+    assert_resumed_equals(out, uninterrupted, small_cifs, workers)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
-def test_a_second_run_on_the_same_directory_is_refused(tmp_path, workers):
+def test_a_second_run_on_the_same_directory_is_refused(tmp_path, small_cifs, workers):
     out = tmp_path / "run"
     first = subprocess.Popen(
-        command(out, workers), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command(out, small_cifs, workers), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         deadline = time.time() + 60
         while not RunDirectory(out).journal_entries():
             assert time.time() < deadline and first.poll() is None
             time.sleep(0.02)
-        second = subprocess.run(command(out, 2), capture_output=True, text=True, timeout=60)
+        second = subprocess.run(
+            command(out, small_cifs, 2), capture_output=True, text=True, timeout=60
+        )
         assert second.returncode == 2
         assert f"another nasx run (pid {first.pid}) is using this directory" in second.stderr
     finally:
