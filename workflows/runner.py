@@ -307,6 +307,8 @@ def _launch_all(
     from fireworks import FWorker
     from fireworks.core.rocket_launcher import launch_rocket
 
+    from nasx.workflows.garbage import freeze_survivors
+
     worker = FWorker(name=local_worker_name())
     keep_freed_memory()  # this process runs the models
     bar = Progress(enabled=progress)
@@ -329,6 +331,7 @@ def _launch_all(
                 break
             bar.current(ready[0]["name"])
             bar.update(fws)
+            freeze_survivors()
             try:
                 # tracebacks and warnings of jobs go to jobs.log
                 with contextlib.redirect_stderr(log):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nasx.workflows.allocator import keep_freed_memory
+from nasx.workflows.garbage import freeze_survivors
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 POLL_SECONDS = 0.1
@@ -72,6 +73,7 @@ class _StopWhenAsked:
     def checkout_fw(self, fworker, launch_dir, fw_id=None, host=None, ip=None, state="RUNNING"):
         if self._stop.is_set():
             return None, None
+        freeze_survivors()  # the Rocket asks for its job here: between two jobs
         return self._launchpad.checkout_fw(fworker, launch_dir, fw_id, host, ip, state)
 
 
