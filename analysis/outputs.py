@@ -84,3 +84,31 @@ def results_document(
         "provenance": provenance.to_document(),
         **(extra or {}),
     }
+
+
+def write_without_thermodynamics(
+    document: dict, out: Path, section: str, provenance: Provenance
+) -> dict[str, Path]:
+    """results.json and report.md when no phase diagram can be built (stale figures removed)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in ("voltage_profile.png", "hull.png"):
+        (out / stale).unlink(missing_ok=True)
+    reasons = "; ".join(m["reason"] for m in document["missing"])
+    text = "\n".join(
+        [
+            "# nasx report: phonon thermodynamics only",
+            "",
+            *([warning, ""] if (warning := provenance.warning()) else []),
+            f"- Model: {provenance.model}.",
+            "",
+            f"No phase diagram could be built ({reasons}), so there are no formation energies, "
+            "hull distances or voltages. Every phase with finished phonons has F, S and Cv below.",
+            "",
+            section,
+            "",
+        ]
+    )
+    paths = {"results": out / "results.json", "report": out / "report.md"}
+    write_text_atomic(paths["report"], text)
+    write_text_atomic(paths["results"], results_json_text(document))
+    return paths

@@ -9,7 +9,7 @@ reason, what is missing because of it) and the document says whether it is ``com
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +21,12 @@ from nasx.analysis.calculations_report import calculations_section
 from nasx.analysis.checks import Check, convergence_record, phase_checks, settings_consistency
 from nasx.analysis.entries import FVIB_KEY
 from nasx.analysis.inventory import inventory_section, phonon_set_record
-from nasx.analysis.outputs import results_document, results_json_text, write_entries, write_outputs
+from nasx.analysis.outputs import (
+    results_document,
+    write_entries,
+    write_outputs,
+    write_without_thermodynamics,
+)
 from nasx.analysis.phase_phonons import PhasePhonons
 from nasx.analysis.phonon_report import (
     instabilities_section,
@@ -36,7 +41,6 @@ from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
 from nasx.layout import (
     MAIN_SET,
-    write_text_atomic,
 )
 from nasx.phonons import ThermalProperties, thermal_properties
 from nasx.settings import AnalysisOptions, PhononSettings, normalized_temperatures
@@ -57,6 +61,10 @@ class Analysis:
     paths: dict[str, Path]
     reused_phonons: tuple[str, ...] = ()
     """The phases whose phonons were those of their own job (``phase_phonons.reused``)."""
+    entries: list[ComputedStructureEntry] = field(default_factory=list)
+    """The phases' entries: static energy per cell, F_vib per atom by temperature in ``data``."""
+    phonons: dict[str, PhononInput] = field(default_factory=dict)
+    """Each phase's main phonon set (its Phonopy holds the force constants once computed)."""
 
     @property
     def complete(self) -> bool:
@@ -65,7 +73,7 @@ class Analysis:
 
 def analyze_calculations(
     calculations: Calculations,
-    out_dir: str | Path,
+    out_dir: str | Path | None,
     *,
     temperatures_K: Sequence[float] | None = None,
     bypass: Sequence[str] | None = None,
@@ -73,7 +81,8 @@ def analyze_calculations(
     system: BinarySystem | None = None,
     phase_files: bool = True,
 ) -> Analysis:
-    """Analyse ``calculations`` and write results.json, report.md and figures into ``out_dir``.
+    """Analyse ``calculations`` and write results.json, report.md and figures into ``out_dir``
+    (None: write nothing, the document and entries only).
 
     ``temperatures_K`` (besides 0 K) and ``bypass`` default to the run's own options, else to
     300 and 400 K and the study's bypass. ``phases`` keeps the phases named by id or formula.
@@ -101,7 +110,9 @@ def analyze_calculations(
     calculator = _calculator(calculations, consistency)
     provenance = of_run(run) if run else Provenance(calculator["description"])
     provenance = with_fake_vasp(provenance, [r.id for r in records if r.test_model], len(records))
-    out = Path(out_dir)
+    if out_dir is None:
+        phase_files = False
+    out = Path(out_dir) if out_dir is not None else None
     thermal, convergence = {}, {}
     reused: dict[str, PhasePhonons] = {}
     for record in records:
@@ -216,6 +227,10 @@ def analyze_calculations(
     if any(r.instability is not None for r in records):
         modes_section += "\n\n" + instabilities_section(records)
     leading = [inventory_section(records, calculations)]
+    kept = {r.id: r.phonons for r in records if r.phonons is not None and r.id in thermal}
+    if out is None:
+        document = _document(result, provenance, extra, system, temperatures)
+        return Analysis(result, document, {}, (), entries, kept)
     if result is not None:
         paths = write_outputs(
             result,
@@ -226,27 +241,38 @@ def analyze_calculations(
             extra_sections=[s for s in (section, modes_section, figures_section) if s],
             leading_sections=leading,
         )
-        document = results_document(result, provenance, extra)
+        document = _document(result, provenance, extra, system, temperatures)
     else:
-        document = {
-            "nasx_version": __version__,
-            **(
-                {"system": {"working_ion": system.working_ion, "anion": system.anion}}
-                if system
-                else {}
-            ),
-            "temperatures_K": [int(t) if t == int(t) else t for t in temperatures],
-            "provenance": provenance.to_document(),
-            **extra,
-        }
-        paths = _write_without_thermodynamics(
+        document = _document(result, provenance, extra, system, temperatures)
+        paths = write_without_thermodynamics(
             document,
             out,
             "\n\n".join(s for s in (*leading, section, modes_section, figures_section) if s),
             provenance,
         )
         paths["entries"] = write_entries(entries, provenance, out)
-    return Analysis(result, document, paths, tuple(sorted(reused)))
+    return Analysis(result, document, paths, tuple(sorted(reused)), entries, kept)
+
+
+def _document(
+    result: StudyResult | None,
+    provenance: Provenance,
+    extra: dict,
+    system: BinarySystem | None,
+    temperatures: list[float],
+) -> dict:
+    """results.json: the study's, or without a phase diagram what there is."""
+    if result is not None:
+        return results_document(result, provenance, extra)
+    return {
+        "nasx_version": __version__,
+        **(
+            {"system": {"working_ion": system.working_ion, "anion": system.anion}} if system else {}
+        ),
+        "temperatures_K": [int(t) if t == int(t) else t for t in temperatures],
+        "provenance": provenance.to_document(),
+        **extra,
+    }
 
 
 def _study(
@@ -355,31 +381,3 @@ def _phase_files(
     if convergence is not None:
         phase_phonons.write_convergence_files(out, record, convergence)
     return figures
-
-
-def _write_without_thermodynamics(
-    document: dict, out: Path, section: str, provenance: Provenance
-) -> dict[str, Path]:
-    """results.json and report.md when no phase diagram can be built (stale figures removed)."""
-    out.mkdir(parents=True, exist_ok=True)
-    for stale in ("voltage_profile.png", "hull.png"):
-        (out / stale).unlink(missing_ok=True)
-    reasons = "; ".join(m["reason"] for m in document["missing"])
-    text = "\n".join(
-        [
-            "# nasx report: phonon thermodynamics only",
-            "",
-            *([warning, ""] if (warning := provenance.warning()) else []),
-            f"- Model: {provenance.model}.",
-            "",
-            f"No phase diagram could be built ({reasons}), so there are no formation energies, "
-            "hull distances or voltages. Every phase with finished phonons has F, S and Cv below.",
-            "",
-            section,
-            "",
-        ]
-    )
-    paths = {"results": out / "results.json", "report": out / "report.md"}
-    write_text_atomic(paths["report"], text)
-    write_text_atomic(paths["results"], results_json_text(document))
-    return paths

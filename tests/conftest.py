@@ -8,7 +8,7 @@ os.environ.setdefault("NASX_WORKERS", "1")
 
 from nasx.cli import main
 from tests.paper_data import paper_entries, write_entries
-from tests.small_set import write_small_set
+from tests.small_set import MIN_LENGTH, write_small_set
 
 
 @pytest.fixture
@@ -29,3 +29,19 @@ def stub_run(tmp_path_factory) -> Path:
 def small_cifs(tmp_path_factory) -> Path:
     """The small Na–S set (tests/small_set.py) as CIFs: a short but complete study (21 jobs)."""
     return write_small_set(tmp_path_factory.mktemp("small") / "cifs")
+
+
+COMMITTEE = ["stub", "stub-stiff"]
+
+
+def committee_argv(structures) -> list[str]:
+    return ["run", "--calculator", *COMMITTEE, "--structures", str(structures), *MIN_LENGTH]
+
+
+@pytest.fixture(scope="session")
+def stub_committee(tmp_path_factory, small_cifs):
+    """A finished committee (stub, stub-stiff) of the small set, one worker (35 jobs). Its
+    models/stub/ is an ordinary one-worker stub run of the small set. Copy before changing."""
+    out = tmp_path_factory.mktemp("committee") / "run"
+    assert main([*committee_argv(small_cifs), "--out", str(out), "--quiet", "--workers", "1"]) == 0
+    return out

@@ -136,7 +136,7 @@ CASES: dict[str, tuple[list[str], str, str]] = {
     "vasp_without_command": (
         [*RUN, "--calculator", "vasp"],
         "--vasp-cmd",
-        "--calculator vasp runs VASP here and needs its command",
+        "vasp runs VASP here and needs its command",
     ),
     "vasp_command_not_on_path": (
         [*RUN, "--calculator", "vasp", "--vasp-cmd", "no-such-vasp-here -n 4"],
@@ -146,7 +146,7 @@ CASES: dict[str, tuple[list[str], str, str]] = {
     "vasp_command_blank": (
         [*RUN, "--calculator", "vasp", "--vasp-cmd", "  "],
         "--vasp-cmd",
-        "needs its command, e.g. --vasp-cmd 'mpirun -n 8 vasp_std'",
+        "needs its command, e.g. 'mpirun -n 8 vasp_std'",
     ),
     "vasp_command_unbalanced": (
         [*RUN, "--calculator", "vasp", "--vasp-cmd", "'mpirun"],
@@ -167,11 +167,11 @@ CASES: dict[str, tuple[list[str], str, str]] = {
     # analyze
     "analyze_system": (["analyze", "{run}", "--system", "Na-Qq"], "--system", "'Qq' is not a"),
     "analyze_missing_source": (["analyze", "{missing}"], "{missing}", "cannot be read"),
-    "analyze_no_source": (["analyze"], "SOURCE", "give SOURCE"),
+    "analyze_no_source": (["analyze"], "SOURCE", "give a source"),
     "analyze_source_and_launchpad": (
         ["analyze", "{run}", "--launchpad", "{run}/launchpad.json"],
         "--launchpad",
-        "give either SOURCE or --launchpad, not both",
+        "give either a source or a launchpad, not both",
     ),
     "analyze_workflow_alone": (["analyze", "{run}", "--workflow", "3"], "--workflow", "needs"),
     "analyze_workflow_zero": (

@@ -16,33 +16,37 @@ from hypothesis import strategies as st
 
 import nasx.cli.run
 from nasx.cli import build_parser, main
-from nasx.cli.checks import phase_set, run_settings
 from nasx.cli.options import CEILINGS, MAX_REPETITIONS, MAX_TEMPERATURE_K
 from nasx.cli.results import print_results
+from nasx.cli.run import study_options
 
 
 def parse(*argv: str):
     return build_parser().parse_args(list(argv))
 
 
+def settings_of(args):
+    return study_options(args).resolve().settings
+
+
 def test_zero_kelvin_is_accepted_and_minus_zero_is_zero():
-    temperatures = parse("run", "--temperatures", "0", "-0", "5000").temperatures
+    temperatures = parse("run", "--temperatures", "0", "-0", "5000").temperatures_K
     assert temperatures == [0.0, 0.0, MAX_TEMPERATURE_K]
     assert all(math.copysign(1.0, t) == 1.0 for t in temperatures)  # no -0.0 in run.json
 
 
 def test_limits_themselves_are_accepted():
     args = parse("run", "--displacement", "0.5", "--min-length", "100", "--supercell", "S=20x1x1")
-    assert args.displacement == CEILINGS["--displacement"] and args.min_length == 100.0
+    assert args.displacement_A == CEILINGS["--displacement"] and args.min_length_A == 100.0
     assert args.supercell == [("S", (MAX_REPETITIONS, 1, 1))]
 
 
 def test_check_convergence_takes_formulas_as_phases_does():
     args = parse("run", "--check-convergence", "Na2S", "S8_Fddd", "Na2S")
-    settings = run_settings(args, phase_set(args))
+    settings = settings_of(args)
     assert settings.convergence_phases == ("Na2S_Fm-3m", "S8_Fddd")
     args = parse("run", "--phases", "Na", "S", "Na2S2", "--check-convergence", "Na2S2")
-    assert run_settings(args, phase_set(args)).convergence_phases == (
+    assert settings_of(args).convergence_phases == (
         "Na2S2_P-62m",
         "Na2S2_P6_3mmc",
     )
@@ -67,8 +71,8 @@ def test_run_and_submit_share_their_options_and_build_the_same_settings():
     assert flags("submit") - flags("run") == {"--force"}
     run_args = parse("run", *CALCULATION)
     submit_args = parse("submit", "--launchpad", "lp.yaml", *CALCULATION)
-    built = run_settings(run_args, phase_set(run_args))
-    assert built == run_settings(submit_args, phase_set(submit_args))
+    built = settings_of(run_args)
+    assert built == settings_of(submit_args)
     assert built.relax.fmax_eV_per_A == 0.005 and built.phonons.displacement_A == 0.02
     assert built.phonons.supercells == {"S8_Fddd": (1, 1, 1)} and built.analysis.bypass == (
         "Na2S4",
@@ -117,9 +121,9 @@ def test_entries_and_directories_print_the_same_summary(tmp_path, paper_entries_
 
 # Any text given to these options either parses to a valid value or gives the one-line error.
 VALID = {
-    "--temperatures": lambda args: all(0 <= t <= MAX_TEMPERATURE_K for t in args.temperatures),
-    "--fmax": lambda args: 0 < args.fmax < math.inf,
-    "--displacement": lambda args: 0 < args.displacement <= CEILINGS["--displacement"],
+    "--temperatures": lambda args: all(0 <= t <= MAX_TEMPERATURE_K for t in args.temperatures_K),
+    "--fmax": lambda args: 0 < args.fmax_eV_per_A < math.inf,
+    "--displacement": lambda args: 0 < args.displacement_A <= CEILINGS["--displacement"],
     "--supercell": lambda args: all(
         name and all(1 <= n <= MAX_REPETITIONS for n in grid) for name, grid in args.supercell
     ),

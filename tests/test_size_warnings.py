@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import re
 
-from nasx.cli import checks
 from nasx.settings import PhononSettings, RunSettings
 from nasx.structures import reference_set
+from nasx.study import Study, StudyOptions
 
 
 def _settings(**phonons) -> RunSettings:
     return RunSettings(phonons=PhononSettings(**phonons))
 
 
+def size_warnings(phase_set, settings) -> list[str]:
+    lines = Study(StudyOptions(), phase_set, settings).size_warnings(
+        ("--supercell", "--min-length")
+    )
+    return [f"nasx: warning: {line}" for line in lines]
+
+
 def test_default_supercells_of_the_built_in_set_are_not_announced():
-    assert checks.size_warnings(reference_set("Na-S"), _settings()) == []
+    assert size_warnings(reference_set("Na-S"), _settings()) == []
 
 
 def test_a_large_supercell_names_its_size_and_displacement_count():
     phase_set = reference_set("Na-S")
-    lines = checks.size_warnings(phase_set, _settings(supercells={"Na2S_Fm-3m": (8, 8, 8)}))
+    lines = size_warnings(phase_set, _settings(supercells={"Na2S_Fm-3m": (8, 8, 8)}))
     assert len(lines) == 1
     # rock-salt Na2S: 12 atoms in the conventional cell, 2 symmetry-distinct atoms
     assert re.fullmatch(

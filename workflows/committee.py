@@ -10,7 +10,7 @@ as a single run's is, so a rerun with other calculation settings is refused.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from fireworks import Firework, FWAction, Workflow
@@ -108,7 +108,7 @@ def run_committee(
     settings: RunSettings,
     run_dir: Path,
     launchpad=None,
-    progress: bool = True,
+    progress: bool | Callable[[str], None] = True,
     workers: int = 1,
     launchpad_file: Path | None = None,
 ) -> RunSummary:

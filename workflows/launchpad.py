@@ -196,6 +196,13 @@ def check_store_file(path: Path, fix: str) -> None:
         raise NasxInputError(path, f"is not a LaunchPad store ({shape}); {fix}")
 
 
+def check_embedded_store(run_dir: Path) -> None:
+    """Refuse a run directory whose embedded store (launchpad.json) is corrupt, leaving it be."""
+    store = Path(run_dir) / STORE_NAME
+    if store.is_file() and store.read_bytes().strip():
+        check_store_file(store, REBUILD)
+
+
 def _store_shape_problem(document: object) -> str | None:
     if not isinstance(document, dict):
         return f"a JSON {type(document).__name__} instead of an object of databases"

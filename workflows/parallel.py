@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from nasx.workflows.launch_context import interruptible
@@ -32,7 +33,7 @@ def launch_parallel(
     workflow_fws,
     run_dir: Path,
     workers: int,
-    progress: bool,
+    progress: bool | Callable[[str], None],
     store=None,
     launchpad_file: Path | None = None,
 ) -> int:

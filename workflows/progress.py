@@ -1,4 +1,5 @@
-"""Progress of a local run on stderr: jobs done by kind, the running jobs, elapsed and left."""
+"""Progress of a local run: jobs done by kind, the running jobs, elapsed and left; on stderr,
+or given line by line to a function of the caller's."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 
 
 class Progress:
@@ -20,9 +22,11 @@ class Progress:
         ("committee", "committee"),
     )
 
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.tty = sys.stderr.isatty()
+    def __init__(self, enabled: bool | Callable[[str], None]) -> None:
+        """``enabled``: False silent, True on stderr, a function: called with every line."""
+        self.enabled = bool(enabled)
+        self.sink = enabled if callable(enabled) else None
+        self.tty = self.sink is None and sys.stderr.isatty()
         self.start = time.perf_counter()
         self.done_at_start: int | None = None
         self.last_line = ""
@@ -53,6 +57,11 @@ class Progress:
         )
         parts = " · ".join(f"{label} {done[k]}/{total[k]}" for k, label in self.KINDS if total[k])
         line = f"[{clock(elapsed)}] jobs {n_done}/{n_total} · {parts} · running: {', '.join(self.now) or '-'} {eta}".rstrip()
+        if self.sink is not None:
+            if line != self.last_line:
+                self.sink(line)
+            self.last_line = line
+            return
         if self.tty:
             sys.stderr.write("\r\033[K" + line[: os.get_terminal_size().columns - 1])
         else:  # a log: one line per finished phase step and every 10 jobs

@@ -57,7 +57,7 @@ def run_study(
     settings: RunSettings,
     run_dir: Path,
     launchpad=None,
-    progress: bool = True,
+    progress: bool | Callable[[str], None] = True,
     workers: int = 1,
     launchpad_file: Path | None = None,
 ) -> RunSummary:
@@ -84,7 +84,7 @@ def run_workflow(
     build: Callable[[], Workflow],
     analysis: AnalysisOptions,
     launchpad=None,
-    progress: bool = True,
+    progress: bool | Callable[[str], None] = True,
     workers: int = 1,
     launchpad_file: Path | None = None,
 ) -> RunSummary:
@@ -244,6 +244,19 @@ def submit_study(
     }
 
 
+def study_workflow(
+    phase_set: PhaseSet, calculator: Calculator, settings: RunSettings, run_dir: Path
+) -> Workflow:
+    """The study's workflow, for a LaunchPad of the caller's: run.json is checked or written
+    in ``run_dir`` (the jobs' settings) and the workflow carries the study's fingerprint."""
+    run_dir = Path(run_dir).resolve()
+    settings = settings.for_calculator(calculator.translation_invariant)
+    _check_or_write_settings(RunDirectory(run_dir), phase_set, calculator, settings)
+    workflow = build_workflow(phase_set, calculator, settings, run_dir)
+    workflow.metadata["nasx_fingerprint"] = fingerprint(phase_set, calculator, settings)
+    return workflow
+
+
 def _workflow_fws(lp, workflow_id: int) -> list[dict]:
     """State, name and nasx spec keys of every job of the workflow (grows as detours are added)."""
     nodes = lp.workflows.find_one({"nodes": workflow_id}, {"nodes": 1})["nodes"]
@@ -298,7 +311,7 @@ def _launch_all(
     workflow_id: int,
     persist: Callable[[], None],
     persist_soon: Callable[[], None],
-    progress: bool,
+    progress: bool | Callable[[str], None],
     ping: bool = False,
 ) -> int:
     """Run the workflow's READY jobs here, one at a time; ``persist_soon`` after each, ``persist``

@@ -5,7 +5,6 @@ stub-stiff has the compounds' springs 1.5 × the stub's and the same 0 K energie
 spread is zero and at T > 0 it follows from the Einstein free energies in closed form.
 """
 
-import argparse
 import json
 import re
 import shutil
@@ -15,11 +14,12 @@ from monty.json import MontyEncoder
 from pymatgen.core import Composition
 from pymatgen.entries.computed_entries import ComputedEntry
 
-from nasx.cli import analyze_committee, main
+import nasx
+from nasx.cli import main
 from nasx.layout import MODELS_DIR, RunDirectory
 from nasx.workflows.calculators.stub import NA_S_SPRING_EV_PER_A2, StiffStubCalculator
 from nasx.workflows.workers import fworker_for
-from tests.workflows.conftest import COMMITTEE, committee_argv
+from tests.conftest import COMMITTEE, committee_argv
 from tests.workflows.test_stub_run import einstein_free_energy_eV_per_atom
 
 MODELS = COMMITTEE
@@ -123,8 +123,9 @@ def test_analyze_of_the_two_runs_equals_the_committee(committee, tmp_path, capsy
         assert _results(tmp_path / "pair" / model)["calculator"]["name"] == model
     assert "committee of stub, stub-stiff" in capsys.readouterr().out
     # a committee directory alone stands for its models, named as in the run
-    whole = argparse.Namespace(sources=[out], launchpad=None, workflow=None, inventory=False)
-    assert analyze_committee._sources(whole) == list(zip(MODELS, runs, strict=True))
+    whole = nasx.analyze(out, out=tmp_path / "whole")
+    assert list(whole.models) == list(MODELS)
+    assert [m.directory for m in whole.models.values()] == [tmp_path / "whole" / m for m in MODELS]
 
 
 @pytest.mark.slow

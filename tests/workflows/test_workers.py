@@ -112,7 +112,7 @@ def test_bad_workers_are_refused_before_any_job(
 
 
 def test_the_default_is_the_usable_cores(monkeypatch):
-    from nasx.cli.checks import default_workers
+    from nasx.api import default_workers
 
     monkeypatch.delenv("NASX_WORKERS")
     assert default_workers() == len(os.sched_getaffinity(0))

@@ -15,6 +15,7 @@ import sys  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 
 from nasx import __version__  # noqa: E402
+from nasx.arguments import ArgumentError  # noqa: E402
 from nasx.cli import analyze, run, status, structures, submit, templates  # noqa: E402
 from nasx.cli.parser import USAGE_EXIT, HelpFormatter, OptionError, Parser  # noqa: E402
 from nasx.cli.results import PARTIAL_EXIT  # noqa: E402
@@ -60,6 +61,13 @@ def build_parser() -> Parser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (run, analyze, submit, status, templates, structures):
         module.add_parser(commands)
+    for command in commands.choices.values():  # Python argument → the option that gives it
+        command.set_defaults(
+            option_of={
+                action.dest: action.option_strings[0] if action.option_strings else action.metavar
+                for action in command._actions
+            }
+        )
     return parser
 
 
@@ -75,9 +83,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             interrupts.release()
         return args.handler(args)
     except NasxInputError as exc:
-        print(f"nasx: error: {_one_line(str(exc))}", file=sys.stderr)
-        if isinstance(exc, OptionError):
-            command = exc.command or (f"nasx {args.command}" if args else "nasx")
+        message = str(exc)
+        if isinstance(exc, ArgumentError):  # named as the option that gives it
+            option = getattr(args, "option_of", {}).get(exc.argument) or exc.argument
+            message = f"{option}: {exc.problem}"
+        print(f"nasx: error: {_one_line(message)}", file=sys.stderr)
+        if isinstance(exc, OptionError | ArgumentError):
+            command = getattr(exc, "command", None) or (f"nasx {args.command}" if args else "nasx")
             print(f"see '{command} --help'", file=sys.stderr)
         return USAGE_EXIT
     except BrokenPipeError:  # output piped into `head`

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nasx.cli import checks, options
-from nasx.cli.parser import OptionError, add_command
-from nasx.cli.results import PARTIAL_EXIT, exit_status, print_results
-from nasx.errors import NasxInputError
+from nasx.cli import options
+from nasx.cli.parser import add_command
+from nasx.cli.results import PARTIAL_EXIT, exit_status, print_committee, print_results
 
 SUMMARY = (
     "analyse finished calculations: a run directory, a tree of VASP/phonopy folders, "
@@ -76,6 +75,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--workflow",
+        dest="workflow_id",
         type=options.count,
         metavar="ID",
         help="with --launchpad: any job id of the workflow (needed when it holds several)",
@@ -118,122 +118,54 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    from nasx.chemistry import BinarySystem
-    from nasx.layout import committee_models
+    from nasx import sources
 
-    sources = args.sources
-    if len(sources) > 1 or (sources and committee_models(sources[0]) is not None):
-        from nasx.cli import analyze_committee
-
-        return analyze_committee.command(args)
-    args.source = sources[0] if sources else None
-    _check_sources(args)
-    try:
-        system = BinarySystem.parse(args.system) if args.system else None
-    except ValueError as exc:
-        raise OptionError("--system", str(exc)) from None
-    if not args.inventory:
-        checks.check_out(args.out)
-    if args.launchpad is not None:
-        calculations = _from_launchpad(args)
-    elif args.source.is_dir():
-        calculations = _from_tree(args)
-    else:
-        return _from_entries(args, system)
-    if args.inventory:
-        return _inventory(args, calculations)
-    return _analyze(args, calculations, system)
-
-
-def _inventory(args: argparse.Namespace, calculations) -> int:
-    """Print the inventory of ``calculations``; write nothing."""
-    from nasx.analysis.inventory import inventory_text
-    from nasx.analysis.reanalysis import selected
-
-    records = selected(calculations, args.phases)
-    print(f"nasx analyze --inventory: {len(records)} phases from {calculations.source}\n")
-    print(inventory_text(records, calculations), end="")
-    ids = {r.id for r in records}
-    return PARTIAL_EXIT if any(p.phase in {None, *ids} for p in calculations.problems) else 0
-
-
-def _from_launchpad(args: argparse.Namespace):
-    from nasx.workflows.launchpad import open_launchpad
-
-    launchpad = open_launchpad(args.launchpad)  # checked before the slow imports below
-    from nasx.workflows.launchpad_reader import read_launchpad
-
-    return read_launchpad(launchpad, args.workflow, f"LaunchPad {args.launchpad}")
-
-
-def _from_tree(args: argparse.Namespace):
-    import numpy as np
-
-    from nasx.analysis.tree_reader import read_tree
-
-    checks.check_names(args.source, recursive=True)
-    return read_tree(args.source, supercells={name: np.diag(n) for name, n in args.supercell})
-
-
-def _analyze(args: argparse.Namespace, calculations, system) -> int:
-    from nasx.analysis.reanalysis import analyze_calculations
-
-    print(
-        f"nasx analyze: {len(calculations.phases)} phases from {calculations.source} -> {args.out}"
-    )
-    analysis = analyze_calculations(
-        calculations,
-        args.out,
-        temperatures_K=args.temperatures,
-        bypass=args.bypass,
+    request = sources.Request.from_arguments(
+        sources=args.sources,
+        out=None if args.inventory else args.out,
+        launchpad=args.launchpad,
+        workflow_id=args.workflow_id,
         phases=args.phases,
-        system=system,
-    )
-    return _summary(analysis.document, analysis.paths["report"])
-
-
-def _from_entries(args: argparse.Namespace, system) -> int:
-    from nasx.analysis import analyze, load_entries_json
-    from nasx.analysis.outputs import write_outputs
-    from nasx.analysis.provenance import of_entries
-    from nasx.layout import read_results
-
-    entries = load_entries_json(args.source)
-    print(f"nasx analyze: {len(entries)} entries from {args.source} -> {args.out}")
-    result = analyze(
-        entries,
-        temperatures_K=args.temperatures,
+        temperatures_K=args.temperatures_K,
         bypass=args.bypass,
-        system=system,
-        source=args.source,
+        system=args.system,
+        supercell=dict(args.supercell),
     )
-    paths = write_outputs(result, args.out, of_entries(entries, str(args.source)), entries)
-    return _summary(read_results(args.out), paths["report"])
+    if args.inventory:
+        text, usable = sources.inventory(request)
+        print(text, end="")
+        return 0 if usable else PARTIAL_EXIT
+    result = sources.analyze(request)
+    if request.committee:
+        return _committee_summary(result)
+    return _summary(result)
 
 
-def _check_sources(args: argparse.Namespace) -> None:
-    """Exactly one of SOURCE and --launchpad; --workflow only with --launchpad."""
-    if args.launchpad is not None and args.source is not None:
-        raise OptionError("--launchpad", "give either SOURCE or --launchpad, not both")
-    if args.launchpad is None and args.source is None:
-        raise OptionError("SOURCE", "give SOURCE (a directory or ENTRIES.json) or --launchpad FILE")
-    if args.workflow is not None and args.launchpad is None:
-        raise OptionError("--workflow", "needs --launchpad")
-    if args.source is not None and not args.source.exists():
-        raise NasxInputError(args.source, "cannot be read (no such file or directory)")
-    for given, name in ((args.phases, "--phases"), (args.inventory, "--inventory")):
-        if given and args.source is not None and not args.source.is_dir():
-            raise OptionError(name, "applies to directories and LaunchPads, not ENTRIES.json")
-
-
-def _summary(results: dict, report) -> int:
-    print_results(results)
-    print(f"report: {report}")
-    status = exit_status(results)
+def _summary(result, name: str | None = None) -> int:
+    """The voltages, checks and problems of one result, its report, and its exit status."""
+    if "calculations" in result.document:
+        what = f"{len(result.document['calculations'])} phases"
+    else:
+        what = f"{len(result.entries_0K or [])} entries"
+    print(f"nasx analyze: {what} from {result.source} -> {result.directory}")
+    print_results(result.document)
+    print(f"report: {result.directory / 'report.md'}")
+    status = exit_status(result.document)
     if status:
         print(
-            f"partial results: {len(results.get('problems', []))} unusable input(s); "
+            f"partial results: {len(result.problems)} unusable input(s); "
             "see 'problems' and 'missing' in the report",
             file=sys.stderr,
         )
     return status
+
+
+def _committee_summary(result) -> int:
+    """Each model's summary, then the committee's plateaus; the worst status."""
+    statuses = []
+    for name, model in result.models.items():
+        print(f"{name}:")
+        statuses.append(_summary(model))
+    print_committee(result.document)
+    print(f"committee report: {result.directory / 'report.md'}")
+    return max(statuses)

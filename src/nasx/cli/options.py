@@ -1,81 +1,53 @@
 """Options shared by the commands, and their argparse validators.
 
 `nasx run` and `nasx submit` take the same study and calculation options, defined here once
-(`add_study_options`, `add_calculation_options`) and turned into `RunSettings` by
-`nasx.cli.checks.run_settings`. The validators refuse a bad value with one line; the
-ceilings below are stated in each option's help.
+(`add_study_options`, `add_calculation_options`), their destinations named as the keyword
+arguments of `nasx.run` (``--fmax`` → ``fmax_eV_per_A``), so the options go to
+`nasx.study.StudyOptions` as they are. The validators are `nasx.arguments`' checks, so a bad
+value is refused with the same line from Python and from here.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from nasx import defaults
-from nasx.cli.parser import shown
+from nasx import arguments, defaults
+from nasx.arguments import (
+    MAX_REPETITIONS,
+    MAX_TEMPERATURE_K,
+    ArgumentError,
+    shown,
+)
 
-MAX_TEMPERATURE_K = 5000.0
-MAX_REPETITIONS = 20
-"""The largest N of ``--supercell PHASE=NxNxN``."""
-CEILINGS = {
-    "--symprec": 1.0,
-    "--min-length": 100.0,
-    "--displacement": 0.5,
-    "--mesh-length": 1000.0,
-    "--convergence-length": 100.0,
-}
-"""The largest value each of these options accepts (Å); the others are only > 0."""
+CEILINGS = {f"--{k.removesuffix('_A').replace('_', '-')}": v for k, v in arguments.CEILINGS.items()}
+"""The largest value each of these options accepts (Å), as `nasx.arguments.CEILINGS` states
+them; the others are only > 0."""
 
 
-def _finite(text: str, what: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{shown(text)}' is not {what}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"'{shown(text)}' is not a finite number")
-    return value + 0.0  # -0 → 0
+def _parse(check: Callable[..., object], *extra: object) -> Callable[[str], object]:
+    """An argparse type that runs one of `nasx.arguments`' checks on the text (the argument's
+    name comes from argparse, so only the problem is kept)."""
 
-
-def temperature(text: str) -> float:
-    """A temperature in K, from 0 (static energies only) to `MAX_TEMPERATURE_K`."""
-    value = _finite(text, "a temperature in K")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value:g} K is below 0 K")
-    if value > MAX_TEMPERATURE_K:
-        raise argparse.ArgumentTypeError(
-            f"{value:g} K is above {MAX_TEMPERATURE_K:g} K, the highest temperature accepted"
-        )
-    return value
-
-
-def positive(unit: str, ceiling: float | None = None) -> Callable[[str], float]:
-    """A validator of a number > 0 (in ``unit``), at most ``ceiling``."""
-
-    def parse(text: str) -> float:
-        value = _finite(text, f"a number ({unit})")
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"{value:g} {unit} is not > 0")
-        if ceiling is not None and value > ceiling:
-            raise argparse.ArgumentTypeError(
-                f"{value:g} {unit} is above {ceiling:g} {unit}, the largest value accepted"
-            )
-        return value
+    def parse(text: str) -> object:
+        try:
+            return check("", text, *extra)
+        except ArgumentError as exc:
+            raise argparse.ArgumentTypeError(exc.problem) from None
 
     return parse
 
 
-def count(text: str) -> int:
-    """A whole number ≥ 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{shown(text)}' is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not ≥ 1")
-    return value
+temperature = _parse(arguments.temperature_K)
+count = _parse(arguments.count)
+path = _parse(arguments.path)
+
+
+def positive(unit: str, ceiling_of: str | None = None) -> Callable[[str], object]:
+    """A validator of a number > 0 (in ``unit``), at most the ceiling of the Python argument
+    ``ceiling_of`` where it has one."""
+    return _parse(lambda _, text: arguments.positive(ceiling_of or "", text, unit))
 
 
 def supercell(text: str) -> tuple[str, tuple[int, int, int]]:
@@ -95,23 +67,6 @@ def supercell(text: str) -> tuple[str, tuple[int, int, int]]:
     return name.strip(), numbers  # type: ignore[return-value]
 
 
-def path(text: str) -> Path:
-    """A file or directory name; refused when it is not UTF-8 (it goes into JSON and reports)."""
-    if not text:
-        raise argparse.ArgumentTypeError("empty path")
-    if not is_utf8(text):
-        raise argparse.ArgumentTypeError(f"{shown(text)}: {NOT_UTF8}")
-    return Path(text)
-
-
-NOT_UTF8 = "the name is not valid UTF-8; rename it"
-
-
-def is_utf8(name: str) -> bool:
-    """False for a name holding bytes that are not UTF-8 (Python decodes them to surrogates)."""
-    return not any("\ud800" <= c <= "\udfff" for c in name)
-
-
 def add_out(parser: argparse.ArgumentParser, default: str, help: str) -> None:
     parser.add_argument("--out", type=path, default=Path(default), metavar="DIR", help=help)
 
@@ -121,6 +76,7 @@ def add_temperatures(
 ) -> None:
     parser.add_argument(
         "--temperatures",
+        dest="temperatures_K",
         type=temperature,
         nargs="+",
         metavar="K",
@@ -169,18 +125,21 @@ def add_study_options(parser: argparse.ArgumentParser) -> None:
 def add_number(
     group: argparse._ActionsContainer,
     flag: str,
+    dest: str,
     default: float | None,
     what: str,
     unit: str = "Å",
     default_text: str | None = None,
 ) -> None:
-    """A number option > 0 in ``unit`` (at most its `CEILINGS` value); its help states both."""
-    ceiling = CEILINGS.get(flag)
+    """A number option > 0 in ``unit`` (at most the `CEILINGS` value of ``dest``, its Python
+    argument); its help states both."""
+    ceiling = arguments.CEILINGS.get(dest)
     limits = f"> 0, at most {ceiling:g}" if ceiling else "> 0"
     shown_default = default_text or f"{default:g}"
     group.add_argument(
         flag,
-        type=positive(unit, ceiling),
+        dest=dest,
+        type=positive(unit, dest),
         default=default,
         metavar={"Å": "LENGTH", "eV/Å": "FORCE", "s": "SECONDS"}[unit],
         help=f"{what} ({unit}, {limits}; default {shown_default})",
@@ -199,17 +158,31 @@ def add_calculation_options(parser: argparse.ArgumentParser) -> argparse._Argume
     group = parser.add_argument_group(
         "calculation settings (fixed for a run directory; for others use another --out)"
     )
-    add_number(group, "--fmax", defaults.FMAX_EV_PER_A, "relaxation force threshold", "eV/Å")
+    add_number(
+        group,
+        "--fmax",
+        "fmax_eV_per_A",
+        defaults.FMAX_EV_PER_A,
+        "relaxation force threshold",
+        "eV/Å",
+    )
     group.add_argument(
         "--max-steps",
         type=count,
         default=defaults.MAX_STEPS,
         help="relaxation step limit (≥ 1); a relaxation that reaches it is reported unconverged",
     )
-    add_number(group, "--symprec", defaults.RELAX_SYMPREC_A, "symmetry tolerance of relaxed cells")
+    add_number(
+        group,
+        "--symprec",
+        "symprec_A",
+        defaults.RELAX_SYMPREC_A,
+        "symmetry tolerance of relaxed cells",
+    )
     add_number(
         group,
         "--min-length",
+        "min_length_A",
         defaults.MIN_SUPERCELL_LENGTH_A,
         "minimum supercell height for phonons",
     )
@@ -222,8 +195,16 @@ def add_calculation_options(parser: argparse.ArgumentParser) -> argparse._Argume
         help="repetitions of the conventional cell for one phase id, overriding --min-length "
         f"(N from 1 to {MAX_REPETITIONS}); repeat the option for more phases",
     )
-    add_number(group, "--displacement", defaults.DISPLACEMENT_A, "finite-displacement amplitude")
-    add_number(group, "--mesh-length", defaults.MESH_LENGTH_A, "phonopy's q-mesh length")
+    add_number(
+        group,
+        "--displacement",
+        "displacement_A",
+        defaults.DISPLACEMENT_A,
+        "finite-displacement amplitude",
+    )
+    add_number(
+        group, "--mesh-length", "mesh_length_A", defaults.MESH_LENGTH_A, "phonopy's q-mesh length"
+    )
     add_choice(
         group,
         "--imaginary-policy",
@@ -248,6 +229,7 @@ def add_calculation_options(parser: argparse.ArgumentParser) -> argparse._Argume
     add_number(
         group,
         "--convergence-length",
+        "convergence_length_A",
         None,
         "minimum supercell height of the convergence check",
         default_text="1.5 × --min-length",
@@ -269,6 +251,11 @@ def add_calculation_options(parser: argparse.ArgumentParser) -> argparse._Argume
         help="pymatgen's automatic k-spacing instead of the paper's k-grids",
     )
     add_number(
-        vasp, "--polling-seconds", 10.0, "how often custodian checks a running VASP job", "s"
+        vasp,
+        "--polling-seconds",
+        "polling_seconds",
+        10.0,
+        "how often custodian checks a running VASP job",
+        "s",
     )
     return vasp

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+from nasx.arguments import shown
 from nasx.errors import NasxInputError
 
 USAGE_EXIT = 2
@@ -25,14 +25,6 @@ class OptionError(NasxInputError):
     def __init__(self, option: str, problem: str, command: str | None = None) -> None:
         super().__init__(option, problem)
         self.command = command
-
-
-def shown(text: str) -> str:
-    """``text`` as one printable line: non-UTF-8 bytes of a file name as ``\\xff``, control
-    characters escaped."""
-    with contextlib.suppress(UnicodeEncodeError):  # a surrogate no file name decodes to
-        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return text if text.isprintable() else repr(text)[1:-1]
 
 
 _ARGUMENT = re.compile(r"argument (\S+): (.*)", re.DOTALL)

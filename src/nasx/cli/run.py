@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from nasx import interrupts
-from nasx.cli import checks, options
+from nasx.cli import options
 from nasx.cli.parser import add_command
 from nasx.cli.results import exit_status, print_results
-from nasx.layout import read_results
+from nasx.study import CALCULATORS
 
 STARTUP_INTERRUPTED = "nasx: interrupted before the first job; nothing was changed"
 
@@ -39,12 +38,6 @@ units:    eV, eV/atom, meV/atom, Å, K, V, mAh/g
 exit status: 0 complete results, 3 partial results, 1 jobs failed (run the same command
           again to retry them), 2 bad option or input (one line, before any job), 130 interrupted
 """
-
-CALCULATORS = ("chgnet", "sevennet", "stub", "stub-stiff", "vasp")
-
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-"""One thread each by default: torch's and OpenBLAS's pools collide on small CPUs (measured
-3× slower with two of each on 2 cores; README, "Performance"). Set them to override."""
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -87,58 +80,31 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    for variable in THREAD_VARIABLES:  # before torch and numpy's BLAS start their pools
-        os.environ.setdefault(variable, "1")
-    from nasx.workflows.calculators import CalculatorOptions, get_calculator
-    from nasx.workflows.committee import run_committee
-    from nasx.workflows.launchpad import launchpad_from_file
-    from nasx.workflows.runner import RunFailed, run_study
+    from nasx import api
+    from nasx.workflows.runner import RunFailed
 
-    checks.check_out(args.out)
-    if not args.launchpad:
-        checks.check_embedded_store(args.out)
-    workers = args.workers or checks.default_workers()
-    names = checks.calculator_names(args.calculator)
-    checks.check_follow(args, names)
-    if "vasp" in names:
-        checks.check_vasp_cmd(args.vasp_cmd)
-    phase_set = checks.phase_set(args)
-    settings = checks.run_settings(args, phase_set)
-    for warning in checks.size_warnings(phase_set, settings):
-        print(warning, file=sys.stderr)
-    launchpad = launchpad_from_file(args.launchpad) if args.launchpad else None
-    calculator_options = CalculatorOptions(
-        structures_dir=str(args.structures.resolve()) if args.structures else None,
-        phase_set=phase_set,
-        vasp_cmd=args.vasp_cmd,
-        auto_kspacing=args.auto_kspacing,
-        polling_seconds=args.polling_seconds,
-    )
-    calculators = [get_calculator(name, calculator_options) for name in names]
+    study = study_options(args).resolve()
+    for warning in study.size_warnings(("--supercell", "--min-length")):
+        print(f"nasx: warning: {warning}", file=sys.stderr)
+    calculators = study.options.calculator
     if interrupts.requested():  # a Ctrl-C during the imports and checks above
         print(STARTUP_INTERRUPTED, file=sys.stderr)
         return 130
-    committee = len(calculators) > 1
-    models = (
-        "a committee of " + "; ".join(f"{c.name}: {c.describe()}" for c in calculators)
-        if committee
-        else calculators[0].describe()
-    )
-    print(
-        f"nasx run: {len(phase_set)} phases of {phase_set.system.name} with {models} -> {args.out}"
-    )
-    run = run_committee if committee else run_study
     try:
-        summary = run(
-            phase_set,
-            calculators if committee else calculators[0],
-            settings,
-            args.out,
-            launchpad=launchpad,
+        result = api.execute(
+            study,
+            out=args.out,
+            workers=args.workers,
+            launchpad=args.launchpad,
             progress=not args.quiet,
-            workers=workers,
-            launchpad_file=args.launchpad,
+            on_start=lambda models: print(
+                f"nasx run: {len(study.phase_set)} phases of {study.phase_set.system.name} "
+                f"with {models} -> {args.out}"
+            ),
         )
+    except api.StartupInterrupted:
+        print(STARTUP_INTERRUPTED, file=sys.stderr)
+        return 130
     except RunFailed as exc:
         print(f"nasx: error: {exc}", file=sys.stderr)
         return 1
@@ -149,31 +115,40 @@ def command(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
-    if committee:
-        return _committee_summary(summary, names)
-    results = read_results(summary.run_dir)
-    print_results(results)
+    if len(calculators) > 1:
+        return _committee_summary(result, list(calculators))
+    print_results(result.document)
     print(
-        f"{summary.jobs_launched} jobs in {summary.seconds:.0f} s; "
-        f"report: {summary.run_dir / 'report.md'}"
+        f"{result.jobs_launched} jobs in {result.seconds:.0f} s; report: {result.directory / 'report.md'}"
     )
-    return exit_status(results)
+    return exit_status(result.document)
 
 
-def _committee_summary(summary, names: list[str]) -> int:
+def study_options(args: argparse.Namespace):
+    """The `StudyOptions` of ``nasx run`` / ``nasx submit``'s options."""
+    from dataclasses import fields
+
+    from nasx.study import StudyOptions
+
+    given = vars(args)
+    names = {f.name for f in fields(StudyOptions)}
+    values = {k: v for k, v in given.items() if k in names}
+    values["supercell"] = dict(given.get("supercell") or [])
+    return StudyOptions.from_arguments(**values)
+
+
+def _committee_summary(result, names: list[str]) -> int:
     """Each model's voltages, then the committee's spread of the plateaus; the worst status."""
     from nasx.cli.results import print_committee
-    from nasx.layout import MODELS_DIR
 
     statuses = []
     for name in names:
-        results = read_results(summary.run_dir / MODELS_DIR / name)
+        model = result.models[name]
         print(f"{name}:")
-        print_results(results)
-        statuses.append(exit_status(results))
-    print_committee(read_results(summary.run_dir))
+        print_results(model.document)
+        statuses.append(exit_status(model.document))
+    print_committee(result.document)
     print(
-        f"{summary.jobs_launched} jobs in {summary.seconds:.0f} s; "
-        f"report: {summary.run_dir / 'report.md'}"
+        f"{result.jobs_launched} jobs in {result.seconds:.0f} s; report: {result.directory / 'report.md'}"
     )
     return max(statuses)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from nasx.cli import checks, options
-from nasx.cli.parser import OptionError, add_command
-from nasx.errors import NasxInputError
+from nasx.cli import options
+from nasx.cli.parser import add_command
 
 SUMMARY = "list a phase set with provenance, or validate a directory of CIFs"
 
@@ -33,16 +32,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    from nasx.structures import load_directory, reference_set
+    from nasx.study import StudyOptions
 
     if args.directory:
-        checks.check_names(args.directory, recursive=False)
-        phase_set = load_directory(args.directory)
+        options = StudyOptions.from_arguments(structures=args.directory)
     else:
-        try:
-            phase_set = reference_set(args.system)
-        except NasxInputError as exc:
-            raise OptionError("--system", exc.problem) from None
+        options = StudyOptions.from_arguments(system=args.system)
+    phase_set = options.full_set()
     print(
         f"{phase_set.system.name} set from {phase_set.source}: {len(phase_set)} phases "
         f"(working ion {phase_set.system.working_ion}, anion {phase_set.system.anion})"

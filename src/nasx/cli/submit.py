@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from nasx.cli import checks, options
+from nasx.cli import options
 from nasx.cli.parser import add_command
 
 SUMMARY = "add the VASP workflow to your LaunchPad for cluster workers (qlaunch / rlaunch)"
@@ -44,34 +44,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    from nasx.workflows.calculators import CalculatorOptions, get_calculator
-    from nasx.workflows.launchpad import launchpad_from_file
-    from nasx.workflows.runner import submit_study
+    from nasx.api import submit_study
+    from nasx.cli.run import study_options
 
-    checks.check_out(args.out)
-    checks.check_follow(args, ["vasp"])
-    phase_set = checks.phase_set(args)
-    settings = checks.run_settings(args, phase_set)
-    launchpad = launchpad_from_file(args.launchpad)
-    calculator = get_calculator(
-        "vasp",
-        CalculatorOptions(
-            phase_set=phase_set,
-            auto_kspacing=args.auto_kspacing,
-            polling_seconds=args.polling_seconds,
-        ),
-    )
-    jobs = submit_study(
-        phase_set,
-        calculator,
-        settings,
-        args.out,
-        launchpad,
-        force=args.force,
-    )
+    study = study_options(args).resolve()
+    jobs = submit_study(study, launchpad=args.launchpad, out=args.out, force=args.force)
     print(
-        f"added {len(jobs)} jobs for {len(phase_set)} phases of {phase_set.system.name} "
-        f"(run directory {args.out.resolve()}):"
+        f"added {len(jobs)} jobs for {len(study.phase_set)} phases of "
+        f"{study.phase_set.system.name} (run directory {args.out.resolve()}):"
     )
     for fw_id, name in jobs.items():
         print(f"  {fw_id:>6}  {name}")

@@ -1,0 +1,350 @@
+"""A study as the user asks for it (`StudyOptions`), checked and resolved into what the
+workflow computes (`Study`: the phases, the settings, the calculators).
+
+`nasx.run`, `nasx.submit`, `nasx.workflow` and the command lines `nasx run` / `nasx submit` all
+take the same options and go through `StudyOptions.resolve`, so every option is checked the
+same way, with an `ArgumentError` naming it, before any job starts or any file is written.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nasx import arguments, defaults
+from nasx.arguments import ArgumentError, shown
+from nasx.errors import NasxInputError
+from nasx.settings import AnalysisOptions, PhononSettings, RelaxSettings, RunSettings
+
+if TYPE_CHECKING:
+    from nasx.structures import PhaseSet
+    from nasx.workflows.calculators import Calculator
+
+CALCULATORS = ("chgnet", "sevennet", "stub", "stub-stiff", "vasp")
+"""Calculator names; the first is the default."""
+IMAGINARY_POLICIES = ("flag", "pretend_real")
+GAMMA_ACOUSTIC = ("auto", "exclude", "include")
+
+
+@dataclass(frozen=True)
+class StudyOptions:
+    """Every option of a study, with the command line's defaults (`nasx run --help`).
+
+    ``system`` names a built-in set (``"Na-S"``); ``structures`` a directory of CIFs of one
+    binary A–X system instead. ``phases`` are ids or formulas (None: the set's default phases).
+    ``temperatures_K`` are those of F_vib, S and Cv besides 0 K. ``bypass`` names the formulas
+    skipped on the kinetic path (None: the study's, Na2S2 for Na–S; ``()``: none).
+    ``calculator`` is one model or several (a committee). Lengths are in Å, forces in eV/Å.
+    ``supercell`` maps a phase id to the repetitions of its conventional cell, overriding
+    ``min_length_A``. ``check_convergence`` repeats these phases' phonons (ids, formulas or
+    ``"all"``) in a supercell of at least ``convergence_length_A`` (default 1.5 ×
+    ``min_length_A``). ``vasp_cmd``, ``auto_kspacing`` and ``polling_seconds`` are for
+    ``calculator="vasp"`` run here.
+    """
+
+    system: str | None = None
+    structures: Path | None = None
+    phases: tuple[str, ...] | None = None
+    temperatures_K: tuple[float, ...] = defaults.TEMPERATURES_K
+    bypass: tuple[str, ...] | None = None
+    calculator: tuple[str, ...] = (CALCULATORS[0],)
+    fmax_eV_per_A: float = defaults.FMAX_EV_PER_A
+    max_steps: int = defaults.MAX_STEPS
+    symprec_A: float = defaults.RELAX_SYMPREC_A
+    min_length_A: float = defaults.MIN_SUPERCELL_LENGTH_A
+    supercell: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
+    displacement_A: float = defaults.DISPLACEMENT_A
+    mesh_length_A: float = defaults.MESH_LENGTH_A
+    imaginary_policy: str = IMAGINARY_POLICIES[0]
+    gamma_acoustic: str = GAMMA_ACOUSTIC[0]
+    check_convergence: tuple[str, ...] = ()
+    convergence_length_A: float | None = None
+    follow_instabilities: bool = False
+    vasp_cmd: str | None = None
+    auto_kspacing: bool = False
+    polling_seconds: float = 10.0
+
+    @classmethod
+    def from_arguments(cls, **given: object) -> StudyOptions:
+        """Options from keyword arguments, each checked and normalised (an `ArgumentError`
+        naming the first bad one); an unknown keyword is an `ArgumentError` too."""
+        known = {f.name for f in fields(cls)}
+        for name in given:
+            if name not in known:
+                raise ArgumentError(
+                    name, f"not an option of a study (options: {', '.join(sorted(known))})"
+                )
+        values = {k: v for k, v in given.items() if v is not None or k in _NULLABLE}
+        return cls(**{k: _CHECKS.get(k, _same)(k, v) for k, v in values.items()})
+
+    def resolve(self) -> Study:
+        """The phases, settings and calculators of this study, every option checked against
+        the phases; nothing is written and no model is loaded."""
+        if self.follow_instabilities and "vasp" in self.calculator:
+            raise ArgumentError(
+                "follow_instabilities",
+                "needs a calculator that relaxes without the symmetry constraint (chgnet, "
+                "sevennet, stub); the VASP relaxation keeps the space group",
+            )
+        phase_set = self.phase_set()
+        return Study(self, phase_set, self.run_settings(phase_set))
+
+    def phase_set(self) -> PhaseSet:
+        """The phases chosen by ``system`` or ``structures``, and ``phases``."""
+        try:
+            return self.full_set().select(self.phases)
+        except NasxInputError as exc:
+            if exc.source is not None:  # the set's own default selection
+                raise
+            raise ArgumentError("phases", exc.problem) from None
+
+    def full_set(self) -> PhaseSet:
+        """Every phase of ``structures``, else of the built-in set ``system`` (default Na–S)."""
+        from nasx.structures import load_directory, reference_set
+
+        if self.structures is None:
+            try:
+                return reference_set(self.system or "Na-S")
+            except NasxInputError as exc:
+                raise ArgumentError("system", exc.problem) from None
+        _check_names(self.structures)
+        full = load_directory(self.structures)
+        if self.system is not None and not _same_system(self.system, full.system.name):
+            raise ArgumentError(
+                "system",
+                f"{shown(self.system)} is not the system of {self.structures} ({full.system.name})",
+            )
+        return full
+
+    def run_settings(self, phase_set: PhaseSet) -> RunSettings:
+        """The `RunSettings` of these options, checked against ``phase_set``."""
+        for name in self.supercell:
+            if name not in phase_set.ids:
+                raise ArgumentError(
+                    "supercell",
+                    f"unknown phase id '{shown(name)}' (ids of this run: {', '.join(phase_set.ids)})",
+                )
+        return RunSettings(
+            analysis=AnalysisOptions(self.temperatures_K, _bypass(phase_set, self.bypass)),
+            relax=RelaxSettings(
+                fmax_eV_per_A=self.fmax_eV_per_A, max_steps=self.max_steps, symprec=self.symprec_A
+            ),
+            phonons=PhononSettings(
+                min_length_A=self.min_length_A,
+                supercells=dict(self.supercell),
+                displacement_A=self.displacement_A,
+                mesh_length_A=self.mesh_length_A,
+                imaginary_policy=self.imaginary_policy,
+                exclude_gamma_acoustic={"auto": None, "exclude": True, "include": False}[
+                    self.gamma_acoustic
+                ],
+            ),
+            convergence_phases=tuple(_phase_ids(phase_set, self.check_convergence)),
+            convergence_length_A=self.convergence_length_A,
+            follow_instabilities=self.follow_instabilities,
+        )
+
+
+@dataclass(frozen=True)
+class Study:
+    """A checked study: its options, phases and settings. `calculators` loads the models."""
+
+    options: StudyOptions
+    phase_set: PhaseSet
+    settings: RunSettings
+
+    @property
+    def committee(self) -> bool:
+        return len(self.options.calculator) > 1
+
+    def calculators(self) -> list[Calculator]:
+        """The study's calculators (a VASP one checks ``vasp_cmd`` is on PATH)."""
+        from nasx.workflows.calculators import CalculatorOptions, get_calculator
+
+        options = self.options
+        if "vasp" in options.calculator:
+            check_vasp_cmd(options.vasp_cmd)
+        calculator_options = CalculatorOptions(
+            structures_dir=str(options.structures.resolve()) if options.structures else None,
+            phase_set=self.phase_set,
+            vasp_cmd=options.vasp_cmd,
+            auto_kspacing=options.auto_kspacing,
+            polling_seconds=options.polling_seconds,
+        )
+        return [get_calculator(name, calculator_options) for name in options.calculator]
+
+    def vasp_calculator(self) -> Calculator:
+        """The VASP calculator of this study for cluster workers (their own VASP command)."""
+        from nasx.workflows.calculators import CalculatorOptions, get_calculator
+
+        return get_calculator(
+            "vasp",
+            CalculatorOptions(
+                phase_set=self.phase_set,
+                auto_kspacing=self.options.auto_kspacing,
+                polling_seconds=self.options.polling_seconds,
+            ),
+        )
+
+    def size_warnings(self, names: tuple[str, str] = ("supercell", "min_length_A")) -> list[str]:
+        """One line per phase whose phonon supercell has ``LARGE_SUPERCELL_ATOMS`` atoms or
+        more: its size and the displacement calculations it implies (estimated from the input
+        structure's conventional cell; the run uses the relaxed one). ``names`` are how the
+        line names the two options that change it."""
+        import numpy as np
+        import spglib
+        from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+
+        lines = []
+        for phase in self.phase_set:
+            cell = SpacegroupAnalyzer(
+                phase.structure, symprec=0.1
+            ).get_conventional_standard_structure()
+            repeats = self.settings.phonons.supercell_for(phase.id, cell.lattice.matrix)
+            atoms = len(cell) * int(np.prod(repeats))
+            if atoms < defaults.LARGE_SUPERCELL_ATOMS:
+                continue
+            dataset = spglib.get_symmetry_dataset(
+                (cell.lattice.matrix, cell.frac_coords, cell.atomic_numbers), symprec=0.1
+            )
+            independent = len(set(dataset.equivalent_atoms)) if dataset else len(cell)
+            lines.append(
+                f"{phase.id}: its phonon supercell {'x'.join(map(str, repeats))} of "
+                f"{len(cell)} atoms holds {atoms} atoms, and {independent}–{6 * independent} "
+                f"displacements ({independent} symmetry-distinct atoms) each need a calculation "
+                f"of all of them; set {names[0]} or {names[1]} to change it"
+            )
+        return lines
+
+
+def check_vasp_cmd(vasp_cmd: str | None) -> None:
+    """Refuse a missing VASP command, or one whose program is not on PATH."""
+    try:
+        words = shlex.split(vasp_cmd or "")
+    except ValueError as exc:
+        raise ArgumentError("vasp_cmd", f"'{shown(vasp_cmd)}' is not a command ({exc})") from None
+    if not words:
+        raise ArgumentError(
+            "vasp_cmd",
+            "calculator vasp runs VASP here and needs its command, e.g. "
+            "'mpirun -n 8 vasp_std' (cluster workers: use nasx submit)",
+        )
+    if shutil.which(words[0]) is None:
+        raise ArgumentError(
+            "vasp_cmd",
+            f"'{shown(words[0])}' is not on PATH; give its full path or load the module that "
+            "provides it",
+        )
+
+
+def calculator_names(argument: str, value: object) -> tuple[str, ...]:
+    """One calculator name or several (a committee), each known and given once."""
+    names = arguments.names(argument, value) or ()
+    if not names:
+        raise ArgumentError(argument, "name at least one calculator")
+    for name in names:
+        arguments.choice(argument, name, CALCULATORS)
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ArgumentError(
+            argument, f"{', '.join(repeated)} given more than once; name each model once"
+        )
+    return names
+
+
+def _check_names(root: Path) -> None:
+    """Refuse a file name in ``root`` that is not UTF-8 (it goes into JSON and reports)."""
+    if not root.is_dir():
+        return  # the loader names a missing directory
+    for name in os.listdir(root):
+        if not arguments.is_utf8(name):
+            raise NasxInputError(shown(os.path.join(root, name)), arguments.NOT_UTF8)
+
+
+def _same_system(given: str, found: str) -> bool:
+    return sorted(given.replace("–", "-").split("-")) == sorted(found.split("-"))
+
+
+def _phase_ids(phase_set: PhaseSet, names: Sequence[str]) -> list[str]:
+    """The ids that ``names`` (ids, formulas, or 'all') select in ``phase_set``."""
+    if "all" in names:
+        return phase_set.ids
+    ids: list[str] = []
+    for name in names:
+        hits = [p.id for p in phase_set if name in (p.id, p.formula)]
+        if not hits:
+            known = sorted({*phase_set.ids, *(p.formula for p in phase_set)})
+            raise ArgumentError(
+                "check_convergence",
+                f"unknown phase '{shown(name)}' (phases of this run: {', '.join(known)})",
+            )
+        ids += [i for i in hits if i not in ids]
+    return ids
+
+
+def _bypass(phase_set: PhaseSet, bypass: Sequence[str] | None) -> tuple[str, ...] | None:
+    if bypass is None:
+        return None
+    formulas = sorted({p.formula for p in phase_set})
+    for formula in bypass:
+        if formula not in formulas:
+            raise ArgumentError(
+                "bypass",
+                f"cannot bypass {shown(formula)}: no such phase in this run "
+                f"(formulas: {', '.join(formulas)})",
+            )
+        if formula in phase_set.system.elements:
+            raise ArgumentError("bypass", f"cannot bypass {formula}: it is an elemental reference")
+    return tuple(bypass)
+
+
+def _same(_: str, value: object) -> object:
+    return value
+
+
+def _flag(argument: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ArgumentError(argument, f"{value!r} is not True or False")
+    return value
+
+
+def _text(argument: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise ArgumentError(argument, f"{value!r} is not a string")
+    return value
+
+
+def _length(argument: str, value: object) -> float:
+    return arguments.positive(argument, value, "Å")
+
+
+_NULLABLE = {"bypass"}
+"""Options whose None means something other than the default (``bypass=()`` is no bypass)."""
+_CHECKS = {
+    "system": _text,
+    "structures": arguments.path,
+    "phases": arguments.names,
+    "temperatures_K": arguments.temperatures_K,
+    "bypass": arguments.names,
+    "calculator": calculator_names,
+    "fmax_eV_per_A": lambda a, v: arguments.positive(a, v, "eV/Å"),
+    "max_steps": arguments.count,
+    "symprec_A": _length,
+    "min_length_A": _length,
+    "supercell": arguments.supercells,
+    "displacement_A": _length,
+    "mesh_length_A": _length,
+    "imaginary_policy": lambda a, v: arguments.choice(a, v, IMAGINARY_POLICIES),
+    "gamma_acoustic": lambda a, v: arguments.choice(a, v, GAMMA_ACOUSTIC),
+    "check_convergence": lambda a, v: arguments.names(a, v) or (),
+    "convergence_length_A": _length,
+    "follow_instabilities": _flag,
+    "vasp_cmd": _text,
+    "auto_kspacing": _flag,
+    "polling_seconds": lambda a, v: arguments.positive(a, v, "s"),
+}
