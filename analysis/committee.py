@@ -14,10 +14,22 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from nasx.analysis.paper import published_for
+from nasx.analysis.provenance import Provenance
 from nasx.analysis.study import StudyResult
 from nasx.analysis.voltage import Plateau
 from nasx.chemistry import BinarySystem
 from nasx.units import temperature_key
+
+
+@dataclass(frozen=True)
+class ModelOutput:
+    """One model's finished analysis: its study, what produced it, and where its results are
+    (``results_path`` relative to the committee's directory)."""
+
+    name: str
+    study: StudyResult
+    provenance: Provenance
+    results_path: str
 
 
 @dataclass(frozen=True)

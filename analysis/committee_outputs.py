@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from nasx import __version__
 from nasx.analysis import committee_plots, conclusions
-from nasx.analysis.committee import CommitteeSpread, committee_spread
+from nasx.analysis.committee import CommitteeSpread, ModelOutput, committee_spread
 from nasx.analysis.committee_report import render
+from nasx.analysis.conclusions_table import markdown
 from nasx.analysis.entries import load_entries_json
 from nasx.analysis.outputs import ENTRIES_JSON, results_json_text
 from nasx.analysis.provenance import Provenance
@@ -23,17 +23,6 @@ from nasx.analysis.study import StudyResult, analyze
 from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
 from nasx.layout import read_results, write_text_atomic
-
-
-@dataclass(frozen=True)
-class ModelOutput:
-    """One model's finished analysis: its study, what produced it, and where its results are
-    (``results_path`` relative to the committee's directory)."""
-
-    name: str
-    study: StudyResult
-    provenance: Provenance
-    results_path: str
 
 
 def provenance_of(results: dict) -> Provenance:
@@ -73,7 +62,7 @@ def conclusions_of(studies: Mapping[str, StudyResult]) -> tuple[dict, str]:
     """The paper's claims under every model, combined ("model-dependent" where they differ):
     results.json ``conclusions`` and the report's top section."""
     combined = conclusions.combine({m: conclusions.evaluate(s) for m, s in studies.items()})
-    return combined.to_document(), combined.markdown()
+    return combined.to_document(), markdown(combined)
 
 
 def write_committee(models: Sequence[ModelOutput], out_dir: Path) -> dict[str, Path]:

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 from matplotlib.patches import Patch
 
 from nasx.analysis.committee import BandSegment, CommitteeSpread
-from nasx.analysis.plots import _steps
+from nasx.analysis.plots import steps
 from nasx.analysis.study import StudyResult
 
 
@@ -49,8 +49,8 @@ def voltage_profile(
             if t not in study.temperatures_K:
                 continue
             color = f"C{(i + 4) % 10}"
-            ax.plot(*_steps(study.thermodynamic[t]), color=color, lw=1.8, label=f"{model}")
-            ax.plot(*_steps(study.kinetic[t]), color=color, lw=1.2, ls="--")
+            ax.plot(*steps(study.thermodynamic[t]), color=color, lw=1.8, label=f"{model}")
+            ax.plot(*steps(study.kinetic[t]), color=color, lw=1.2, ls="--")
         ax.plot([], [], color="0.3", lw=1.2, ls="--", label="kinetic path (dashed)")
         ax.set_title(f"{t:g} K")
         ax.set_xlabel(f"{system.working_ion} fraction x")

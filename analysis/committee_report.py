@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from nasx.analysis.committee import CommitteeSpread, PathSpread, Spread
-
-if TYPE_CHECKING:
-    from nasx.analysis.committee_outputs import ModelOutput
-
+from nasx.analysis.committee import CommitteeSpread, ModelOutput, PathSpread, Spread
 
 _MATCHING = {
     "paper's grouping": "the paper's grouping",

@@ -98,12 +98,6 @@ class Conclusions:
             "claims": [row.to_document() for row in self.rows],
         }
 
-    def markdown(self) -> str:
-        """The report's "Conclusions" section (Markdown)."""
-        from nasx.analysis.conclusions_table import markdown
-
-        return markdown(self)
-
 
 def evaluate(result: StudyResult) -> Conclusions:
     """Every claim at every temperature of ``result``, under the model that produced it."""

@@ -14,7 +14,7 @@ from nasx.analysis.study import StudyResult
 from nasx.analysis.voltage import Plateau
 
 
-def _steps(plateaus: list[Plateau]) -> tuple[list[float], list[float]]:
+def steps(plateaus: list[Plateau]) -> tuple[list[float], list[float]]:
     xs, vs = [], []
     for p in plateaus:
         xs += [p.x_start, p.x_end]
@@ -32,10 +32,10 @@ def voltage_profile(result: StudyResult, path: Path, model: str) -> Path:
         1, len(temps), figsize=(4.6 * len(temps), 4.2), sharey=True, squeeze=False
     )
     for ax, t in zip(axes[0], temps, strict=True):
-        ax.plot(*_steps(result.thermodynamic[t]), color="C0", lw=2, label="thermodynamic path")
+        ax.plot(*steps(result.thermodynamic[t]), color="C0", lw=2, label="thermodynamic path")
         bypass = "+".join(result.bypassed) or "none"
         ax.plot(
-            *_steps(result.kinetic[t]),
+            *steps(result.kinetic[t]),
             color="C3",
             lw=1.6,
             ls="--",
@@ -47,7 +47,7 @@ def voltage_profile(result: StudyResult, path: Path, model: str) -> Path:
                     Plateau("", p.voltage_V, p.x_start, p.x_end, 0, 0, "", "")
                     for p in published.ocv_V
                 ]
-                ax.plot(*_steps(paper), color="0.55", lw=1, label="paper, r2SCAN 0 K")
+                ax.plot(*steps(paper), color="0.55", lw=1, label="paper, r2SCAN 0 K")
             for v in published.gitt_ocv_V["discharge"]:
                 ax.axhline(v, color="C2", lw=0.8, ls=":")
             ax.plot([], [], color="C2", lw=0.8, ls=":", label="paper, GITT discharge 90 °C")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nasx.analysis.conclusions import Conclusions, evaluate, paper_standard_hull_depths
+from nasx.analysis.conclusions_table import markdown
 from nasx.analysis.paper import CITATION, Published, published_for
 from nasx.analysis.provenance import Provenance
 from nasx.analysis.study import StudyResult
@@ -62,7 +63,7 @@ def render(
         lines.append(
             f"- Published values: {CITATION}; shown beside nasx's, never used in its numbers."
         )
-    lines += ["", (conclusions or evaluate(result)).markdown()]
+    lines += ["", markdown(conclusions or evaluate(result))]
     for section in leading_sections or []:
         lines += ["", section]
     lines += ["", "![voltage profiles](voltage_profile.png)", "", "![convex hull](hull.png)", ""]

@@ -22,8 +22,8 @@ from nasx.settings import RunSettings
 from nasx.structures import PhaseSet
 from nasx.workflows.calculators.base import Calculator
 from nasx.workflows.graph import RUN_DIR_KEY, model_fireworks
-from nasx.workflows.runner import RunSummary, _check_or_write_settings, run_workflow
-from nasx.workflows.tasks import _NasxTask
+from nasx.workflows.runner import RunSummary, check_or_write_settings, run_workflow
+from nasx.workflows.task_base import NasxTask
 
 COMMITTEE_KEY = "nasx_committee"
 """Workflow metadata: the model names of a committee."""
@@ -98,7 +98,7 @@ def _check_or_write_committee(
             "use another --out for new calculations",
         )
     for calculator, model_settings, model_dir in plans:
-        _check_or_write_settings(RunDirectory(model_dir), phase_set, calculator, model_settings)
+        check_or_write_settings(RunDirectory(model_dir), phase_set, calculator, model_settings)
     write_json_atomic(RunDirectory(run_dir).settings, document)
 
 
@@ -129,7 +129,7 @@ def run_committee(
 
 
 @explicit_serialize
-class CommitteeTask(_NasxTask):
+class CommitteeTask(NasxTask):
     """The spread across the models: results.json, report.md and figures of the committee,
     from each model's finished analysis (its entries.json and results.json)."""
 

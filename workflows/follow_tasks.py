@@ -21,7 +21,7 @@ from nasx.layout import PhaseDirectory, read_json, write_json_atomic
 from nasx.mode_following import InstabilityResult, follow_instability
 from nasx.phonons import ThermalProperties
 from nasx.settings import PhononSettings, RelaxSettings
-from nasx.workflows.tasks import _decoded, _model_fields, _NasxTask
+from nasx.workflows.task_base import NasxTask, decoded, model_fields
 
 PHONON_TEMPERATURE_K = 300.0
 """Thermal properties are computed only because phonopy's helper does; the modes do not
@@ -67,7 +67,7 @@ def write_result(files: PhaseDirectory, result: InstabilityResult) -> None:
 
 
 @explicit_serialize
-class FollowInstabilityTask(_NasxTask):
+class FollowInstabilityTask(NasxTask):
     """Follow one phase's lowest unstable phonon mode without the symmetry constraint."""
 
     required_params = ["run_dir", "phase_id", "calculator", "phonon_settings", "relax_settings"]
@@ -80,15 +80,15 @@ class FollowInstabilityTask(_NasxTask):
             if cached is not None:
                 entry["computed"] = False
                 return FWAction(stored_data=_summary(cached))
-            settings: PhononSettings = _decoded(self["phonon_settings"])
-            relax: RelaxSettings = _decoded(self["relax_settings"])
+            settings: PhononSettings = decoded(self["phonon_settings"])
+            relax: RelaxSettings = decoded(self["relax_settings"])
             calculator = self.calculator(fw_spec)
             ph, thermal = phase_phonons(self.run.root, phase_id, settings)
             result = follow_instability(
                 ph, thermal.imaginary_modes, calculator, relax, files.instability_dir / "relax"
             )
             write_result(files, result)
-            entry.update(_model_fields(calculator))
+            entry.update(model_fields(calculator))
             return FWAction(stored_data=_summary(result))
 
 

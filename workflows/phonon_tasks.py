@@ -13,11 +13,11 @@ from __future__ import annotations
 from fireworks import FWAction
 from fireworks.utilities.fw_utilities import explicit_serialize
 
-from nasx.workflows.tasks import _NasxTask
+from nasx.workflows.task_base import NasxTask
 
 
 @explicit_serialize
-class PhononsTask(_NasxTask):
+class PhononsTask(NasxTask):
     """F, S, Cv, files and figures of one phase's main phonon set."""
 
     required_params = ["run_dir", "phase_id"]

@@ -68,7 +68,7 @@ def run_study(
     settings = settings.for_calculator(calculator.translation_invariant)
     return run_workflow(
         run_dir,
-        lambda: _check_or_write_settings(RunDirectory(run_dir), phase_set, calculator, settings),
+        lambda: check_or_write_settings(RunDirectory(run_dir), phase_set, calculator, settings),
         lambda: build_workflow(phase_set, calculator, settings, run_dir),
         settings.analysis,
         launchpad=launchpad,
@@ -156,7 +156,7 @@ def _parallel(launch_parallel, *args, **kwargs) -> int:
         raise RunFailed(str(exc)) from None
 
 
-def _check_or_write_settings(
+def check_or_write_settings(
     run: RunDirectory, phase_set: PhaseSet, calculator: Calculator, settings: RunSettings
 ) -> None:
     document = run_document(phase_set, calculator, settings)
@@ -234,7 +234,7 @@ def submit_study(
             f"this study is already on the LaunchPad (workflow of fw_id {min(previous['nodes'])}, run directory "
             f"{previous['metadata'].get(RUN_DIR_KEY)}); use --force to add it again",
         )
-    _check_or_write_settings(RunDirectory(run_dir), phase_set, calculator, settings)
+    check_or_write_settings(RunDirectory(run_dir), phase_set, calculator, settings)
     workflow = build_workflow(phase_set, calculator, settings, run_dir)
     workflow.metadata["nasx_fingerprint"] = key
     names = {fw.fw_id: fw.name for fw in workflow.fws}  # add_wf renumbers the Fireworks in place
@@ -251,7 +251,7 @@ def study_workflow(
     in ``run_dir`` (the jobs' settings) and the workflow carries the study's fingerprint."""
     run_dir = Path(run_dir).resolve()
     settings = settings.for_calculator(calculator.translation_invariant)
-    _check_or_write_settings(RunDirectory(run_dir), phase_set, calculator, settings)
+    check_or_write_settings(RunDirectory(run_dir), phase_set, calculator, settings)
     workflow = build_workflow(phase_set, calculator, settings, run_dir)
     workflow.metadata["nasx_fingerprint"] = fingerprint(phase_set, calculator, settings)
     return workflow

@@ -7,72 +7,29 @@ one AnalysisTask waits for every phase and computes all thermodynamics, phonons 
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 from fireworks import Firework, FWAction, Workflow
-from fireworks.core.firework import FiretaskBase
 from fireworks.utilities.fw_utilities import explicit_serialize
-from monty.json import MontyDecoder
 from pymatgen.core import Structure
 
 from nasx import phonons
-from nasx.layout import MAIN_SET, RunDirectory, read_json, write_json_atomic
+from nasx.layout import MAIN_SET, read_json, write_json_atomic
 from nasx.results import ForcesResult, RecordError, RelaxResult
 from nasx.settings import AnalysisOptions, PhononSettings, RelaxSettings
 from nasx.symmetry import RELAXED_SYMPREC_A
-from nasx.workflows.calculators.base import Calculator
 from nasx.workflows.priorities import (
     FOLLOW_PRIORITY,
     PHONONS_PRIORITY,
     PRIORITY_KEY,
     forces_priority,
 )
+from nasx.workflows.task_base import NasxTask, decoded, model_fields
 
 ANALYSIS_KEY = "nasx_analysis"
 """Spec key of the analysis options (temperatures, bypass): changing them reruns the analysis
 job only."""
-
-
-def _decoded(value: object) -> object:
-    """FireWorks hands MSONable parameters back as objects, other launchers as dicts."""
-    if isinstance(value, dict) and "@module" in value:
-        return MontyDecoder().process_decoded(value)
-    return value
-
-
-class _NasxTask(FiretaskBase):
-    """What every nasx task shares: its run directory, its calculator as the worker configures
-    it, and one journal line per job (computed or reused, seconds, model calls, process id)."""
-
-    @property
-    def run(self) -> RunDirectory:
-        return RunDirectory(Path(self["run_dir"]))
-
-    def calculator(self, fw_spec: dict) -> Calculator:
-        calculator: Calculator = _decoded(self["calculator"])
-        return calculator.configured(fw_spec.get("_fw_env", {}))
-
-    @contextmanager
-    def journal(self, job: str) -> Iterator[dict]:
-        """Record ``job`` when the block ends; the block fills in ``computed`` and extra fields."""
-        entry: dict = {"computed": True}
-        start = time.perf_counter()
-        yield entry
-        computed = entry.pop("computed")
-        seconds = time.perf_counter() - start
-        self.run.record(job, computed=computed, seconds=seconds, pid=os.getpid(), **entry)
-
-
-def _model_fields(calculator: Calculator) -> dict:
-    return {
-        "model_calls": calculator.clock.calls,
-        "model_seconds": round(calculator.clock.seconds, 4),
-    }
 
 
 def _reusable(path: Path, kind: type[RelaxResult] | type[ForcesResult]):
@@ -86,7 +43,7 @@ def _reusable(path: Path, kind: type[RelaxResult] | type[ForcesResult]):
 
 
 @explicit_serialize
-class RelaxTask(_NasxTask):
+class RelaxTask(NasxTask):
     """Relax one phase (cell and positions, symmetry held)."""
 
     required_params = ["run_dir", "phase_id", "structure", "calculator", "relax_settings"]
@@ -99,8 +56,8 @@ class RelaxTask(_NasxTask):
                 entry["computed"] = False
                 return FWAction(stored_data=cached.as_dict())
             calculator = self.calculator(fw_spec)
-            structure: Structure = _decoded(self["structure"])
-            settings: RelaxSettings = _decoded(self["relax_settings"])
+            structure: Structure = decoded(self["structure"])
+            settings: RelaxSettings = decoded(self["relax_settings"])
             cell = calculator.relaxation_cell(structure)
             phase.relax_dir.mkdir(parents=True, exist_ok=True)
             result = calculator.relax(cell, settings, phase.relax_dir)
@@ -112,12 +69,12 @@ class RelaxTask(_NasxTask):
             }
             write_json_atomic(phase.relax_result, document)
             result.structure.to(filename=str(phase.relaxed_cif))
-            entry.update(_model_fields(calculator), steps=result.steps)
+            entry.update(model_fields(calculator), steps=result.steps)
             return FWAction(stored_data=result.as_dict())
 
 
 @explicit_serialize
-class PhononSetupTask(_NasxTask):
+class PhononSetupTask(NasxTask):
     """Finite displacements on the symmetrised relaxed cell; adds one force job per displacement."""
 
     required_params = ["run_dir", "phase_id", "calculator", "phonon_settings"]
@@ -127,7 +84,7 @@ class PhononSetupTask(_NasxTask):
     def run_task(self, fw_spec: dict) -> FWAction:
         phase_id, phonon_set = self["phase_id"], self.get("phonon_set", MAIN_SET)
         phase = self.run.phase(phase_id)
-        settings: PhononSettings = _decoded(self["phonon_settings"])
+        settings: PhononSettings = decoded(self["phonon_settings"])
         dataset = phase.displacement_dataset(phonon_set)
         with self.journal(f"setup {phonon_set} {phase_id}") as entry:
             entry["computed"] = not dataset.exists()  # written last: it marks a finished setup
@@ -222,7 +179,7 @@ class PhononSetupTask(_NasxTask):
 
 
 @explicit_serialize
-class ForcesTask(_NasxTask):
+class ForcesTask(NasxTask):
     """Forces on one displaced supercell."""
 
     required_params = ["run_dir", "phase_id", "index", "calculator"]
@@ -240,12 +197,12 @@ class ForcesTask(_NasxTask):
             calculator = self.calculator(fw_spec)
             result = calculator.forces(structure, directory)
             write_json_atomic(directory / "forces.json", result.as_dict())
-            entry.update(_model_fields(calculator))
+            entry.update(model_fields(calculator))
             return FWAction(stored_data=result.as_dict())
 
 
 @explicit_serialize
-class AnalysisTask(_NasxTask):
+class AnalysisTask(NasxTask):
     """Phonons (F, S, Cv) and thermodynamics of every phase: results.json, report.md, figures
     and the per-phase phonopy.yaml and thermal.json in the run directory."""
 
@@ -255,7 +212,7 @@ class AnalysisTask(_NasxTask):
         from nasx.analysis.reanalysis import analyze_calculations
         from nasx.analysis.run_reader import read_run_directory
 
-        options: AnalysisOptions = _decoded(fw_spec[ANALYSIS_KEY])
+        options: AnalysisOptions = decoded(fw_spec[ANALYSIS_KEY])
         with self.journal("analysis") as entry:
             analysis = analyze_calculations(
                 read_run_directory(self.run.root),

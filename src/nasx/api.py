@@ -75,7 +75,7 @@ def execute(
     from nasx.workflows.launchpad import check_embedded_store, launchpad_from_file
     from nasx.workflows.runner import run_study
 
-    out = check_out(out)
+    out = arguments.out_dir("out", out)
     launchpad_file = arguments.path("launchpad", launchpad)
     if launchpad_file is None:
         check_embedded_store(out)
@@ -137,7 +137,7 @@ def submit_study(
             "sevennet, stub); the VASP relaxation keeps the space group",
         )
     study = replace(study, options=replace(study.options, calculator=("vasp",)))
-    out = check_out(out)
+    out = arguments.out_dir("out", out)
     lp = launchpad_from_file(arguments.path("launchpad", launchpad))
     calculator = study.vasp_calculator()
     return add_to_launchpad(study.phase_set, calculator, study.settings, out, lp, force=force)
@@ -150,7 +150,7 @@ def workflow(system: str | None = None, *, out: str | Path, **options: object) -
     from nasx.workflows.runner import study_workflow
 
     study = StudyOptions.from_arguments(system=system, **options).resolve()
-    out = check_out(out)
+    out = arguments.out_dir("out", out)
     if study.committee:
         raise ArgumentError(
             "calculator", "a workflow is built for one model; call workflow() once per model"
@@ -206,20 +206,6 @@ def load(source: str | Path, **options: object) -> Result | CommitteeResult:
     if not options and path is not None and (path / RESULTS_JSON).is_file():
         return load_json(path)
     return analyze(source, **options)  # type: ignore[arg-type]
-
-
-def check_out(out: str | Path) -> Path:
-    """An output directory: refused when it is a file or lies under one."""
-    out = arguments.path("out", out)
-    if out is None:
-        raise ArgumentError("out", "give a directory")
-    for parent in (out, *out.parents):
-        if parent.exists():
-            if not parent.is_dir():
-                where = "is a file" if parent == out else f"is under {parent}, which is a file"
-                raise ArgumentError("out", f"{out} {where}; give a directory")
-            break
-    return out
 
 
 def default_workers() -> int:

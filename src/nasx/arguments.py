@@ -163,6 +163,20 @@ def path(argument: str, value: str | Path | None) -> Path | None:
     return Path(value)
 
 
+def out_dir(argument: str, value: str | Path | None) -> Path:
+    """An output directory: refused when it is a file or lies under one."""
+    out = path(argument, value)
+    if out is None:
+        raise ArgumentError(argument, "give a directory")
+    for parent in (out, *out.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                where = "is a file" if parent == out else f"is under {parent}, which is a file"
+                raise ArgumentError(argument, f"{out} {where}; give a directory")
+            break
+    return out
+
+
 def _sequence(argument: str, values: object) -> list:
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
         raise ArgumentError(argument, f"expected a list, not {type(values).__name__}")

@@ -109,9 +109,7 @@ class Request:
                     "phases", "applies to directories and LaunchPads, not ENTRIES.json"
                 )
         if self.out is not None:
-            from nasx.api import check_out
-
-            check_out(self.out)
+            arguments.out_dir("out", self.out)
 
 
 def read(request: Request, source: Path | None = None) -> Calculations:
@@ -215,9 +213,7 @@ def _committee(request: Request) -> CommitteeResult:
 
     if request.out is None:
         raise ArgumentError("out", "a committee is analysed into out/<model>/; give out")
-    from nasx.api import check_out
-
-    check_out(request.out)
+    arguments.out_dir("out", request.out)
     named = _committee_sources(request)
     read_in = [(name, path, *_read_any(request, path)) for name, path in named]
     first = read_in[0]

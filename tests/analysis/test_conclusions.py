@@ -11,6 +11,7 @@ from pymatgen.core import Composition
 from pymatgen.entries.computed_entries import ComputedEntry
 
 from nasx.analysis.conclusions import MODEL_DEPENDENT, NOT_EVALUATED, combine, evaluate
+from nasx.analysis.conclusions_table import markdown
 from nasx.analysis.entries import load_entries_json
 from nasx.analysis.paper import NA_S
 from nasx.analysis.study import analyze
@@ -137,7 +138,7 @@ def test_a_generic_system_gets_the_generic_claims_with_values():
     document = conclusions.to_document()
     assert document["claims_of"].startswith("generic claims")
     assert all(not row["paper_claim"] for row in document["claims"])
-    assert "No published study of this system" in conclusions.markdown()
+    assert "No published study of this system" in markdown(conclusions)
 
 
 def test_combine_agreeing_and_disagreeing_models():
@@ -164,7 +165,7 @@ def test_combine_agreeing_and_disagreeing_models():
     assert first["verdict"] == MODEL_DEPENDENT and "numbers" not in first
     assert first["models"]["A"]["verdict"] == "yes" and first["models"]["B"]["verdict"] == "no"
     assert first["models"]["B"]["numbers"]["stable_count"] == 3
-    text = both.markdown()
+    text = markdown(both)
     assert "| **model-dependent** (A: yes; B: no) |" in text
     assert "Each model's deciding numbers:" in text
 
