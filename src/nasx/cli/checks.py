@@ -22,7 +22,10 @@ def check_names(root: Path, recursive: bool) -> None:
     """Refuse a file or folder name in ``root`` (all depths when ``recursive``) that is not UTF-8."""
     if not root.is_dir():
         return  # the reader names a missing directory
-    walk = os.walk(root) if recursive else [(str(root), [], os.listdir(root))]
+    try:
+        walk = os.walk(root) if recursive else [(str(root), [], os.listdir(root))]
+    except OSError:
+        return  # unreadable: the reader names it
     for folder, subfolders, names in walk:
         for name in [*subfolders, *names]:
             if not is_utf8(name):
