@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from ase.data import covalent_radii
@@ -19,6 +20,8 @@ from pymatgen.io.cif import CifBlock, CifFile, CifParser, str2float
 
 from nasx.errors import NasxInputError
 from nasx.structures.folder import MAX_STRUCTURE_BYTES, read_bounded
+
+T = TypeVar("T")
 
 MIN_DISTANCE_FRACTION = 0.5
 """Two atoms closer than this fraction of the sum of their covalent radii are overlapping.
@@ -176,7 +179,7 @@ def _number(text: str | list) -> float | None:
         return None
 
 
-def _parse(path: Path, read, notes: Iterable[str] = ()):
+def _parse(path: Path, read: Callable[[], T], notes: Iterable[str] = ()) -> T:
     """``read()``, with pymatgen's warnings silenced and any failure as `NasxInputError`."""
     try:
         with warnings.catch_warnings():
