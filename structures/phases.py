@@ -7,7 +7,6 @@ k-grids, phase changes, which phases form the default set).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from importlib.resources import files
@@ -18,20 +17,18 @@ from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
 from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
+from nasx.structures.folder import STRUCTURE_SUFFIXES, phase_ids, structure_files
+from nasx.structures.metadata import (
+    METADATA_FILE,
+    Metadata,
+    PhaseChange,
+    PhaseEntry,
+    read_metadata,
+)
 from nasx.structures.validation import check_no_overlap, read_structure
 
-STRUCTURE_SUFFIXES = (".cif", ".vasp", ".poscar")
-STATUSES = ("experimental", "partly model-derived", "predicted", "user-supplied")
 BUILT_IN = {"Na-S": "Na-S"}
 """Built-in reference sets: system name → folder inside this package."""
-
-
-@dataclass(frozen=True)
-class PhaseChange:
-    """A phase change of a phase at ``temperature_K`` (harmonic F beyond it is an extrapolation)."""
-
-    temperature_K: float
-    description: str
 
 
 @dataclass(frozen=True)
@@ -136,50 +133,38 @@ def load_directory(directory: str | Path) -> PhaseSet:
     """Load and validate every structure file of a directory as one binary A–X phase set.
 
     The working ion A and anion X are inferred from the compositions (A: lower
-    electronegativity). Raises `NasxInputError` naming the file for an unreadable file,
-    overlapping atoms, a composition outside one binary system, or a missing elemental
-    reference.
+    electronegativity), or taken from ``phases.toml``'s ``[system]`` where χ cannot tell (a
+    noble gas). Raises `NasxInputError`, one line naming the file, for: a file that is not a
+    regular file or cannot be read or parsed; a cell that is not finite, has no volume, is
+    left-handed or degenerate; overlapping atoms; two files with one phase id; a composition
+    outside one binary system; a missing elemental reference; a ``phases.toml`` entry of the
+    wrong type or naming a missing file. Nothing reaches spglib before these checks.
     """
     directory = Path(directory)
-    if not directory.is_dir():
-        raise NasxInputError(directory, "is not a directory of structure files")
-    metadata = _read_metadata(directory)
-    paths = sorted(p for p in directory.iterdir() if p.suffix.lower() in STRUCTURE_SUFFIXES)
+    paths = structure_files(directory)
+    metadata = read_metadata(directory)
     if not paths:
         raise NasxInputError(
             directory, f"holds no structure files ({', '.join(STRUCTURE_SUFFIXES)})"
         )
+    ids = phase_ids(paths)
+    missing = sorted({e.file for e in metadata.phases} - {p.name for p in paths})
+    if missing:
+        raise NasxInputError(metadata.path, f"names missing files: {', '.join(missing)}")
 
     structures = {path: read_structure(path) for path in paths}
-    system = _infer_system(structures, metadata.get("system", {}), directory)
-    entries = {entry["file"]: entry for entry in metadata.get("phase", [])}
-    missing = sorted(set(entries) - {p.name for p in paths})
-    if missing:
-        raise NasxInputError(
-            directory / "phases.toml", f"names missing files: {', '.join(missing)}"
-        )
-
+    system = _infer_system(structures, metadata, directory)
     phases = []
     for path, structure in structures.items():
         check_no_overlap(structure, path)
-        phases.append(_make_phase(path, structure, system, entries.get(path.name, {})))
+        phases.append(_make_phase(path, ids[path], structure, system, metadata.entry(path.name)))
     phase_set = PhaseSet(system=system, phases=tuple(phases), source=directory)
     _require_elemental_references(phase_set)
     return phase_set
 
 
-def _read_metadata(directory: Path) -> dict:
-    path = directory / "phases.toml"
-    if not path.exists():
-        return {}
-    try:
-        return tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise NasxInputError(path, f"is not valid TOML ({exc})") from None
-
-
 def _infer_system(
-    structures: dict[Path, Structure], declared: dict, directory: Path
+    structures: dict[Path, Structure], metadata: Metadata, directory: Path
 ) -> BinarySystem:
     for path, structure in structures.items():
         elements = sorted(str(el) for el in structure.composition.elements)
@@ -197,36 +182,48 @@ def _infer_system(
             directory,
             f"structures span {len(found)} elements ({', '.join(found)}), not one binary A–X system ({where})",
         )
-    system = BinarySystem.from_elements(found)
-    if declared and (declared.get("working_ion"), declared.get("anion")) != system.elements:
+    declared = {"working_ion": metadata.working_ion, "anion": metadata.anion}
+    for key, symbol in declared.items():
+        if symbol is not None and symbol not in found:
+            raise NasxInputError(
+                metadata.path,
+                f"[system] {key} = {symbol!r}, but the structures hold {' and '.join(found)}",
+            )
+    try:
+        system = BinarySystem.from_elements(found)
+    except NasxInputError as exc:  # χ cannot tell: the user's declaration decides
+        if metadata.working_ion is None and metadata.anion is None:
+            raise NasxInputError(
+                directory,
+                f"{exc.problem}; name it in {directory / METADATA_FILE}: [system] working_ion "
+                f'= "{found[0]}", anion = "{found[1]}" (or the other way round)',
+            ) from None
+        ion = metadata.working_ion or next(e for e in found if e != metadata.anion)
+        system = BinarySystem(ion, next(e for e in found if e != ion))
+    wrong = [f"{k} = {s!r}" for k, s in declared.items() if s not in (None, getattr(system, k))]
+    if wrong:
         raise NasxInputError(
-            directory / "phases.toml",
-            f"declares {declared.get('working_ion')}–{declared.get('anion')} but the structures are {system.name}",
+            metadata.path,
+            f"[system] declares {' and '.join(wrong)} but the structures are {system.name} "
+            "(the working ion has the lower electronegativity)",
         )
     return system
 
 
-def _make_phase(path: Path, structure: Structure, system: BinarySystem, meta: dict) -> Phase:
-    status = meta.get("status", "user-supplied")
-    if status not in STATUSES:
-        raise NasxInputError(path, f"status {status!r} is not one of {', '.join(STATUSES)}")
-    kpoints = meta.get("kpoints")
-    if kpoints is not None and (len(kpoints) != 3 or any(int(k) < 1 for k in kpoints)):
-        raise NasxInputError(path, f"k-grid {kpoints!r} must be three positive integers")
+def _make_phase(
+    path: Path, phase_id: str, structure: Structure, system: BinarySystem, entry: PhaseEntry
+) -> Phase:
     formula = system.formula(structure.composition)
     return Phase(
-        id=path.stem,
+        id=phase_id,
         structure=structure,
         formula=formula,
-        label=meta.get("label", formula),
-        status=status,
-        source=meta.get("source", f"user file {path.name}"),
-        kpoints=tuple(int(k) for k in kpoints) if kpoints else None,
-        default=bool(meta.get("default", True)),
-        phase_changes=tuple(
-            PhaseChange(float(c["temperature_K"]), c["description"])
-            for c in meta.get("phase_changes", [])
-        ),
+        label=entry.label or formula,
+        status=entry.status,
+        source=entry.source or f"user file {path.name}",
+        kpoints=entry.kpoints,
+        default=entry.default,
+        phase_changes=entry.phase_changes,
         path=path,
     )
 

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pymatgen.core import Composition, Element
 
+from nasx.errors import NasxInputError
 from nasx.units import capacity_mah_per_g
+
+
+def pauling_electronegativity(symbol: str) -> float:
+    """Pauling χ of an element; NaN for one without (He, Ne, Ar), without pymatgen's warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(Element(symbol).X)
 
 
 @dataclass(frozen=True)
@@ -19,13 +29,27 @@ class BinarySystem:
 
     @classmethod
     def from_elements(cls, elements: Iterable[str | Element]) -> BinarySystem:
-        """Infer A and X from two elements: A is the more electropositive one (lower Pauling χ)."""
+        """Infer A and X from two elements: A is the more electropositive one (lower Pauling χ).
+
+        A pair that χ cannot order (a noble gas has no χ; a tie) raises `NasxInputError` (a
+        `ValueError`) rather than picking one by name.
+        """
         symbols = sorted({str(el) for el in elements})
         if len(symbols) != 2:
             raise ValueError(
                 f"a binary system needs exactly two elements, got {', '.join(symbols)}"
             )
-        a, x = sorted(symbols, key=lambda s: Element(s).X)
+        chi = {s: pauling_electronegativity(s) for s in symbols}
+        missing = [s for s in symbols if math.isnan(chi[s])]
+        if missing or chi[symbols[0]] == chi[symbols[1]]:
+            why = (
+                f"{' and '.join(missing)} {'has' if len(missing) == 1 else 'have'} no "
+                "electronegativity (a noble gas?)"
+                if missing
+                else f"both have electronegativity {chi[symbols[0]]:g}"
+            )
+            raise NasxInputError(None, f"cannot tell the working ion of {'–'.join(symbols)}: {why}")
+        a, x = sorted(symbols, key=chi.__getitem__)
         return cls(working_ion=a, anion=x)
 
     @classmethod

@@ -261,7 +261,11 @@ def _check_names(root: Path) -> None:
     """Refuse a file name in ``root`` that is not UTF-8 (it goes into JSON and reports)."""
     if not root.is_dir():
         return  # the loader names a missing directory
-    for name in os.listdir(root):
+    try:
+        listed = os.listdir(root)
+    except OSError:
+        return  # unreadable: the loader names it
+    for name in listed:
         if not arguments.is_utf8(name):
             raise NasxInputError(shown(os.path.join(root, name)), arguments.NOT_UTF8)
 
