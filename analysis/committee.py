@@ -15,7 +15,7 @@ from itertools import pairwise
 
 from nasx.analysis.paper import published_for
 from nasx.analysis.study import StudyResult
-from nasx.analysis.voltage import Plateau
+from nasx.analysis.voltage import BandSegment, Plateau
 from nasx.chemistry import BinarySystem
 from nasx.units import temperature_key
 
@@ -86,16 +86,6 @@ class PlateauSpread:
             "reactions": dict(self.reactions),
             "voltage_V": self.voltage_V.to_document(),
         }
-
-
-@dataclass(frozen=True)
-class BandSegment:
-    """Between ``x_start`` and ``x_end`` (A fraction) the models' voltages span min_V–max_V."""
-
-    x_start: float
-    x_end: float
-    min_V: float
-    max_V: float
 
 
 @dataclass(frozen=True)

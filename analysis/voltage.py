@@ -42,6 +42,17 @@ class Plateau:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class BandSegment:
+    """Between ``x_start`` and ``x_end`` (A fraction) the voltages of several profiles (a
+    committee's models) span min_V–max_V."""
+
+    x_start: float
+    x_end: float
+    min_V: float
+    max_V: float
+
+
 def plateaus(phase_diagram: PhaseDiagram, system: BinarySystem) -> list[Plateau]:
     """The voltage profile from pure X to the most A-rich stable compound of ``phase_diagram``."""
     anion = Element(system.anion)
