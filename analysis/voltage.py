@@ -9,7 +9,7 @@ same construction with chosen phases removed from the hull (bypassed).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from fractions import Fraction
 from itertools import pairwise
 from math import gcd, lcm
@@ -37,9 +37,6 @@ class Plateau:
     capacity_mAh_per_g_end: float
     phase_start: str
     phase_end: str
-
-    def as_dict(self) -> dict[str, float | str]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -199,14 +199,14 @@ def test_mixed_settings_are_flagged():
     same = settings_consistency(
         [record("a", "R2SCAN", 680.0, "PAW_PBE"), record("b", "R2SCAN", 680.0, "PAW_PBE")]
     )
-    assert same["consistent"] and "R2SCAN, ENCUT 680 eV" in same["message"]
+    assert same.consistent and "R2SCAN, ENCUT 680 eV" in same.message
     mixed = settings_consistency(
         [record("a", "R2SCAN", 680.0, "PAW_PBE"), record("b", "PBE", 520.0, "PAW_PBE")]
     )
-    assert not mixed["consistent"]
-    assert "functional PBE (b), R2SCAN (a)" in mixed["message"]
-    assert "encut_eV 520.0 (b), 680.0 (a)" in mixed["message"]
-    assert "potcar_family" not in mixed["message"]
+    assert not mixed.consistent
+    assert "functional PBE (b), R2SCAN (a)" in mixed.message
+    assert "encut_eV 520.0 (b), 680.0 (a)" in mixed.message
+    assert "potcar_family" not in mixed.message
 
 
 def test_an_empty_directory_is_a_clear_error(tmp_path, capsys):
