@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,22 +87,22 @@ class StudyResult:
         left out at a temperature."""
         temperatures = self.temperatures_K
         ground = {t: self.thermo[t].ground_states() for t in temperatures}
+
+        def each(formula: str, name: str) -> dict[str, Any]:
+            return {
+                keys[t]: getattr(ground[t][formula], name) if formula in ground[t] else None
+                for t in temperatures
+            }
+
         summaries = {}
         for formula in dict.fromkeys(f for t in temperatures for f in ground[t]):
             present = {keys[t]: ground[t][formula] for t in temperatures if formula in ground[t]}
-
-            def each(name: str, formula: str = formula) -> dict[str, Any]:
-                return {
-                    keys[t]: getattr(ground[t][formula], name) if formula in ground[t] else None
-                    for t in temperatures
-                }
-
             first = ground[temperatures[0]].get(formula)
             summaries[formula] = PhaseSummary(
                 ion_fraction=next(iter(present.values())).ion_fraction,
-                formation_energy_eV_per_atom=each("formation_energy_eV_per_atom"),
-                hull_distance_meV_per_atom=each("hull_distance_meV_per_atom"),
-                stable=each("stable"),
+                formation_energy_eV_per_atom=each(formula, "formation_energy_eV_per_atom"),
+                hull_distance_meV_per_atom=each(formula, "hull_distance_meV_per_atom"),
+                stable=each(formula, "stable"),
                 competing_phases={k: list(p.competing) for k, p in present.items()},
                 polymorph={k: p.label for k, p in present.items()},
                 volume_A3_per_atom=self.volumes_A3_per_atom.get(first.label) if first else None,
@@ -125,7 +125,9 @@ class StudyResult:
         def profile(by_t: dict[float, list[Plateau]]) -> dict[str, list[Plateau]]:
             return {keys[t]: list(by_t[t]) for t in temperatures}
 
-        def counts(by_t: dict[float, list[Plateau]], count: Any) -> dict[str, int]:
+        def counts(
+            by_t: dict[float, list[Plateau]], count: Callable[[list[Plateau]], int]
+        ) -> dict[str, int]:
             return {keys[t]: count(by_t[t]) for t in temperatures}
 
         published = published_for(self.system)
