@@ -16,9 +16,13 @@ Keys keep the order of the fields: results.json keeps the order nasx always wrot
 
 from __future__ import annotations
 
+import ast
+import inspect
+import itertools
 import json
 import sys
-from dataclasses import dataclass
+import typing
+from dataclasses import dataclass, is_dataclass
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -97,7 +101,8 @@ class ResultsDocument:
     complete: Omittable[bool] = None
     """No problem and nothing missing."""
 
-    __pydantic_config__ = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    __pydantic_config__ = ConfigDict(extra="forbid")
+    """Every nested record too: an unknown key is refused, not dropped (the round trip is exact)."""
 
     def to_json(self) -> dict[str, Any]:
         """The document as JSON values, keys in the order results.json has them."""
@@ -175,8 +180,15 @@ class _Schema(GenerateJsonSchema):
 
 
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of results.json (draft 2020-12), from ``ResultsDocument``."""
+    """The JSON Schema of results.json (draft 2020-12), from ``ResultsDocument``: each record's
+    docstring and each field's (the string below it) describe them."""
     schema = _adapter().json_schema(schema_generator=_Schema)
+    records = _records(ResultsDocument)
+    for name, definition in [("ResultsDocument", schema), *schema["$defs"].items()]:
+        properties = definition.get("properties", {})
+        for field, text in _field_docstrings(records[name]).items():
+            if field in properties:
+                properties[field]["description"] = text
     schema["properties"]["schema_version"] = {"const": SCHEMA_VERSION, "type": "integer"}
     schema["required"] = ["schema_version", *schema["required"]]
     return {
@@ -184,6 +196,43 @@ def json_schema() -> dict[str, Any]:
         "title": "nasx results.json",
         **{k: v for k, v in schema.items() if k != "title"},
     }
+
+
+def _records(record: type) -> dict[str, type]:
+    """``record`` and every dataclass its fields hold, however nested, by class name."""
+    found: dict[str, type] = {}
+
+    def visit(hint: object) -> None:
+        for argument in typing.get_args(hint):
+            visit(argument)
+        if isinstance(hint, type) and is_dataclass(hint) and hint.__name__ not in found:
+            found[hint.__name__] = hint
+            for field_hint in typing.get_type_hints(hint, include_extras=True).values():
+                visit(field_hint)
+
+    visit(record)
+    return found
+
+
+def _field_docstrings(record: type) -> dict[str, str]:
+    """The docstrings of ``record``'s fields (a string literal below a field), by field; read
+    here for the schema rather than by pydantic, whose reading would slow every first write."""
+    body = _classes(record.__module__)[record.__name__].body
+    return {
+        field.target.id: inspect.cleandoc(text.value.value)
+        for field, text in itertools.pairwise(body)
+        if isinstance(field, ast.AnnAssign)
+        and isinstance(field.target, ast.Name)
+        and isinstance(text, ast.Expr)
+        and isinstance(text.value, ast.Constant)
+        and isinstance(text.value.value, str)
+    }
+
+
+@cache
+def _classes(module: str) -> dict[str, ast.ClassDef]:
+    tree = ast.parse(inspect.getsource(sys.modules[module]))
+    return {node.name: node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
 
 
 def json_schema_text() -> str:

@@ -1,12 +1,10 @@
 """The sections of results.json, typed: the study, its conclusions, a committee's spread,
-provenance, and what was found about the calculations.
+provenance, and what was found about the calculations (``document.ResultsDocument`` holds them).
 
-Each is a frozen dataclass whose fields are the keys in the order results.json has them (units
-in their names); ``nasx.analysis.document.ResultsDocument`` puts them together. Records of
-nasx that already have exactly a section's fields are used as they are (``Plateau``,
-``ThermalProperties``, ``DftSettings``, ``Ignored``, ``BinarySystem``); the ``…Record`` classes
-are the results.json form of a record whose own fields differ. Mappings keyed by temperature
-use ``nasx.units.temperature_key`` ("0", "300", "298.15").
+Each is a frozen dataclass whose fields are the keys in results.json's order, units in their
+names. Records of nasx with exactly a section's fields are used as they are (``Plateau``,
+``ThermalProperties``, ``DftSettings``, ``Ignored``, ``BinarySystem``); a ``…Record`` is the
+results.json form of a record whose fields differ. Temperature keys: ``units.temperature_key``.
 """
 
 from __future__ import annotations
@@ -25,8 +23,6 @@ if TYPE_CHECKING:
     from nasx.analysis.checks import Check
     from nasx.analysis.records import Problem
     from nasx.results import RelaxResult
-
-ENERGY_MODEL = "G(T) = E_static + F_vib,harmonic(T) per atom; T = 0 K uses static energies"
 
 T = TypeVar("T")
 Omittable = Annotated[T | None, Field(exclude_if=lambda value: value is None)]
@@ -69,13 +65,10 @@ class KineticProfile:
     @model_validator(mode="before")
     @classmethod
     def _nested(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "by_temperature" not in data:
-            profiles = {k: v for k, v in data.items() if k != "bypassed"}
-            return {
-                **({"bypassed": data["bypassed"]} if "bypassed" in data else {}),
-                "by_temperature": profiles,
-            }
-        return data
+        if not isinstance(data, dict) or "by_temperature" in data:
+            return data
+        bypassed = {k: v for k, v in data.items() if k == "bypassed"}
+        return {**bypassed, "by_temperature": {k: v for k, v in data.items() if k != "bypassed"}}
 
     @model_serializer(mode="wrap")
     def _flat(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -213,10 +206,10 @@ class CommitteeRecord:
 
 @dataclass(frozen=True)
 class Versions:
+    """Package versions where the analysis ran, and where the calculations ran (null: unknown)."""
+
     analysis: dict[str, str]
-    """Package versions where the analysis ran."""
     calculations: dict[str, str] | None
-    """Package versions where the calculations ran (null: unknown)."""
 
 
 @dataclass(frozen=True)
@@ -280,8 +273,7 @@ class RelaxationSummary:
     converged: bool
 
     @classmethod
-    def of(cls, relaxation: RelaxResult) -> RelaxationSummary:
-        r = relaxation
+    def of(cls, r: RelaxResult) -> RelaxationSummary:
         return cls(r.energy_eV, r.max_force_eV_per_A, r.max_stress_GPa, r.steps, r.converged)
 
 
@@ -309,8 +301,7 @@ class PhononSetRecord:
 
 @dataclass(frozen=True)
 class FollowedModeRecord:
-    """The structure reached from one unstable mode against the symmetric one (the structure
-    itself is in phases/<id>/instability/)."""
+    """The mode followed and what it led to (the structure is in phases/<id>/instability/)."""
 
     q_reduced: tuple[float, float, float]
     branch: int

@@ -12,7 +12,6 @@ from pymatgen.core import Composition
 from nasx import __version__
 from nasx.analysis.document import ResultsDocument
 from nasx.analysis.document_sections import (
-    ENERGY_MODEL,
     KineticProfile,
     Ocv,
     PaperGrouping,
@@ -41,6 +40,8 @@ from nasx.analysis.voltage import (
 from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
 from nasx.units import temperature_key
+
+ENERGY_MODEL = "G(T) = E_static + F_vib,harmonic(T) per atom; T = 0 K uses static energies"
 
 
 @dataclass

@@ -20,9 +20,7 @@ from nasx.analysis.document import (
 @cache
 def validator() -> jsonschema.Draft202012Validator:
     """A validator of the schema file as the package ships it."""
-    schema = shipped_schema()
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
+    return jsonschema.Draft202012Validator(shipped_schema())
 
 
 def schema_errors(document: dict) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 from pymatgen.entries.computed_entries import ComputedEntry
 
@@ -38,6 +39,7 @@ REGENERATE = "python -m nasx.analysis.document > src/nasx/schema/results.schema.
 def test_the_shipped_schema_is_the_one_the_records_give():
     assert SOURCE.read_text(encoding="utf-8") == json_schema_text(), f"regenerate: {REGENERATE}"
     schema = json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
     assert schema["properties"]["schema_version"]["const"] == 1
     assert schema["required"] == ["schema_version", "nasx_version", "provenance"]
 
