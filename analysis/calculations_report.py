@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from nasx.analysis.checks import Check, percent
+from nasx.analysis.document_sections import Consistency, Missing
 from nasx.analysis.phonon_sets import format_supercell
 from nasx.analysis.records import Calculations, PhaseRecord, Problem
 from nasx.phonons import ThermalProperties
@@ -17,14 +18,14 @@ def calculations_section(
     thermal: dict[str, ThermalProperties],
     checks: list[Check],
     problems: list[Problem],
-    missing: list[dict],
-    consistency: dict,
+    missing: list[Missing],
+    consistency: Consistency,
     calculations: Calculations,
 ) -> str:
     lines = ["## Calculations", ""]
     if calculations.run:
         lines += [f"Calculator: {calculations.run.calculator.description}.", ""]
-    lines += [f"Settings: {consistency['message']}.", ""]
+    lines += [f"Settings: {consistency.message}.", ""]
     lines += [
         "| phase | status | relax steps | residual force (eV/Å) | supercell | displacements | imaginary modes | F (meV/atom) | S (meV/K/atom) | Cv (meV/K/atom) |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -57,7 +58,7 @@ def calculations_section(
             f"- **{p.phase or 'input'}**: `{p.path}`: {p.reason} → missing {p.missing}"
             for p in problems
         ]
-        lines += [f"- missing {m['quantity']}: {m['reason']}" for m in missing]
+        lines += [f"- missing {m.quantity}: {m.reason}" for m in missing]
     if calculations.notes:
         lines += ["", "Notes:", "", *(f"- {n}" for n in calculations.notes)]
     lines += ["", "### Checks", ""]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nasx.analysis.document_sections import CheckRecord, Consistency, SupercellConvergence
 from nasx.analysis.records import PhaseRecord
 from nasx.phonons import ThermalProperties
 from nasx.settings import PhononSettings
@@ -20,13 +21,9 @@ class Check:
     ok: bool
     message: str
 
-    def as_dict(self) -> dict:
-        return {
-            "phase": self.phase_id,
-            "check": self.kind,
-            "ok": bool(self.ok),
-            "message": self.message,
-        }
+    def to_record(self) -> CheckRecord:
+        """The check as results.json's ``checks`` list holds it."""
+        return CheckRecord(self.phase_id, self.kind, bool(self.ok), self.message)
 
 
 def phase_checks(
@@ -96,7 +93,8 @@ def _custodian_check(phase_id: str, corrections: list[dict]) -> Check:
     return Check(phase_id, "custodian", False, f"{len(corrections)} correction(s): {described}")
 
 
-def convergence_record(small: ThermalProperties, large: ThermalProperties) -> dict:
+def convergence_record(small: ThermalProperties, large: ThermalProperties) -> SupercellConvergence:
+    """F_vib of the larger supercell minus that of the main one, at each common temperature."""
     delta = {
         temperature_key(t): (
             large.free_energy_eV_per_atom[large.temperatures_K.index(t)]
@@ -106,14 +104,11 @@ def convergence_record(small: ThermalProperties, large: ThermalProperties) -> di
         for i, t in enumerate(small.temperatures_K)
         if t in large.temperatures_K
     }
-    return {
-        "supercells": [list(small.supercell), list(large.supercell)],
-        "delta_F_vib_meV_per_atom": delta,
-    }
+    return SupercellConvergence([small.supercell, large.supercell], delta)
 
 
 def _convergence_check(phase_id: str, small: ThermalProperties, large: ThermalProperties) -> Check:
-    delta = convergence_record(small, large)["delta_F_vib_meV_per_atom"]
+    delta = convergence_record(small, large).delta_F_vib_meV_per_atom
     worst = max((abs(d) for d in delta.values()), default=0.0)
     message = (
         f"F_vib change from supercell {'×'.join(map(str, small.supercell))} to "
@@ -123,7 +118,7 @@ def _convergence_check(phase_id: str, small: ThermalProperties, large: ThermalPr
     return Check(phase_id, "supercell convergence", worst < 1.0, message)
 
 
-def settings_consistency(records: list[PhaseRecord]) -> dict:
+def settings_consistency(records: list[PhaseRecord]) -> Consistency:
     """Same functional, cutoff and POTCAR family for every entry whose settings are known."""
     known = [r for r in records if r.dft is not None]
     values = {
@@ -149,7 +144,7 @@ def settings_consistency(records: list[PhaseRecord]) -> dict:
             f"all {len(known)} phases: {first.functional}, ENCUT {first.encut_eV:g} eV, "
             f"POTCARs {first.potcar_family}"
         )
-    return {**values, "consistent": not mixed, "message": message}
+    return Consistency(**values, consistent=not mixed, message=message)
 
 
 def percent(fraction: float) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from pymatgen.core import Composition
 
+from nasx.analysis.document_sections import FindingRecord
 from nasx.analysis.paper import Published
 from nasx.analysis.study import StudyResult
 from nasx.analysis.thermo import PhaseThermo
@@ -50,8 +51,8 @@ class Finding:
     summary: str
     numbers: Mapping[str, object] = field(default_factory=dict)
 
-    def to_document(self) -> dict:
-        return {"verdict": self.verdict, "numbers": dict(self.numbers)}
+    def to_record(self) -> FindingRecord:
+        return FindingRecord(self.verdict, dict(self.numbers))
 
 
 Judge = Callable[[StudyResult, float], Finding]

@@ -13,10 +13,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from nasx.analysis.document_sections import (
+    CommitteeRecord,
+    PathSpreadRecord,
+    PhaseSpreadRecord,
+    PlateauSpreadRecord,
+    SpreadRecord,
+    TemperatureSpreadRecord,
+)
 from nasx.analysis.paper import published_for
 from nasx.analysis.provenance import Provenance
 from nasx.analysis.study import StudyResult
-from nasx.analysis.voltage import Plateau
+from nasx.analysis.voltage import BandSegment, Plateau
 from nasx.chemistry import BinarySystem
 from nasx.units import temperature_key
 
@@ -59,14 +67,8 @@ class Spread:
     def absent_under(self) -> list[str]:
         return [m for m, v in self.by_model.items() if v is None]
 
-    def to_document(self) -> dict:
-        return {
-            "by_model": dict(self.by_model),
-            "min": self.min,
-            "max": self.max,
-            "max_minus_min": self.range,
-            "absent_under": self.absent_under,
-        }
+    def to_record(self) -> SpreadRecord:
+        return SpreadRecord(dict(self.by_model), self.min, self.max, self.range, self.absent_under)
 
 
 @dataclass(frozen=True)
@@ -75,11 +77,11 @@ class PhaseSpread:
     formation_energy_eV_per_atom: Spread
     hull_distance_meV_per_atom: Spread
 
-    def to_document(self) -> dict:
-        return {
-            "formation_energy_eV_per_atom": self.formation_energy_eV_per_atom.to_document(),
-            "hull_distance_meV_per_atom": self.hull_distance_meV_per_atom.to_document(),
-        }
+    def to_record(self) -> PhaseSpreadRecord:
+        return PhaseSpreadRecord(
+            self.formation_energy_eV_per_atom.to_record(),
+            self.hull_distance_meV_per_atom.to_record(),
+        )
 
 
 @dataclass(frozen=True)
@@ -92,22 +94,8 @@ class PlateauSpread:
     reactions: dict[str, str | None]
     voltage_V: Spread
 
-    def to_document(self) -> dict:
-        return {
-            "plateau": self.plateau,
-            "reactions": dict(self.reactions),
-            "voltage_V": self.voltage_V.to_document(),
-        }
-
-
-@dataclass(frozen=True)
-class BandSegment:
-    """Between ``x_start`` and ``x_end`` (A fraction) the models' voltages span min_V–max_V."""
-
-    x_start: float
-    x_end: float
-    min_V: float
-    max_V: float
+    def to_record(self) -> PlateauSpreadRecord:
+        return PlateauSpreadRecord(self.plateau, dict(self.reactions), self.voltage_V.to_record())
 
 
 @dataclass(frozen=True)
@@ -119,12 +107,12 @@ class PathSpread:
     steps: tuple[PlateauSpread, ...]
     band: tuple[BandSegment, ...]
 
-    def to_document(self) -> dict:
-        return {
-            "plateaus": [p.to_document() for p in self.plateaus],
-            "steps": [p.to_document() for p in self.steps],
-            "voltage_band": [vars(s) for s in self.band],
-        }
+    def to_record(self) -> PathSpreadRecord:
+        return PathSpreadRecord(
+            [p.to_record() for p in self.plateaus],
+            [p.to_record() for p in self.steps],
+            list(self.band),
+        )
 
 
 @dataclass(frozen=True)
@@ -134,12 +122,12 @@ class TemperatureSpread:
     thermodynamic: PathSpread
     kinetic: PathSpread
 
-    def to_document(self) -> dict:
-        return {
-            "phases": {p.formula: p.to_document() for p in self.phases},
-            "thermodynamic": self.thermodynamic.to_document(),
-            "kinetic": self.kinetic.to_document(),
-        }
+    def to_record(self) -> TemperatureSpreadRecord:
+        return TemperatureSpreadRecord(
+            {p.formula: p.to_record() for p in self.phases},
+            self.thermodynamic.to_record(),
+            self.kinetic.to_record(),
+        )
 
 
 @dataclass(frozen=True)
@@ -153,13 +141,14 @@ class CommitteeSpread:
     """How plateaus are matched: "paper's grouping" or "reaction"."""
     by_temperature: dict[float, TemperatureSpread]
 
-    def to_document(self) -> dict:
-        return {
-            "models": list(self.models),
-            "temperatures_K": [int(t) if t == int(t) else t for t in self.temperatures_K],
-            "plateau_matching": self.matching,
-            "spread": {temperature_key(t): s.to_document() for t, s in self.by_temperature.items()},
-        }
+    def to_record(self) -> CommitteeRecord:
+        """results.json's ``committee``."""
+        return CommitteeRecord(
+            list(self.models),
+            [int(t) if t == int(t) else t for t in self.temperatures_K],
+            self.matching,
+            {temperature_key(t): s.to_record() for t, s in self.by_temperature.items()},
+        )
 
 
 def committee_spread(results: Mapping[str, StudyResult]) -> CommitteeSpread:

@@ -16,8 +16,10 @@ from nasx.analysis import committee_plots, conclusions
 from nasx.analysis.committee import CommitteeSpread, ModelOutput, committee_spread
 from nasx.analysis.committee_report import render
 from nasx.analysis.conclusions_table import markdown
+from nasx.analysis.document import ResultsDocument, results_json_text
+from nasx.analysis.document_sections import ConclusionsRecord
 from nasx.analysis.entries import load_entries_json
-from nasx.analysis.outputs import ENTRIES_JSON, results_json_text
+from nasx.analysis.outputs import ENTRIES_JSON
 from nasx.analysis.provenance import Provenance
 from nasx.analysis.study import StudyResult, analyze
 from nasx.chemistry import BinarySystem
@@ -58,11 +60,11 @@ def model_output(name: str, out_dir: Path, base: Path) -> ModelOutput:
     return ModelOutput(name, study, provenance_of(results), path)
 
 
-def conclusions_of(studies: Mapping[str, StudyResult]) -> tuple[dict, str]:
+def conclusions_of(studies: Mapping[str, StudyResult]) -> tuple[ConclusionsRecord, str]:
     """The paper's claims under every model, combined ("model-dependent" where they differ):
     results.json ``conclusions`` and the report's top section."""
     combined = conclusions.combine({m: conclusions.evaluate(s) for m, s in studies.items()})
-    return combined.to_document(), markdown(combined)
+    return combined.to_record(), markdown(combined)
 
 
 def write_committee(models: Sequence[ModelOutput], out_dir: Path) -> dict[str, Path]:
@@ -90,14 +92,16 @@ def write_committee(models: Sequence[ModelOutput], out_dir: Path) -> dict[str, P
 
 
 def document(
-    spread: CommitteeSpread, models: Sequence[ModelOutput], conclusions: dict | None
-) -> dict:
+    spread: CommitteeSpread,
+    models: Sequence[ModelOutput],
+    conclusions: ConclusionsRecord | None,
+) -> ResultsDocument:
     """The committee's results.json."""
-    return {
-        "nasx_version": __version__,
-        "system": {"working_ion": spread.system.working_ion, "anion": spread.system.anion},
-        **({"conclusions": conclusions} if conclusions is not None else {}),
-        "committee": spread.to_document(),
-        "models": {m.name: m.results_path for m in models},
-        "provenance": {m.name: m.provenance.to_document() for m in models},
-    }
+    return ResultsDocument(
+        nasx_version=__version__,
+        system=spread.system,
+        conclusions=conclusions,
+        committee=spread.to_record(),
+        models={m.name: m.results_path for m in models},
+        provenance={m.name: m.provenance.to_record() for m in models},
+    )

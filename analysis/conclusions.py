@@ -26,6 +26,7 @@ from nasx.analysis.claims import (
     generic_judges,
     paper_judges,
 )
+from nasx.analysis.document_sections import ClaimRecord, ConclusionsRecord
 from nasx.analysis.paper import CITATION, Published, published_for
 from nasx.analysis.study import StudyResult
 from nasx.analysis.thermo import thermodynamics_at
@@ -46,19 +47,18 @@ class Row:
     """One model's finding; for a committee, the combined verdict (its numbers are per model)."""
     by_model: Mapping[str, Finding] = field(default_factory=dict)
 
-    def to_document(self) -> dict:
-        document = {
-            "claim": self.claim.id,
-            "statement": self.claim.statement,
-            "paper_claim": self.claim.paper,
-            "temperature_K": _number(self.temperature_K),
-            "verdict": self.finding.verdict,
-        }
-        if self.by_model:
-            document["models"] = {m: f.to_document() for m, f in self.by_model.items()}
-        else:
-            document["numbers"] = dict(self.finding.numbers)
-        return document
+    def to_record(self) -> ClaimRecord:
+        """This row in results.json: ``numbers`` for one model, ``models`` for a committee."""
+        committee = bool(self.by_model)
+        return ClaimRecord(
+            claim=self.claim.id,
+            statement=self.claim.statement,
+            paper_claim=self.claim.paper,
+            temperature_K=_number(self.temperature_K),
+            verdict=self.finding.verdict,
+            models={m: f.to_record() for m, f in self.by_model.items()} if committee else None,
+            numbers=None if committee else dict(self.finding.numbers),
+        )
 
 
 @dataclass(frozen=True)
@@ -85,18 +85,18 @@ class Conclusions:
         """The claims in table order."""
         return list({row.claim.id: row.claim for row in self.rows}.values())
 
-    def to_document(self) -> dict:
+    def to_record(self) -> ConclusionsRecord:
         """results.json's ``conclusions``: the definitions used, then one entry per claim and
         temperature (``numbers`` for one model; ``models`` with each one's verdict and numbers
         for a committee)."""
-        return {
-            "claims_of": _source(self.published),
-            "hull_depth_definition": HULL_DEPTH_DEFINITION,
-            "plateau_resolution_V": PLATEAU_RESOLUTION_V,
-            "verdicts": _verdict_words(self.published is not None),
-            **({"models": list(self.models)} if self.models else {}),
-            "claims": [row.to_document() for row in self.rows],
-        }
+        return ConclusionsRecord(
+            claims_of=_source(self.published),
+            hull_depth_definition=HULL_DEPTH_DEFINITION,
+            plateau_resolution_V=PLATEAU_RESOLUTION_V,
+            verdicts=_verdict_words(self.published is not None),
+            models=list(self.models) or None,
+            claims=[row.to_record() for row in self.rows],
+        )
 
 
 def evaluate(result: StudyResult) -> Conclusions:

@@ -5,27 +5,28 @@ from __future__ import annotations
 
 import numpy as np
 
+from nasx.analysis.document_sections import PhononSetRecord
 from nasx.analysis.phonon_sets import format_supercell
 from nasx.analysis.records import Calculations, PhaseRecord, PhononInput
 
 
-def phonon_set_record(data: PhononInput, q_mesh: tuple[int, ...] | None = None) -> dict:
+def phonon_set_record(data: PhononInput, q_mesh: tuple[int, ...] | None = None) -> PhononSetRecord:
     """How a tree's phonon set was used: files, supercell matrix, q-mesh (``q_mesh``, else that
     of phonopy's thermal run), NAC and the conventions of the thermal sums."""
     ph = data.phonopy
     mesh = getattr(ph, "mesh", None)
     if q_mesh is None and mesh is not None:
         q_mesh = tuple(mesh.mesh_numbers)
-    return {
-        "source": data.source,
-        "files": data.description,
-        "supercell_matrix": np.asarray(ph.supercell_matrix, dtype=int).tolist(),
-        "q_mesh": [int(n) for n in q_mesh] if q_mesh is not None else None,
-        "q_mesh_length_A": data.settings.mesh_length_A,
-        "nac": ph.nac_params is not None,
-        "force_constants": _force_constants(data),
-        "gamma_acoustic_excluded": data.settings.exclude_gamma_acoustic,
-    }
+    return PhononSetRecord(
+        source=data.source,
+        files=data.description,
+        supercell_matrix=np.asarray(ph.supercell_matrix, dtype=int).tolist(),
+        q_mesh=[int(n) for n in q_mesh] if q_mesh is not None else None,
+        q_mesh_length_A=data.settings.mesh_length_A,
+        nac=ph.nac_params is not None,
+        force_constants=_force_constants(data),
+        gamma_acoustic_excluded=data.settings.exclude_gamma_acoustic,
+    )
 
 
 def _force_constants(data) -> str:

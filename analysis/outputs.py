@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from nasx.analysis import plots, report
 from nasx.analysis.conclusions import Conclusions, evaluate
+from nasx.analysis.document import ResultsDocument, results_json_text
 from nasx.analysis.entries import Entry, entries_json_text
 from nasx.analysis.provenance import Provenance, labelled
 from nasx.analysis.study import StudyResult
 from nasx.layout import write_text_atomic
 
 ENTRIES_JSON = "entries.json"
-
-
-def results_json_text(document: dict) -> str:
-    """Deterministic JSON text (the same input gives byte-identical output)."""
-    return json.dumps(document, indent=2, allow_nan=False) + "\n"
 
 
 def write_entries(entries: Sequence[Entry], provenance: Provenance, out_dir: Path) -> Path:
@@ -37,7 +33,7 @@ def write_outputs(
     out_dir: str | Path,
     provenance: Provenance,
     entries: Sequence[Entry],
-    extra: dict | None = None,
+    extra: Mapping[str, Any] | None = None,
     extra_sections: list[str] | None = None,
     leading_sections: list[str] | None = None,
     conclusions: Conclusions | None = None,
@@ -46,7 +42,8 @@ def write_outputs(
     ``hull.png`` into ``out_dir``.
 
     ``provenance`` names the model (report header, figure titles, results.json); ``entries`` are
-    the analysis's inputs. ``extra`` adds top-level keys to results.json; ``extra_sections`` adds
+    the analysis's inputs. ``extra`` adds sections to results.json (fields of
+    ``ResultsDocument``: the calculations, checks, …); ``extra_sections`` adds
     Markdown to the report, ``leading_sections`` before its figures. ``conclusions`` (default:
     this model's, ``evaluate(result)``) go to results.json and the top of the report.
     """
@@ -73,27 +70,26 @@ def write_outputs(
 def results_document(
     result: StudyResult,
     provenance: Provenance,
-    extra: dict | None,
+    extra: Mapping[str, Any] | None,
     conclusions: Conclusions | None = None,
-) -> dict:
+) -> ResultsDocument:
     """The results.json document: the study, its conclusions (default: ``evaluate(result)``),
-    then what produced it, then ``extra``."""
-    return {
-        **result.to_dict(),
-        "conclusions": (conclusions or evaluate(result)).to_document(),
-        "provenance": provenance.to_document(),
+    then what produced it, then ``extra`` (further fields of ``ResultsDocument``)."""
+    return result.to_document(
+        conclusions=(conclusions or evaluate(result)).to_record(),
+        provenance=provenance.to_record(),
         **(extra or {}),
-    }
+    )
 
 
 def write_without_thermodynamics(
-    document: dict, out: Path, section: str, provenance: Provenance
+    document: ResultsDocument, out: Path, section: str, provenance: Provenance
 ) -> dict[str, Path]:
     """results.json and report.md when no phase diagram can be built (stale figures removed)."""
     out.mkdir(parents=True, exist_ok=True)
     for stale in ("voltage_profile.png", "hull.png"):
         (out / stale).unlink(missing_ok=True)
-    reasons = "; ".join(m["reason"] for m in document["missing"])
+    reasons = "; ".join(m.reason for m in document.missing or [])
     text = "\n".join(
         [
             "# nasx report: phonon thermodynamics only",

@@ -4,8 +4,10 @@ F, S and Cv with phase changes)."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import TYPE_CHECKING
 
+from nasx.analysis.document_sections import FollowedModeRecord, InstabilityRecord
 from nasx.analysis.records import PhaseRecord
 from nasx.layout import BAND_STRUCTURE_PNG, BAND_YAML, THERMAL_PROPERTIES_PNG
 from nasx.mode_following import SPACEGROUP_SYMPREC_A, InstabilityResult
@@ -114,13 +116,14 @@ def phonon_figures_section(records: list[PhaseRecord], figures: dict[str, Phonon
     return "\n".join(lines)
 
 
-def instability_record(result: InstabilityResult) -> dict:
+def instability_record(result: InstabilityResult) -> InstabilityRecord:
     """results.json's ``calculations[id].instability``: the followed mode without its structure
     (that is in phases/<id>/instability/distorted.cif)."""
-    document = result.as_dict()
-    if document["followed"] is not None:
-        document["followed"].pop("structure")
-    return document
+    followed = result.followed
+    if followed is not None:
+        names = [f.name for f in fields(FollowedModeRecord)]
+        followed = FollowedModeRecord(**{name: getattr(followed, name) for name in names})
+    return InstabilityRecord(result.classification, followed, result.note)
 
 
 def instabilities_section(records: list[PhaseRecord]) -> str:

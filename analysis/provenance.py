@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from nasx.analysis.document_sections import ProvenanceRecord, Versions
 from nasx.analysis.entries import Entry
 from nasx.run_document import RunDocument
 from nasx.versions import package_versions
@@ -45,12 +46,11 @@ class Provenance:
             "as results.**"
         )
 
-    def to_document(self) -> dict:
-        return {
-            "model": self.model,
-            "test_model": self.test_model,
-            "versions": {"analysis": package_versions(), "calculations": self.computed_with},
-        }
+    def to_record(self) -> ProvenanceRecord:
+        """results.json's ``provenance``, with the package versions of this analysis."""
+        return ProvenanceRecord(
+            self.model, self.test_model, Versions(package_versions(), self.computed_with)
+        )
 
 
 def is_test_calculator(name: str, calculator_object: dict) -> bool:

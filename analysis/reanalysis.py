@@ -19,6 +19,19 @@ from nasx import __version__
 from nasx.analysis import phase_phonons
 from nasx.analysis.calculations_report import calculations_section
 from nasx.analysis.checks import Check, convergence_record, phase_checks, settings_consistency
+from nasx.analysis.document import ResultsDocument
+from nasx.analysis.document_sections import (
+    CalculationRecord,
+    CalculationSettings,
+    CalculatorRecord,
+    Consistency,
+    Missing,
+    PhononSettingsRecord,
+    ProblemRecord,
+    RelaxationSummary,
+    RelaxSettingsRecord,
+    Source,
+)
 from nasx.analysis.entries import FVIB_KEY
 from nasx.analysis.inventory import inventory_section, phonon_set_record
 from nasx.analysis.outputs import (
@@ -57,7 +70,7 @@ class Analysis:
     """What one analysis produced: the study (None without a phase diagram) and results.json."""
 
     result: StudyResult | None
-    document: dict
+    document: ResultsDocument
     paths: dict[str, Path]
     reused_phonons: tuple[str, ...] = ()
     """The phases whose phonons were those of their own job (``phase_phonons.reused``)."""
@@ -68,7 +81,7 @@ class Analysis:
 
     @property
     def complete(self) -> bool:
-        return bool(self.document["complete"])
+        return bool(self.document.complete)
 
 
 def analyze_calculations(
@@ -108,7 +121,7 @@ def analyze_calculations(
 
     consistency = settings_consistency(records)
     calculator = _calculator(calculations, consistency)
-    provenance = of_run(run) if run else Provenance(calculator["description"])
+    provenance = of_run(run) if run else Provenance(calculator.description)
     provenance = with_fake_vasp(provenance, [r.id for r in records if r.test_model], len(records))
     if out_dir is None:
         phase_files = False
@@ -150,35 +163,33 @@ def analyze_calculations(
             )
         bypass = [b for b in bypass if b in present]
 
-    missing: list[dict] = []
+    missing: list[Missing] = []
     result = None
     if not entries:
-        missing.append(
-            {"quantity": NO_THERMO, "reason": "no phase has a usable energy (no relaxation found)"}
-        )
+        missing.append(Missing(NO_THERMO, "no phase has a usable energy (no relaxation found)"))
     else:
         result = _study(entries, temperatures, bypass, system, calculations.source, missing)
     if result is not None:
         for t in temperatures:
             if t not in result.temperatures_K:
                 missing.append(
-                    {
-                        "quantity": f"{NO_THERMO} at {t:g} K",
-                        "reason": "no phase diagram (an elemental reference has no F_vib)",
-                    }
+                    Missing(
+                        f"{NO_THERMO} at {t:g} K",
+                        "no phase diagram (an elemental reference has no F_vib)",
+                    )
                 )
             elif t in result.left_out:
                 missing.append(
-                    {
-                        "quantity": f"{', '.join(result.left_out[t])} at {t:g} K",
-                        "reason": "no F_vib: that temperature's hull and voltages are computed without them",
-                    }
+                    Missing(
+                        f"{', '.join(result.left_out[t])} at {t:g} K",
+                        "no F_vib: that temperature's hull and voltages are computed without them",
+                    )
                 )
     checks = phase_checks(
         records, thermal, convergence, temperatures, run.phonons if run else PhononSettings()
     )
-    if not consistency["consistent"]:
-        checks.append(Check("all", "consistency", False, consistency["message"]))
+    if not consistency.consistent:
+        checks.append(Check("all", "consistency", False, consistency.message))
     calc_records = {
         r.id: _calculation_record(
             r,
@@ -189,26 +200,22 @@ def analyze_calculations(
         for r in records
     }
     tree = calculations.kind == "tree"
-    extra = {
+    extra = {  # the sections of results.json about the calculations (ResultsDocument's fields)
         "calculator": calculator,
-        **(
-            {
-                "calculation_settings": {
-                    "relax_settings": run.relax.to_document(),
-                    "phonon_settings": run.phonons.to_document(),
-                }
-            }
-            if run
-            else {}
-        ),
-        "source": {"kind": calculations.kind},
+        "calculation_settings": CalculationSettings(
+            RelaxSettingsRecord(**run.relax.to_document()),
+            PhononSettingsRecord(**run.phonons.to_document()),
+        )
+        if run
+        else None,
+        "source": Source(calculations.kind),
         "calculations": calc_records,
-        "checks": [c.as_dict() for c in checks],
+        "checks": [c.to_record() for c in checks],
         "consistency": consistency,
-        "problems": [p.as_dict() for p in problems],
+        "problems": [ProblemRecord.of(p) for p in problems],
         "missing": missing,
         "notes": list(calculations.notes),
-        **({"ignored": [i.as_dict() for i in calculations.ignored]} if tree else {}),
+        "ignored": list(calculations.ignored) if tree else None,
         "complete": not problems and not missing,
     }
     figures = {
@@ -228,8 +235,8 @@ def analyze_calculations(
         modes_section += "\n\n" + instabilities_section(records)
     leading = [inventory_section(records, calculations)]
     kept = {r.id: r.phonons for r in records if r.phonons is not None and r.id in thermal}
+    document = _document(result, provenance, extra, system, temperatures)
     if out is None:
-        document = _document(result, provenance, extra, system, temperatures)
         return Analysis(result, document, {}, (), entries, kept)
     if result is not None:
         paths = write_outputs(
@@ -241,9 +248,7 @@ def analyze_calculations(
             extra_sections=[s for s in (section, modes_section, figures_section) if s],
             leading_sections=leading,
         )
-        document = _document(result, provenance, extra, system, temperatures)
     else:
-        document = _document(result, provenance, extra, system, temperatures)
         paths = write_without_thermodynamics(
             document,
             out,
@@ -260,23 +265,21 @@ def _document(
     extra: dict,
     system: BinarySystem | None,
     temperatures: list[float],
-) -> dict:
+) -> ResultsDocument:
     """results.json: the study's, or without a phase diagram what there is."""
     if result is not None:
         return results_document(result, provenance, extra)
-    return {
-        "nasx_version": __version__,
-        **(
-            {"system": {"working_ion": system.working_ion, "anion": system.anion}} if system else {}
-        ),
-        "temperatures_K": [int(t) if t == int(t) else t for t in temperatures],
-        "provenance": provenance.to_document(),
+    return ResultsDocument(
+        nasx_version=__version__,
+        system=system,
+        temperatures_K=[int(t) if t == int(t) else t for t in temperatures],
+        provenance=provenance.to_record(),
         **extra,
-    }
+    )
 
 
 def _study(
-    entries, temperatures, bypass, system, source, missing: list[dict]
+    entries, temperatures, bypass, system, source, missing: list[Missing]
 ) -> StudyResult | None:
     """The study at 0 K and ``temperatures``, or None (reason added to ``missing``) without a
     phase diagram."""
@@ -290,7 +293,7 @@ def _study(
             missing_ok=True,
         )
     except NasxInputError as exc:
-        missing.append({"quantity": NO_THERMO, "reason": exc.problem})
+        missing.append(Missing(NO_THERMO, exc.problem))
         return None
 
 
@@ -332,34 +335,37 @@ def _calculation_record(
     thermal: ThermalProperties | None,
     convergence: ThermalProperties | None,
     q_mesh: tuple[int, ...] | None,
-) -> dict:
-    document: dict = {"formula": record.formula, "label": record.label, "status": record.status}
-    document["relaxation"] = record.relaxation.summary() if record.relaxation else None
-    if record.structure is not None:
-        document["volume_A3_per_atom"] = record.structure.volume / len(record.structure)
-    document["phonons"] = thermal.as_dict() if thermal else None
-    if record.dft is not None:
-        document["dft"] = record.dft.as_dict()
-    if record.corrections or record.dft is not None:
-        document["corrections"] = record.corrections
-    if thermal and convergence:
-        document["supercell_convergence"] = convergence_record(thermal, convergence)
-    document["sources"] = dict(sorted(record.sources.items()))
-    if thermal and record.phonons is not None:
-        document["phonon_set"] = phonon_set_record(record.phonons, q_mesh)
-    if record.ignored:
-        document["ignored"] = [i.as_dict() for i in record.ignored]
-    if record.flags:
-        document["flags"] = list(record.flags)
-    if record.instability is not None:
-        document["instability"] = instability_record(record.instability)
-    return document
+) -> CalculationRecord:
+    relax, structure = record.relaxation, record.structure
+    return CalculationRecord(
+        formula=record.formula,
+        label=record.label,
+        status=record.status,
+        relaxation=RelaxationSummary.of(relax) if relax else None,
+        volume_A3_per_atom=structure.volume / len(structure) if structure is not None else None,
+        phonons=thermal,
+        dft=record.dft,
+        corrections=list(record.corrections)
+        if record.corrections or record.dft is not None
+        else None,
+        supercell_convergence=convergence_record(thermal, convergence)
+        if thermal and convergence
+        else None,
+        sources=dict(sorted(record.sources.items())),
+        phonon_set=phonon_set_record(record.phonons, q_mesh)
+        if thermal and record.phonons is not None
+        else None,
+        ignored=list(record.ignored) or None,
+        flags=list(record.flags) or None,
+        instability=instability_record(record.instability) if record.instability else None,
+    )
 
 
-def _calculator(calculations: Calculations, consistency: dict) -> dict:
+def _calculator(calculations: Calculations, consistency: Consistency) -> CalculatorRecord:
     if calculations.run:
-        return calculations.run.calculator.to_document()
-    return {"name": "vasp", "description": f"VASP outputs ({consistency['message']})"}
+        info = calculations.run.calculator
+        return CalculatorRecord(info.name, info.description, info.object)
+    return CalculatorRecord("vasp", f"VASP outputs ({consistency.message})")
 
 
 def _phase_files(

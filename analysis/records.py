@@ -32,14 +32,6 @@ class Problem:
     phase: str | None = None
     missing: str = ""
 
-    def as_dict(self) -> dict:
-        return {
-            "phase": self.phase,
-            "path": self.path,
-            "reason": self.reason,
-            "missing": self.missing,
-        }
-
 
 @dataclass(frozen=True)
 class Ignored:
@@ -47,9 +39,6 @@ class Ignored:
 
     path: str
     reason: str
-
-    def as_dict(self) -> dict:
-        return {"path": self.path, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -60,14 +49,6 @@ class DftSettings:
     encut_eV: float
     potcar_family: str
     potcars: tuple[str, ...]
-
-    def as_dict(self) -> dict:
-        return {
-            "functional": self.functional,
-            "encut_eV": self.encut_eV,
-            "potcar_family": self.potcar_family,
-            "potcars": list(self.potcars),
-        }
 
 
 @dataclass

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from nasx.arguments import ArgumentError
-from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
 from nasx.units import temperature_key
 
@@ -23,7 +22,10 @@ if TYPE_CHECKING:
     from pymatgen.analysis.phase_diagram import PhaseDiagram
     from pymatgen.entries.computed_entries import ComputedEntry
 
+    from nasx.analysis.document import ResultsDocument
+    from nasx.analysis.document_sections import CheckRecord, CommitteeRecord, ProblemRecord
     from nasx.analysis.voltage import Plateau
+    from nasx.chemistry import BinarySystem
 
 Path_ = Literal["thermodynamic", "kinetic"]
 ENTRIES_JSON = "entries.json"
@@ -32,14 +34,14 @@ RESULTS_JSON = "results.json"
 
 @dataclass
 class Result:
-    """One model's results: ``document`` is results.json; ``entries_0K`` the phases' pymatgen
-    entries (static energy in eV per cell, F_vib per atom by temperature in ``data``).
+    """One model's results: ``document`` is results.json, typed; ``entries_0K`` the phases'
+    pymatgen entries (static energy in eV per cell, F_vib per atom by temperature in ``data``).
 
     ``directory`` is where its files are (None for a result computed in memory); phonons come
     from ``phonopy_of`` (phase id → a Phonopy with force constants) or from the directory's
     ``phases/<id>/phonopy.yaml``."""
 
-    document: dict
+    document: ResultsDocument
     entries_0K: list[ComputedEntry] | None = None
     directory: Path | None = None
     phonopy_of: Mapping[str, Callable[[], Phonopy]] = field(default_factory=dict)
@@ -52,30 +54,29 @@ class Result:
     @property
     def system(self) -> BinarySystem:
         """The binary A–X system (A: the working ion)."""
-        system = self.document.get("system")
-        if not system:
+        if self.document.system is None:
             raise NasxInputError(self._where(), "names no system (no phase had a usable energy)")
-        return BinarySystem(system["working_ion"], system["anion"])
+        return self.document.system
 
     @property
     def temperatures_K(self) -> list[float]:
         """The temperatures of the result, 0 K (static energies) first."""
-        return [float(t) for t in self.document.get("temperatures_K", [])]
+        return [float(t) for t in self.document.temperatures_K or []]
 
     @property
     def complete(self) -> bool:
         """False when some input was unusable or some quantity is missing (see ``problems``)."""
-        return bool(self.document.get("complete", True))
+        return self.document.complete is not False
 
     @property
-    def problems(self) -> list[dict]:
+    def problems(self) -> list[ProblemRecord]:
         """Inputs that could not be used: path, reason, phase, what is missing because of it."""
-        return list(self.document.get("problems", []))
+        return list(self.document.problems or [])
 
     @property
-    def checks(self) -> list[dict]:
+    def checks(self) -> list[CheckRecord]:
         """Physics checks (imaginary modes, relaxations, phase changes …), each with ``ok``."""
-        return list(self.document.get("checks", []))
+        return list(self.document.checks or [])
 
     def entries(self, temperature_K: float = 0.0) -> list[ComputedEntry]:
         """The phases' entries at ``temperature_K``: energy G(T) = E_static + N·F_vib(T) in eV
@@ -98,22 +99,23 @@ class Result:
     def plateaus(self, temperature_K: float = 0.0, path: Path_ = "thermodynamic") -> list[Plateau]:
         """The voltage plateaus (V vs the working ion's metal) at ``temperature_K`` along the
         thermodynamic path or the kinetic one (the bypassed phases skipped)."""
-        from nasx.analysis.voltage import Plateau
-
         if path not in ("thermodynamic", "kinetic"):
             raise ArgumentError("path", f"{path!r} is not 'thermodynamic' or 'kinetic'")
         t = self._temperature(temperature_K)
-        ocv = self.document.get("ocv")
-        steps = (ocv or {}).get(path, {}).get(temperature_key(t)) if ocv else None
+        ocv = self.document.ocv
+        if ocv is None:
+            raise NasxInputError(self._where(), "has no voltages (no phase diagram)")
+        profiles = ocv.thermodynamic if path == "thermodynamic" else ocv.kinetic.by_temperature
+        steps = profiles.get(temperature_key(t))
         if steps is None:
             raise NasxInputError(self._where(), f"has no voltages at {t:g} K")
-        return [Plateau(**step) for step in steps]
+        return list(steps)
 
     def phonopy(self, phase_id: str) -> Phonopy:
         """The phase's phonons as a phonopy.Phonopy with its force constants, as nasx used them."""
         if phase_id in self.phonopy_of:
             return self.phonopy_of[phase_id]()
-        calculations = self.document.get("calculations", {})
+        calculations = self.document.calculations or {}
         if phase_id not in calculations:
             known = ", ".join(sorted(calculations)) or "none"
             raise ArgumentError("phase_id", f"no phase {phase_id!r} (phases: {known})")
@@ -122,15 +124,15 @@ class Result:
             raise NasxInputError(path or self._where(), f"no phonons of {phase_id} were kept")
         import phonopy
 
-        phonon_set = calculations[phase_id].get("phonon_set") or {}
+        phonon_set = calculations[phase_id].phonon_set
         # nasx symmetrises the force constants exactly where it excludes the Γ acoustic modes
         # (a translation-invariant model: PhononSettings.symmetrize_fc)
-        symmetrize = bool(phonon_set.get("gamma_acoustic_excluded", True))
+        symmetrize = phonon_set is None or phonon_set.gamma_acoustic_excluded is not False
         return phonopy.load(str(path), produce_fc=True, symmetrize_fc=symmetrize, log_level=0)
 
     def to_json(self) -> dict:
-        """The results.json document."""
-        return self.document
+        """The results.json document, as JSON values."""
+        return self.document.to_json()
 
     def _temperature(self, temperature_K: float) -> float:
         from nasx import arguments
@@ -164,7 +166,7 @@ class CommitteeResult:
     committee's results.json: each model's value, min and max of every formation energy, hull
     distance and plateau at every temperature)."""
 
-    document: dict
+    document: ResultsDocument
     models: dict[str, Result]
     directory: Path | None = None
     jobs_launched: int | None = None
@@ -175,12 +177,14 @@ class CommitteeResult:
         return all(m.complete for m in self.models.values())
 
     @property
-    def spread(self) -> dict:
-        """The spread across the models (``document["committee"]``)."""
-        return self.document.get("committee", {})
+    def spread(self) -> CommitteeRecord | None:
+        """Each model's value, min and max of every formation energy, hull distance and plateau
+        at every temperature."""
+        return self.document.committee
 
     def to_json(self) -> dict:
-        return self.document
+        """The committee's results.json document, as JSON values."""
+        return self.document.to_json()
 
 
 def load_json(path: str | Path) -> Result | CommitteeResult:
@@ -189,19 +193,23 @@ def load_json(path: str | Path) -> Result | CommitteeResult:
     a committee's results.json gives each model's result too."""
     path = Path(path)
     file = path / RESULTS_JSON if path.is_dir() else path
-    document = _read_document(file)
+    document = read_document(file)
     directory = file.parent
-    if "committee" in document and isinstance(document.get("models"), dict):
+    if document.committee is not None and document.models:
         models = {}
-        for name, relative in document["models"].items():
+        for name, relative in document.models.items():
             model_file = directory / relative
-            models[name] = Result(_read_document(model_file), directory=model_file.parent)
+            models[name] = Result(read_document(model_file), directory=model_file.parent)
         return CommitteeResult(document, models, directory)
     return Result(document, directory=directory)
 
 
-def _read_document(path: Path) -> dict:
+def read_document(path: Path) -> ResultsDocument:
+    """The typed document of a results.json; a one-line NasxInputError naming the file when it
+    cannot be read, is not JSON, or is not a results.json of a version nasx reads."""
     import json
+
+    from nasx.analysis.document import ResultsDocument
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -213,6 +221,4 @@ def _read_document(path: Path) -> dict:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise NasxInputError(path, f"is not JSON (line {exc.lineno}: {exc.msg})") from None
-    if not isinstance(document, dict):
-        raise NasxInputError(path, "is not a results.json document (not a JSON object)")
-    return document
+    return ResultsDocument.from_json(document, source=path)

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pymatgen.core import Composition
 
 from nasx import __version__
+from nasx.analysis.document import ResultsDocument
+from nasx.analysis.document_sections import (
+    KineticProfile,
+    Ocv,
+    PaperGrouping,
+    PhaseSummary,
+    PlateauCounts,
+    PolymorphSummary,
+)
 from nasx.analysis.entries import (
     Entry,
     common_temperatures,
@@ -31,6 +41,8 @@ from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
 from nasx.units import temperature_key
 
+ENERGY_MODEL = "G(T) = E_static + F_vib,harmonic(T) per atom; T = 0 K uses static energies"
+
 
 @dataclass
 class StudyResult:
@@ -48,104 +60,104 @@ class StudyResult:
     left_out: dict[float, list[str]] = field(default_factory=dict)
     """Entries without F_vib at a temperature, left out of that temperature's phase diagram."""
 
-    def to_dict(self) -> dict:
-        """The ``results.json`` document (see the README's output contract)."""
-        keys = {t: temperature_key(t) for t in self.temperatures_K}
-        phases: dict[str, dict] = {}
-        for t in self.temperatures_K:
-            for formula, item in self.thermo[t].ground_states().items():
-                phase = phases.setdefault(formula, {"ion_fraction": item.ion_fraction})
-                for name, value in (
-                    ("formation_energy_eV_per_atom", item.formation_energy_eV_per_atom),
-                    ("hull_distance_meV_per_atom", item.hull_distance_meV_per_atom),
-                    ("stable", item.stable),
-                    ("competing_phases", list(item.competing)),
-                    ("polymorph", item.label),
-                ):
-                    phase.setdefault(name, {})[keys[t]] = value
-        for phase in phases.values():  # null where a phase was left out at a temperature
-            for name in ("formation_energy_eV_per_atom", "hull_distance_meV_per_atom", "stable"):
-                phase[name] = {keys[t]: phase[name].get(keys[t]) for t in self.temperatures_K}
-        for phase in phases.values():
-            ground_label = phase["polymorph"][keys[self.temperatures_K[0]]]
-            if ground_label in self.volumes_A3_per_atom:
-                phase["volume_A3_per_atom"] = self.volumes_A3_per_atom[ground_label]
-        polymorphs = {}
+    def to_document(self, **fields: Any) -> ResultsDocument:
+        """The results.json document of this study; ``fields`` are its other sections
+        (``provenance`` at least: see ``ResultsDocument``)."""
+        temperatures = self.temperatures_K
+        keys = {t: temperature_key(t) for t in temperatures}
+        references = {
+            str(el): {keys[t]: self._label_of(t, entry) for t in temperatures}
+            for el, entry in self.thermo[temperatures[0]].phase_diagram.el_refs.items()
+        }
+        return ResultsDocument(
+            nasx_version=__version__,
+            system=self.system,
+            temperatures_K=[float(t) if t % 1 else int(t) for t in temperatures],
+            energy_model=ENERGY_MODEL,
+            reference_states=references,
+            phases=self._phases(keys),
+            polymorphs=self._polymorphs(keys),
+            ocv=self._ocv(keys),
+            warnings=list(self.warnings),
+            left_out={keys[t]: self.left_out[t] for t in sorted(self.left_out)} or None,
+            **fields,
+        )
+
+    def _phases(self, keys: dict[float, str]) -> dict[str, PhaseSummary]:
+        """Each composition's ground state, in order of first appearance; null where it was
+        left out at a temperature."""
+        temperatures = self.temperatures_K
+        ground = {t: self.thermo[t].ground_states() for t in temperatures}
+
+        def each(formula: str, name: str) -> dict[str, Any]:
+            return {
+                keys[t]: getattr(ground[t][formula], name) if formula in ground[t] else None
+                for t in temperatures
+            }
+
+        summaries = {}
+        for formula in dict.fromkeys(f for t in temperatures for f in ground[t]):
+            present = {keys[t]: ground[t][formula] for t in temperatures if formula in ground[t]}
+            first = ground[temperatures[0]].get(formula)
+            summaries[formula] = PhaseSummary(
+                ion_fraction=next(iter(present.values())).ion_fraction,
+                formation_energy_eV_per_atom=each(formula, "formation_energy_eV_per_atom"),
+                hull_distance_meV_per_atom=each(formula, "hull_distance_meV_per_atom"),
+                stable=each(formula, "stable"),
+                competing_phases={k: list(p.competing) for k, p in present.items()},
+                polymorph={k: p.label for k, p in present.items()},
+                volume_A3_per_atom=self.volumes_A3_per_atom.get(first.label) if first else None,
+            )
+        return summaries
+
+    def _polymorphs(self, keys: dict[float, str]) -> dict[str, PolymorphSummary]:
+        """Every entry's own values at each temperature where it was present."""
+        found: dict[str, PolymorphSummary] = {}
         for t in self.temperatures_K:
             for item in self.thermo[t].entries:
-                record = polymorphs.setdefault(item.label, {"formula": item.formula})
-                record.setdefault("formation_energy_eV_per_atom", {})[keys[t]] = (
-                    item.formation_energy_eV_per_atom
-                )
-                record.setdefault("hull_distance_meV_per_atom", {})[keys[t]] = (
-                    item.hull_distance_meV_per_atom
-                )
-        references = {
-            str(el): {keys[t]: self._label_of(t, entry) for t in self.temperatures_K}
-            for el, entry in self.thermo[self.temperatures_K[0]].phase_diagram.el_refs.items()
-        }
+                record = found.setdefault(item.label, PolymorphSummary(item.formula, {}, {}))
+                record.formation_energy_eV_per_atom[keys[t]] = item.formation_energy_eV_per_atom
+                record.hull_distance_meV_per_atom[keys[t]] = item.hull_distance_meV_per_atom
+        return found
 
-        def profile(by_t: dict[float, list[Plateau]]) -> dict[str, list[dict]]:
-            return {keys[t]: [p.as_dict() for p in by_t[t]] for t in self.temperatures_K}
+    def _ocv(self, keys: dict[float, str]) -> Ocv:
+        temperatures = self.temperatures_K
 
-        return {
-            "nasx_version": __version__,
-            "system": {"working_ion": self.system.working_ion, "anion": self.system.anion},
-            "temperatures_K": [float(t) if t % 1 else int(t) for t in self.temperatures_K],
-            "energy_model": "G(T) = E_static + F_vib,harmonic(T) per atom; T = 0 K uses static energies",
-            "reference_states": references,
-            "phases": phases,
-            "polymorphs": polymorphs,
-            "ocv": {
-                "thermodynamic": profile(self.thermodynamic),
-                "kinetic": {"bypassed": list(self.bypassed), **profile(self.kinetic)},
-                "single_bypass": {
-                    formula: {
-                        keys[t]: (
-                            [p.as_dict() for p in self.single_bypass[t][formula]]
-                            if formula in self.single_bypass[t]
-                            else None
-                        )
-                        for t in self.temperatures_K
-                    }
-                    for formula in self.single_bypass[self.temperatures_K[0]]
-                },
-                **self._paper_grouping(keys),
-                "distinguishable_plateaus": {
-                    "resolution_V": PLATEAU_RESOLUTION_V,
-                    "thermodynamic": {
-                        keys[t]: distinguishable(self.thermodynamic[t]) for t in self.temperatures_K
-                    },
-                    "kinetic": {
-                        keys[t]: distinguishable(self.kinetic[t]) for t in self.temperatures_K
-                    },
-                },
-            },
-            "warnings": list(self.warnings),
-            **(
-                {"left_out": {keys[t]: self.left_out[t] for t in sorted(self.left_out)}}
-                if self.left_out
-                else {}
-            ),
-        }
+        def profile(by_t: dict[float, list[Plateau]]) -> dict[str, list[Plateau]]:
+            return {keys[t]: list(by_t[t]) for t in temperatures}
 
-    def _paper_grouping(self, keys: dict[float, str]) -> dict:
+        def counts(
+            by_t: dict[float, list[Plateau]], count: Callable[[list[Plateau]], int]
+        ) -> dict[str, int]:
+            return {keys[t]: count(by_t[t]) for t in temperatures}
+
         published = published_for(self.system)
-        if not published:
-            return {}
-        return {
-            "plateaus_in_paper_grouping": {
-                "groups": published.plateau_groups,
-                "thermodynamic": {
-                    keys[t]: grouped(self.thermodynamic[t], published.plateau_groups)
-                    for t in self.temperatures_K
-                },
-                "kinetic": {
-                    keys[t]: grouped(self.kinetic[t], published.plateau_groups)
-                    for t in self.temperatures_K
-                },
-            }
-        }
+        groups = published.plateau_groups if published else None
+        return Ocv(
+            thermodynamic=profile(self.thermodynamic),
+            kinetic=KineticProfile(list(self.bypassed), profile(self.kinetic)),
+            single_bypass={
+                formula: {
+                    keys[t]: list(self.single_bypass[t][formula])
+                    if formula in self.single_bypass[t]
+                    else None
+                    for t in temperatures
+                }
+                for formula in self.single_bypass[temperatures[0]]
+            },
+            plateaus_in_paper_grouping=PaperGrouping(
+                groups,
+                counts(self.thermodynamic, lambda steps: grouped(steps, groups)),
+                counts(self.kinetic, lambda steps: grouped(steps, groups)),
+            )
+            if groups is not None
+            else None,
+            distinguishable_plateaus=PlateauCounts(
+                PLATEAU_RESOLUTION_V,
+                counts(self.thermodynamic, distinguishable),
+                counts(self.kinetic, distinguishable),
+            ),
+        )
 
     def _label_of(self, temperature_K: float, reference: Entry) -> str:
         element = self.system.formula(reference.composition)

@@ -9,7 +9,7 @@ same construction with chosen phases removed from the hull (bypassed).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from fractions import Fraction
 from itertools import pairwise
 from math import gcd, lcm
@@ -38,8 +38,16 @@ class Plateau:
     phase_start: str
     phase_end: str
 
-    def as_dict(self) -> dict[str, float | str]:
-        return asdict(self)
+
+@dataclass(frozen=True)
+class BandSegment:
+    """Between ``x_start`` and ``x_end`` (A fraction) the voltages of several profiles (a
+    committee's models) span min_V–max_V."""
+
+    x_start: float
+    x_end: float
+    min_V: float
+    max_V: float
 
 
 def plateaus(phase_diagram: PhaseDiagram, system: BinarySystem) -> list[Plateau]:

@@ -24,7 +24,7 @@ def _analysed(calculations, symmetrize: bool, out: Path) -> dict:
     for record in calculations.phases:
         if record.phonons is not None and record.phonons.forces_eV_per_A is not None:
             record.phonons.symmetrize_fc = symmetrize
-    return analyze_calculations(calculations, out, phase_files=False).document
+    return analyze_calculations(calculations, out, phase_files=False).document.to_json()
 
 
 def main() -> None:

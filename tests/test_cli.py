@@ -10,6 +10,7 @@ from monty.json import MontyEncoder
 from pymatgen.entries.computed_entries import ComputedEntry
 
 from nasx.cli import main
+from tests.documents import checked_document
 from tests.paper_data import paper_entries, write_entries
 
 
@@ -65,7 +66,7 @@ def test_analyze_is_byte_identical_on_rerun(tmp_path, paper_entries_json):
     assert main(["analyze", str(paper_entries_json), "--out", str(tmp_path / "a")]) == 0
     assert main(["analyze", str(paper_entries_json), "--out", str(tmp_path / "b")]) == 0
     assert (tmp_path / "a/results.json").read_bytes() == (tmp_path / "b/results.json").read_bytes()
-    conclusions = json.loads((tmp_path / "a/results.json").read_text())["conclusions"]
+    conclusions = checked_document(tmp_path / "a/results.json")["conclusions"]
     assert [c["verdict"] for c in conclusions["claims"]] == ["yes", "yes", "yes", "yes", "no"]
 
 

@@ -70,6 +70,7 @@ def test_every_package_and_data_file_is_in_the_wheel(wheel):
             assert f"{prefix}/{module.name}" in names, f"{name} is missing from the wheel"
     for path in (ROOT / "structures" / "Na-S").iterdir():  # CIFs, phases.toml, SOURCES.md
         assert f"nasx/structures/Na-S/{path.name}" in names
+    assert "nasx/schema/results.schema.json" in names  # results.json's JSON Schema
     for path in (ROOT / "hpc_templates").iterdir():
         if path.suffix in (".yaml", ".md"):
             assert f"nasx/hpc_templates/{path.name}" in names

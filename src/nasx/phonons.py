@@ -31,6 +31,9 @@ from nasx.settings import PhononSettings
 from nasx.symmetry import symmetrized
 from nasx.units import j_per_k_mol_to_ev_per_k, kj_per_mol_to_ev
 
+Supercell = tuple[int, ...] | tuple[tuple[int, ...], ...]
+"""(n1, n2, n3) of a diagonal supercell matrix, else the matrix's three rows."""
+
 
 @dataclass(frozen=True)
 class ThermalProperties:
@@ -43,8 +46,7 @@ class ThermalProperties:
     imaginary_fraction: float
     """Weighted fraction of q-mesh modes below the imaginary tolerance."""
     min_frequency_THz: float
-    supercell: tuple
-    """(n1, n2, n3) of a diagonal supercell matrix, else the matrix's three rows."""
+    supercell: Supercell
     n_displacements: int
     notes: list[str] = field(default_factory=list)
     sum_rule: SumRule | None = None
@@ -244,7 +246,7 @@ def thermal_properties(
     )
 
 
-def _supercell(matrix: np.ndarray) -> tuple:
+def _supercell(matrix: np.ndarray) -> Supercell:
     """The diagonal of a diagonal supercell matrix, else the whole matrix (rows)."""
     matrix = np.asarray(matrix, dtype=int)
     if np.count_nonzero(matrix - np.diag(np.diag(matrix))):

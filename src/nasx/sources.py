@@ -187,7 +187,6 @@ def _entries(request: Request, source: Path) -> Result:
     from nasx.analysis.outputs import results_document, write_outputs
     from nasx.analysis.provenance import of_entries
     from nasx.analysis.result import Result
-    from nasx.layout import read_results
 
     entries = load_entries_json(source)
     study = analyze(
@@ -198,11 +197,9 @@ def _entries(request: Request, source: Path) -> Result:
         source=source,
     )
     provenance = of_entries(entries, str(source))
-    if request.out is None:
-        document = results_document(study, provenance, None)
-    else:
+    document = results_document(study, provenance, None)
+    if request.out is not None:
         write_outputs(study, request.out, provenance, entries)
-        document = read_results(request.out)
     return Result(document, entries_0K=entries, directory=request.out, source=str(source))
 
 
@@ -243,10 +240,10 @@ def _committee(request: Request) -> CommitteeResult:
             else _entries(one, path)
         )
     outputs = [model_output(name, request.out / name, request.out) for name in names]
-    write_committee(outputs, request.out)
-    from nasx.layout import read_results
+    paths = write_committee(outputs, request.out)
+    from nasx.analysis.result import read_document
 
-    return CommitteeResult(read_results(request.out), models, request.out)
+    return CommitteeResult(read_document(paths["results"]), models, request.out)
 
 
 def _committee_sources(request: Request) -> list[tuple[str | None, Path]]:

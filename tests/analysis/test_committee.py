@@ -47,8 +47,8 @@ def test_a_step_or_phase_one_model_lacks_is_absent_under_it():
     assert phases["Na2S5"].formation_energy_eV_per_atom.by_model["full"] == pytest.approx(-0.591)
     # Na2S4 is measured against Na2S5 + Na2S2 in one model and S + Na2S2 in the other
     assert phases["Na2S4"].hull_distance_meV_per_atom.range > 1
-    document = spread.to_document()["spread"]["0"]["phases"]["Na2S5"]
-    assert document["formation_energy_eV_per_atom"]["absent_under"] == ["no Na2S5"]
+    document = spread.to_record().spread["0"].phases["Na2S5"]
+    assert document.formation_energy_eV_per_atom.absent_under == ["no Na2S5"]
 
 
 def test_the_voltage_band_spans_the_models_at_every_x():

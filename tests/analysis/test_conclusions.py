@@ -135,9 +135,9 @@ def test_a_generic_system_gets_the_generic_claims_with_values():
     shallowest = conclusions.row("shallowest_compound", 0.0).finding
     assert shallowest.numbers["hull_depth_meV_per_atom"]["Li2S4"] == pytest.approx(-50, abs=1e-9)
     assert shallowest.numbers["above_hull_meV_per_atom"]["Li2S2"] == pytest.approx(50, abs=1e-9)
-    document = conclusions.to_document()
-    assert document["claims_of"].startswith("generic claims")
-    assert all(not row["paper_claim"] for row in document["claims"])
+    document = conclusions.to_record()
+    assert document.claims_of.startswith("generic claims")
+    assert all(not row.paper_claim for row in document.claims)
     assert "No published study of this system" in markdown(conclusions)
 
 
@@ -159,12 +159,12 @@ def test_combine_agreeing_and_disagreeing_models():
     for row in both.rows:
         if row.finding.verdict == "yes":
             assert all(f.verdict == "yes" for f in row.by_model.values())
-    document = both.to_document()
-    assert document["models"] == ["A", "B"]
-    [first] = [d for d in document["claims"] if d["claim"] == "all_intermediates_stable"]
-    assert first["verdict"] == MODEL_DEPENDENT and "numbers" not in first
-    assert first["models"]["A"]["verdict"] == "yes" and first["models"]["B"]["verdict"] == "no"
-    assert first["models"]["B"]["numbers"]["stable_count"] == 3
+    document = both.to_record()
+    assert document.models == ["A", "B"]
+    [first] = [d for d in document.claims if d.claim == "all_intermediates_stable"]
+    assert first.verdict == MODEL_DEPENDENT and first.numbers is None
+    assert first.models["A"].verdict == "yes" and first.models["B"].verdict == "no"
+    assert first.models["B"].numbers["stable_count"] == 3
     text = markdown(both)
     assert "| **model-dependent** (A: yes; B: no) |" in text
     assert "Each model's deciding numbers:" in text
@@ -193,8 +193,8 @@ def test_deciding_numbers_carry_units_or_are_counts_or_formulas():
     counts |= {"distinguishable_plateaus_without", "distinguishable_plateaus"}
     formulas = {"shallowest", "stable", "bypassed", "single_bypasses_removing_a_plateau"}
     for ef in (PAPER_EF_EV_PER_ATOM, {"Li": 0, "S": 0, "Li2S4": -0.8, "Li2S": -1.5}):
-        for row in evaluate(analyze(entries(ef))).to_document()["claims"]:
-            for key, value in row["numbers"].items():
+        for row in evaluate(analyze(entries(ef))).to_record().claims:
+            for key, value in row.numbers.items():
                 values = list(value.values()) if isinstance(value, dict) else [value]
                 values = [
                     v for item in values for v in (item if isinstance(item, list) else [item])

@@ -6,7 +6,6 @@ References are computed here with phonopy (``create_FORCE_SETS`` as ``phonopy -f
 """
 
 import gzip
-import json
 import shutil
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from nasx.defaults import MESH_LENGTH_A
 from nasx.phonons import thermal_properties
 from nasx.settings import PhononSettings
 from nasx.units import j_per_k_mol_to_ev_per_k, kj_per_mol_to_ev
+from tests.documents import checked_document
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 REAL = FIXTURES / "real_layouts"
@@ -341,7 +341,7 @@ def test_nasx_analyze_records_supercell_q_mesh_and_nac(tmp_path, foreign_cwd):
     out = tmp_path / "out"
     argv = ["analyze", str(tree), "--out", str(out), "--temperatures", "300"]
     assert main([*argv, "--supercell", "MgB2=3x3x2"]) == PARTIAL_EXIT  # no energies
-    document = json.loads((out / "results.json").read_text())
+    document = checked_document(out / "results.json")
     mgb2 = document["calculations"]["MgB2_P6mmm"]["phonon_set"]
     assert mgb2["supercell_matrix"] == [[3, 0, 0], [0, 3, 0], [0, 0, 2]] and mgb2["nac"] is False
     zno = document["calculations"]["ZnO_P6_3mc"]["phonon_set"]
@@ -360,7 +360,7 @@ def test_nasx_analyze_recognises_every_real_layout(tmp_path, foreign_cwd, monkey
     shutil.copytree(FIXTURES / "r2scan_static_GaAs", tree / "r2scan_static_GaAs")
     out = tmp_path / "out"
     assert main(["analyze", str(tree), "--out", str(out), "--temperatures", "300", "400"]) == 3
-    document = json.loads((out / "results.json").read_text())
+    document = checked_document(out / "results.json")
     calculations = document["calculations"]
     assert calculations["GaAs_F-43m"]["sources"]["energy"] == "r2scan_static_GaAs/vasprun.xml.gz"
     assert "relaxation" not in calculations["Si_Fd-3m"]["sources"]

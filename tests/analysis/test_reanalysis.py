@@ -12,6 +12,7 @@ from pymatgen.core import Composition
 from nasx.analysis.checks import settings_consistency
 from nasx.analysis.records import DftSettings, PhaseRecord
 from nasx.cli import PARTIAL_EXIT, main
+from tests.documents import checked_document
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -54,7 +55,7 @@ def test_the_launchpad_alone_gives_the_same_numbers(stub_run, tmp_path):
     assert (
         main(["analyze", "--launchpad", str(stub_run / "launchpad.json"), "--out", str(out)]) == 0
     )
-    from_files, from_launchpad = results(stub_run), results(out)
+    from_files, from_launchpad = results(stub_run), checked_document(out / "results.json")
     assert from_launchpad["source"] == {"kind": "launchpad"}
     for key in ("phases", "polymorphs", "ocv", "checks", "reference_states"):
         assert from_launchpad[key] == from_files[key], key
@@ -171,7 +172,7 @@ def test_a_lone_compound_still_gets_F_S_and_Cv(tmp_path, capsys):
     shutil.copytree(FIXTURES / "phonopy_NaCl", tree / "NaCl")
     out = tmp_path / "out"
     assert main(["analyze", str(tree), "--out", str(out), "--temperatures", "300"]) == PARTIAL_EXIT
-    document = results(out)
+    document = checked_document(out / "results.json")
     [record] = document["calculations"].values()
     assert Composition(record["formula"]).reduced_formula == "NaCl"
     phonons = record["phonons"]
@@ -199,14 +200,14 @@ def test_mixed_settings_are_flagged():
     same = settings_consistency(
         [record("a", "R2SCAN", 680.0, "PAW_PBE"), record("b", "R2SCAN", 680.0, "PAW_PBE")]
     )
-    assert same["consistent"] and "R2SCAN, ENCUT 680 eV" in same["message"]
+    assert same.consistent and "R2SCAN, ENCUT 680 eV" in same.message
     mixed = settings_consistency(
         [record("a", "R2SCAN", 680.0, "PAW_PBE"), record("b", "PBE", 520.0, "PAW_PBE")]
     )
-    assert not mixed["consistent"]
-    assert "functional PBE (b), R2SCAN (a)" in mixed["message"]
-    assert "encut_eV 520.0 (b), 680.0 (a)" in mixed["message"]
-    assert "potcar_family" not in mixed["message"]
+    assert not mixed.consistent
+    assert "functional PBE (b), R2SCAN (a)" in mixed.message
+    assert "encut_eV 520.0 (b), 680.0 (a)" in mixed.message
+    assert "potcar_family" not in mixed.message
 
 
 def test_an_empty_directory_is_a_clear_error(tmp_path, capsys):

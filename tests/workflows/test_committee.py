@@ -20,6 +20,7 @@ from nasx.layout import MODELS_DIR, RunDirectory
 from nasx.workflows.calculators.stub import NA_S_SPRING_EV_PER_A2, StiffStubCalculator
 from nasx.workflows.workers import fworker_for
 from tests.conftest import COMMITTEE, committee_argv
+from tests.documents import checked_document
 from tests.workflows.test_stub_run import einstein_free_energy_eV_per_atom
 
 MODELS = COMMITTEE
@@ -46,13 +47,13 @@ def _delta_ef_eV_per_atom(formula: str, t: float) -> float:
 @pytest.mark.slow
 def test_each_model_is_an_ordinary_run_and_the_committee_names_them(committee):
     out, _ = committee
-    results = _results(out)
+    results = checked_document(out / "results.json")
     assert results["committee"]["models"] == MODELS
     assert results["models"] == {m: f"{MODELS_DIR}/{m}/results.json" for m in MODELS}
     assert set(results["provenance"]) == set(MODELS)
     assert all(p["test_model"] for p in results["provenance"].values())
     for model in MODELS:
-        run = _results(out / MODELS_DIR / model)
+        run = checked_document(out / MODELS_DIR / model / "results.json")
         assert run["calculator"]["name"] == model and run["complete"]
         assert json.loads((out / MODELS_DIR / model / "run.json").read_text())["phases"]
     report = (out / "report.md").read_text().splitlines()

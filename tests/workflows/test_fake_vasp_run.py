@@ -25,6 +25,7 @@ from pymatgen.core import Lattice, Structure
 
 from nasx.cli import PARTIAL_EXIT, main
 from nasx.structures import reference_set
+from tests.documents import checked_document
 
 SMALL_SET = ("Na_Im-3m", "Na2S_Fm-3m", "Na2S2_P6_3mmc")
 """Built-in phases of the small run, beside S_Pm-3m."""
@@ -103,7 +104,7 @@ def truncate(path: Path) -> None:
 def test_fake_vasp_study_equals_the_stub_study(vasp_run, small_structures, tmp_path):
     stub_argv = ["run", "--calculator", "stub", "--structures", str(small_structures)]
     assert main([*stub_argv, *SMALL_OPTIONS, "--out", str(tmp_path / "stub"), "--quiet"]) == 0
-    a, b = results(tmp_path / "stub"), results(vasp_run)
+    a, b = results(tmp_path / "stub"), checked_document(vasp_run / "results.json")
     assert len(a["phases"]) == len(b["phases"]) == 4
     assert a["temperatures_K"] == b["temperatures_K"] == [0, 300, 400]
     for t in ("0", "300", "400"):
@@ -183,7 +184,7 @@ def test_bare_gzipped_vasp_folders_are_recognised_by_content(vasp_run, tmp_path)
     tree = bare_tree(vasp_run, tmp_path / "tree")
     out = tmp_path / "out"
     assert main(["analyze", str(tree), "--out", str(out)]) == 0
-    document, full = results(out), results(vasp_run)
+    document, full = checked_document(out / "results.json"), results(vasp_run)
     assert document["source"] == {"kind": "tree"}
     assert sorted(document["calculations"]) == [  # formula and space group, by content
         "Na2S2_P6_3mmc",

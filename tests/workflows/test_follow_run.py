@@ -14,6 +14,7 @@ from nasx.settings import PhononSettings, RelaxSettings
 from nasx.structures import reference_set
 from nasx.workflows.calculators.stub import HarmonicReferenceModel, StubCalculator
 from nasx.workflows.follow_tasks import FollowInstabilityTask
+from tests.documents import checked_document
 from tests.double_well import M_MODEL, StubWithDoubleWell
 from tests.small_set import MIN_LENGTH
 
@@ -74,7 +75,7 @@ def test_follow_job_finds_the_m_point_distortion(follow_run):
 
 
 def test_analysis_reports_the_followed_modes(follow_run):
-    results = json.loads((follow_run / "results.json").read_text())
+    results = checked_document(follow_run / "results.json")
     instability = results["calculations"][SULFUR]["instability"]
     assert instability["followed"]["space_group_after"]["number"] == 129
     assert "structure" not in instability["followed"]

@@ -12,6 +12,8 @@ import math
 import re
 from pathlib import Path
 
+from tests.documents import checked_document
+
 REFERENCE = Path(__file__).resolve().parents[1] / "data" / "stub_study_results.json"
 TOLERANCE = 1e-9
 
@@ -70,9 +72,21 @@ def test_differences_allows_last_digit_rounding_only():
     assert differences({"m": "force 0.5 eV/Å"}, {"m": "force 0.6 eV/Å"}) != []
 
 
+def key_order(document: object, path: str = "") -> list[str]:
+    """The keys of every object in ``document``, in order, as 'path: key, key, ...'."""
+    if isinstance(document, dict):
+        out = [f"{path}: {', '.join(document)}"]
+        for key, value in document.items():
+            out += key_order(value, f"{path}/{key}")
+        return out
+    if isinstance(document, list):
+        return [line for i, item in enumerate(document) for line in key_order(item, f"{path}[{i}]")]
+    return []
+
+
 def test_stub_study_equals_the_reference(stub_run):
     expected = json.loads(REFERENCE.read_text())
-    found = json.loads((stub_run / "results.json").read_text())
+    found = checked_document(stub_run / "results.json")
     found.pop("nasx_version")
     expected.pop("nasx_version")
     provenance = found.pop("provenance")  # package versions: this machine's, not results
@@ -85,3 +99,4 @@ def test_stub_study_equals_the_reference(stub_run):
         "ase",
     }
     assert differences(expected, found) == []
+    assert key_order(found) == key_order(expected)  # results.json diffs stay readable

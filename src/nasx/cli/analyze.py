@@ -143,14 +143,14 @@ def command(args: argparse.Namespace) -> int:
 
 def _summary(result, name: str | None = None) -> int:
     """The voltages, checks and problems of one result, its report, and its exit status."""
-    if "calculations" in result.document:
-        what = f"{len(result.document['calculations'])} phases"
+    if result.document.calculations is not None:
+        what = f"{len(result.document.calculations)} phases"
     else:
         what = f"{len(result.entries_0K or [])} entries"
     print(f"nasx analyze: {what} from {result.source} -> {result.directory}")
-    print_results(result.document)
+    print_results(result.to_json())
     print(f"report: {result.directory / 'report.md'}")
-    status = exit_status(result.document)
+    status = exit_status(result.to_json())
     if status:
         print(
             f"partial results: {len(result.problems)} unusable input(s); "
@@ -166,6 +166,6 @@ def _committee_summary(result) -> int:
     for name, model in result.models.items():
         print(f"{name}:")
         statuses.append(_summary(model))
-    print_committee(result.document)
+    print_committee(result.to_json())
     print(f"committee report: {result.directory / 'report.md'}")
     return max(statuses)

@@ -117,11 +117,11 @@ def command(args: argparse.Namespace) -> int:
         return 130
     if len(calculators) > 1:
         return _committee_summary(result, list(calculators))
-    print_results(result.document)
+    print_results(result.to_json())
     print(
         f"{result.jobs_launched} jobs in {result.seconds:.0f} s; report: {result.directory / 'report.md'}"
     )
-    return exit_status(result.document)
+    return exit_status(result.to_json())
 
 
 def study_options(args: argparse.Namespace):
@@ -145,9 +145,9 @@ def _committee_summary(result, names: list[str]) -> int:
     for name in names:
         model = result.models[name]
         print(f"{name}:")
-        print_results(model.document)
-        statuses.append(exit_status(model.document))
-    print_committee(result.document)
+        print_results(model.to_json())
+        statuses.append(exit_status(model.to_json()))
+    print_committee(result.to_json())
     print(
         f"{result.jobs_launched} jobs in {result.seconds:.0f} s; report: {result.directory / 'report.md'}"
     )
