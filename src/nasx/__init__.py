@@ -20,6 +20,7 @@ _EXPORTS = {
     "submit": "nasx.api",
     "workflow": "nasx.api",
     "analyze": "nasx.api",
+    "status": "nasx.api",
     "load": "nasx.api",
     "load_json": "nasx.analysis.result",
     "Result": "nasx.analysis.result",

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from fireworks import Workflow
 
     from nasx.analysis.result import CommitteeResult, Result
+    from nasx.workflows.status import StudyStatus
 
 Progress = bool | Callable[[str], None]
 """False: silent; True: a progress line on stderr; a function: called with each line."""
@@ -208,6 +209,34 @@ def load(source: str | Path, **options: object) -> Result | CommitteeResult:
     return analyze(source, **options)  # type: ignore[arg-type]
 
 
+def status(
+    run_dir: str | Path | None = None,
+    *,
+    launchpad: str | Path | None = None,
+    workflow_id: int | None = None,
+    lost_after_s: float | None = None,
+) -> StudyStatus:
+    """Where a study stands, from its run directory or from the MongoDB of a ``launchpad`` file
+    (every nasx workflow there, or the one holding job ``workflow_id``); nothing is changed.
+    A running job without a heartbeat for ``lost_after_s`` is lost (default: FireWorks'
+    RUN_EXPIRATION_SECS). ``StudyStatus.code`` is the command line's exit status."""
+    from nasx.workflows import status as status_module
+
+    run_dir = arguments.path("run_dir", run_dir)
+    launchpad = arguments.path("launchpad", launchpad)
+    if (run_dir is None) == (launchpad is None):
+        raise ArgumentError("run_dir", "give either a run directory or a launchpad")
+    if workflow_id is not None:
+        if launchpad is None:
+            raise ArgumentError("workflow_id", "needs a launchpad")
+        workflow_id = arguments.count("workflow_id", workflow_id)
+    if lost_after_s is None:
+        from fireworks.fw_config import RUN_EXPIRATION_SECS as lost_after_s
+    else:
+        lost_after_s = arguments.positive("lost_after_s", lost_after_s, "s")
+    return status_module.status_of(run_dir, launchpad, workflow_id, lost_after_s)
+
+
 def default_workers() -> int:
     """$NASX_WORKERS (a whole number ≥ 1), else the cores this process may use."""
     from nasx.workflows.workers import usable_cores
@@ -230,6 +259,7 @@ __all__ = [
     "execute",
     "load",
     "run",
+    "status",
     "submit",
     "workflow",
 ]

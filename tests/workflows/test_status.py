@@ -52,7 +52,7 @@ def test_status_needs_a_run_directory(tmp_path, capsys):
     assert main(["status", str(tmp_path)]) == 2
     assert "not a nasx run directory" in capsys.readouterr().err
     assert main(["status"]) == 2
-    assert "give either RUN_DIR or --launchpad FILE" in capsys.readouterr().err
+    assert "RUN_DIR: give either a run directory or a launchpad" in capsys.readouterr().err
 
 
 def test_a_vasp_step_cut_short_runs_again(tmp_path):

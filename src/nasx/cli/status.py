@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from nasx.cli import options
-from nasx.cli.parser import OptionError, add_command
+from nasx.cli.parser import add_command
 
 SUMMARY = (
     "where a study stands: jobs by kind and state, failures, running and lost jobs, and the "
@@ -31,12 +31,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--workflow",
+        dest="workflow_id",
         type=options.count,
         metavar="ID",
         help="with --launchpad: any job id of the workflow (default: every nasx workflow)",
     )
     parser.add_argument(
         "--lost-after",
+        dest="lost_after_s",
         type=float,
         metavar="SECONDS",
         help="a running job without a heartbeat for this long is lost (default: FireWorks' "
@@ -45,17 +47,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    from nasx.workflows import status
+    from nasx import api
+    from nasx.workflows.status import render
 
-    if (args.run_dir is None) == (args.launchpad is None):
-        raise OptionError("RUN_DIR", "give either RUN_DIR or --launchpad FILE")
-    if args.workflow is not None and args.launchpad is None:
-        raise OptionError("--workflow", "needs --launchpad")
-    lost_after = args.lost_after
-    if lost_after is None:
-        from fireworks.fw_config import RUN_EXPIRATION_SECS as lost_after
-    elif lost_after <= 0:
-        raise OptionError("--lost-after", f"{lost_after:g} s is not > 0")
-    report = status.status_of(args.run_dir, args.launchpad, args.workflow, lost_after)
-    print(status.render(report))
+    report = api.status(
+        args.run_dir,
+        launchpad=args.launchpad,
+        workflow_id=args.workflow_id,
+        lost_after_s=args.lost_after_s,
+    )
+    print(render(report))
     return report.code
