@@ -20,6 +20,7 @@ from nasx.analysis.records import (
     PhononInput,
     Problem,
 )
+from nasx.analysis.safe_files import check_regular, present, read_capped
 from nasx.analysis.vasp_outputs import (
     custodian_corrections,
     existing_output,
@@ -40,7 +41,12 @@ STATIC = "static"
 
 
 def is_run_directory(path: Path) -> bool:
-    document = read_json(path / "run.json")
+    """True when ``path`` holds the run.json of a nasx run (a regular file: a named pipe is
+    never opened)."""
+    try:
+        document = json.loads(read_capped(path / "run.json"))
+    except (NasxInputError, ValueError):
+        return False
     return isinstance(document, dict) and "phases" in document and "phonon_settings" in document
 
 
@@ -119,7 +125,7 @@ class _Reader:
             self._recorded_relaxation(files, record)
 
     def _vasp_relaxation(self, files: PhaseDirectory, record: PhaseRecord) -> None:
-        runs, corrections = [], []
+        runs = []
         for name in (*RELAX_CHAIN, STATIC):
             directory = files.relax_dir / name
             try:
@@ -127,7 +133,7 @@ class _Reader:
             except NasxInputError as exc:
                 self.problem(record.id, exc.source or directory, exc.problem, LEFT_OUT)
                 return
-            corrections += [{**c, "step": name} for c in custodian_corrections(directory)]
+        corrections = [{**c, "step": r.path.parent.name} for r in runs for c in r.corrections]
         *relaxations, static = runs
         record.dft = static.dft
         record.test_model = static.test_model
@@ -140,7 +146,7 @@ class _Reader:
         self._use(record, relaxation, failing_run(relaxations, static))
 
     def _recorded_relaxation(self, files: PhaseDirectory, record: PhaseRecord) -> None:
-        if not files.relax_result.exists():
+        if not present(files.relax_result):
             self.problem(
                 record.id, files.relax_result, "missing: the relaxation has not finished", LEFT_OUT
             )
@@ -170,11 +176,15 @@ class _Reader:
     ) -> PhononInput | None:
         missing = NO_PHONONS if phonon_set == MAIN_SET else "supercell convergence check"
         dataset = files.displacement_dataset(phonon_set)
-        if not dataset.exists():
+        if not present(dataset):
             self.problem(record.id, dataset, "missing: the phonon setup has not run", missing)
             return None
         try:
+            check_regular(dataset)
             ph = phonons.load(dataset)
+        except NasxInputError as exc:
+            self.problem(record.id, dataset, exc.problem, missing)
+            return None
         except Exception as exc:  # phonopy raises several types for a broken file
             self.problem(record.id, dataset, f"unreadable ({type(exc).__name__})", missing)
             return None
@@ -215,19 +225,18 @@ class _Reader:
     def instability(self, files: PhaseDirectory, record: PhaseRecord) -> None:
         """The mode-following result of ``--follow-instabilities``, where there is one."""
         path = files.instability_result
-        if not path.exists():
+        if not present(path):
             return
-        document = read_json(path)
         try:
-            record.instability = InstabilityResult.from_dict(document)
-        except (TypeError, KeyError, ValueError, AttributeError):
+            record.instability = InstabilityResult.from_dict(json.loads(read_capped(path)))
+        except (TypeError, KeyError, ValueError, AttributeError):  # NasxInputError too
             self.problem(record.id, path, "unreadable mode-following record", "mode following")
             return
         record.sources["instability"] = self.rel(path)
 
     @staticmethod
     def _recorded_forces(directory: Path, index: int, n: int, n_atoms: int):
-        if not (directory / "forces.json").exists():
+        if not present(directory / "forces.json"):
             raise NasxInputError(
                 directory, f"missing: displacement {index} of {n} has no vasprun.xml or forces.json"
             )
@@ -243,7 +252,7 @@ def _record(path: Path, kind: type[RelaxResult] | type[ForcesResult]):
     """``kind`` from the calculator's JSON record at ``path``; NasxInputError naming the file
     when it is not text, not JSON, or lacks a key or a finite number."""
     try:
-        return kind.from_dict(json.loads(path.read_bytes().decode("utf-8")))
+        return kind.from_dict(json.loads(read_capped(path).decode("utf-8")))
     except UnicodeDecodeError:
         raise NasxInputError(path, "is not text: not a JSON record of the calculator") from None
     except json.JSONDecodeError as exc:

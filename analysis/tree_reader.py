@@ -17,11 +17,13 @@ equals; the others are listed as ignored with the difference. Structure and conv
 of the last relaxation; without one, the static run's structure, whose residual force must be
 below its EDIFFG (else 0.05 eV/Å). A phonon set is combined with the phase only when its unit
 cell matches the relaxed structure (StructureMatcher, volume within 5 %).
+
+Folders are walked by ``tree_walk`` and files read through ``safe_files`` (regular files only,
+links not followed, capped decompression): what cannot be read is a Problem, never skipped.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
@@ -50,11 +52,13 @@ from nasx.analysis.records import (
     Problem,
 )
 from nasx.analysis.run_reader import is_run_directory, read_run_directory
+from nasx.analysis.safe_files import check_regular, present
+from nasx.analysis.tree_walk import walk
 from nasx.analysis.vasp_outputs import (
     VaspRun,
-    custodian_corrections,
     energy_run_of,
     failing_run,
+    input_structure,
     not_chosen_reason,
     read_vasp_file,
     read_vasp_run,
@@ -67,6 +71,7 @@ from nasx.symmetry import INPUT_SYMPREC_A
 PhaseKey = tuple[str, int]
 """Reduced formula and space-group number."""
 _ORPHAN_DISPLACEMENT = re.compile(r"^disp-?\d+$")
+RUN_RECORDS = "its folder is read as a tree, not as a nasx run directory"
 
 
 def read_tree(root: str | Path, supercells: Mapping[str, np.ndarray] | None = None) -> Calculations:
@@ -102,9 +107,12 @@ class _TreeReader:
     def read(self) -> Calculations:
         runs, phonon_dirs, vasp_dirs = self._walk()
         if not (runs or phonon_dirs or vasp_dirs):
+            unread = (
+                f" ({self.problems[0].path}: {self.problems[0].reason})" if self.problems else ""
+            )
             raise NasxInputError(
                 self.source,
-                "holds no calculations: no run.json, no phonopy folder and no vasprun.xml",
+                "holds no calculations: no run.json, no phonopy folder and no vasprun.xml" + unread,
             )
         structures: dict[PhaseKey, Structure] = {}
         sets = self._phonon_sets(phonon_dirs, structures)
@@ -150,18 +158,20 @@ class _TreeReader:
         )
 
     def _walk(self) -> tuple[list[Path], list[Path], list[Path]]:
+        """Run directories, phonon folders and VASP folders (``tree_walk``: nothing skipped
+        without a Problem)."""
         runs, phonon_dirs, vasp_dirs = [], [], []
-        for current, subdirs, _ in os.walk(self.root):
-            directory = Path(current)
-            subdirs.sort()
+
+        def visit(directory: Path, subdirs: list[Path]) -> list[Path]:
+            self._check_run_document(directory)
             if directory != self.root and is_run_directory(directory):
                 runs.append(directory)
-                subdirs.clear()
-            elif is_phonon_folder(directory):
+                return []
+            if is_phonon_folder(directory):
                 phonon_dirs.append(directory)
                 claimed = set(claimed_folders(directory))
-                subdirs[:] = [d for d in subdirs if directory / d not in claimed]
-            elif _ORPHAN_DISPLACEMENT.match(directory.name) and vasprun_in(directory):
+                return [d for d in subdirs if d not in claimed]
+            if _ORPHAN_DISPLACEMENT.match(directory.name) and vasprun_in(directory):
                 self.ignored.append(
                     Ignored(
                         self.rel(directory),
@@ -171,7 +181,20 @@ class _TreeReader:
                 )
             elif vasprun_in(directory) is not None:
                 vasp_dirs.append(directory)
+            return subdirs
+
+        self.problems += walk(self.root, visit, self.rel)
         return runs, phonon_dirs, vasp_dirs
+
+    def _check_run_document(self, directory: Path) -> None:
+        """A Problem for a run.json that is no regular file (its folder is then read as any
+        other): it is not opened, so a named pipe cannot stall the walk."""
+        settings = directory / "run.json"
+        if present(settings):
+            try:
+                check_regular(settings)
+            except NasxInputError as exc:
+                self.problems.append(Problem(self.rel(settings), exc.problem, None, RUN_RECORDS))
 
     def _phonon_sets(
         self, directories: list[Path], structures: dict[PhaseKey, Structure]
@@ -212,19 +235,14 @@ class _TreeReader:
         """VASP runs by phase, and the broken ones (Problems) by phase."""
         relaxations: dict[PhaseKey, list[VaspRun]] = defaultdict(list)
         broken: dict[PhaseKey, list[Problem]] = defaultdict(list)
-        supercells = [
-            (s.data.phonopy.supercell, self.rel(s.directory))
-            for group in sets.values()
-            for s in group
-            if s.data is not None
-        ]
+        supercells = [s for group in sets.values() for s in group if s.data is not None]
         for directory in directories:
             try:
                 run = read_vasp_run(directory)
             except NasxInputError as exc:
-                key = self._key_of_inputs(directory)
+                structure = input_structure(directory)
                 problem = Problem(self.rel(exc.source), exc.problem, missing=LEFT_OUT)
-                if key is None:
+                if structure is None:
                     self.problems.append(
                         Problem(
                             problem.path,
@@ -234,18 +252,19 @@ class _TreeReader:
                         )
                     )
                 else:
+                    key = _key(structure)
                     broken[key].append(problem)
-                    structures.setdefault(key, Structure.from_file(self._poscar(directory)))
+                    structures.setdefault(key, structure)
                 continue
             owner = next(
-                (name for cell, name in supercells if same_cell(run.structure, cell)), None
+                (s for s in supercells if same_cell(run.structure, s.data.phonopy.supercell)), None
             )
             if owner is not None and run.kind != "relaxation":
                 self.ignored.append(
                     Ignored(
                         self.rel(run.path),
-                        f"a supercell of the phonon set {owner}: a phonon input, not a relaxed "
-                        "structure or an energy",
+                        f"a supercell of the phonon set {self.rel(owner.directory)}: a phonon "
+                        "input, not a relaxed structure or an energy",
                     )
                 )
                 continue
@@ -257,20 +276,6 @@ class _TreeReader:
             else:
                 relaxations[key].append(run)
         return relaxations, broken
-
-    @staticmethod
-    def _poscar(directory: Path) -> Path:
-        for name in ("POSCAR", "POSCAR.gz", "POSCAR.orig", "CONTCAR"):
-            if (directory / name).exists():
-                return directory / name
-        raise FileNotFoundError(directory)
-
-    def _key_of_inputs(self, directory: Path) -> PhaseKey | None:
-        """The phase of a folder whose vasprun.xml is broken, from its input structure."""
-        try:
-            return _key(Structure.from_file(self._poscar(directory)))
-        except Exception:  # no or unreadable POSCAR: the phase stays unknown
-            return None
 
     def _attach_phonons(self, record: PhaseRecord, sets: list[PhononSet]) -> None:
         """The phase's phonons: its complete set with the most direct forces; the others are
@@ -347,9 +352,7 @@ class _TreeReader:
                 "structure": self.rel(structure_runs[-1].path),
             }
             corrections = [
-                {**c, "step": self.rel(run.path.parent)}
-                for run in runs
-                for c in custodian_corrections(run.path.parent)
+                {**c, "step": self.rel(run.path.parent)} for run in runs for c in run.corrections
             ]
             relaxation = relaxation_from_vasp(structure_runs, energy_run, corrections)
             problem = record.use_relaxation(

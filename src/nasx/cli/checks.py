@@ -22,11 +22,19 @@ def check_names(root: Path, recursive: bool) -> None:
     """Refuse a file or folder name in ``root`` (all depths when ``recursive``) that is not UTF-8."""
     if not root.is_dir():
         return  # the reader names a missing directory
-    walk = os.walk(root) if recursive else [(str(root), [], os.listdir(root))]
-    for folder, subfolders, names in walk:
-        for name in [*subfolders, *names]:
-            if not is_utf8(name):
-                raise NasxInputError(shown(os.path.join(folder, name)), NOT_UTF8)
+    pending = [str(root)]  # a loop, not recursion: a chain of thousands of folders is fine
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as found:
+                entries = sorted(found, key=lambda e: e.name)
+        except OSError:
+            continue  # the reader names a folder it cannot read
+        for entry in entries:
+            if not is_utf8(entry.name):
+                raise NasxInputError(shown(entry.path), NOT_UTF8)
+        if recursive:  # real folders only, in name order: links are not followed
+            pending += [e.path for e in reversed(entries) if e.is_dir(follow_symlinks=False)]
 
 
 def default_workers() -> int:
