@@ -50,6 +50,10 @@ FORCE_CONSTANT_FILES = ("FORCE_CONSTANTS", "force_constants.hdf5")
 VOLUME_TOLERANCE = 0.05
 """Largest relative difference of volume per atom between a relaxed structure and the unit cell
 of a phonon set for the two to be combined as one phase."""
+AT_REST_TOLERANCE_A = 1e-3
+"""Largest distance (Å) of an atom from its site in a phonon set's unit cell for a structure to
+be that cell undisplaced: far below any displacement phonopy makes (0.01 Å by default), far
+above the rounding of positions written to files."""
 
 
 @dataclass
@@ -343,6 +347,22 @@ def same_cell(structure: Structure, supercell) -> bool:
         np.allclose(mine.abc, theirs.abc, rtol=1e-3)
         and np.allclose(mine.angles, theirs.angles, atol=0.1)
     )
+
+
+def at_rest_in(structure: Structure, cell: Structure) -> bool:
+    """True when every atom of ``structure`` sits on an atom of the same element of ``cell``
+    (within ``AT_REST_TOLERANCE_A``, periodically): the cell itself, not a displaced copy."""
+    if len(structure) != len(cell):
+        return False
+    for element in set(structure.species):
+        mine = [site.frac_coords for site in structure if site.specie == element]
+        theirs = [site.frac_coords for site in cell if site.specie == element]
+        if len(mine) != len(theirs):
+            return False
+        distances = structure.lattice.get_all_distances(mine, theirs)
+        if distances.min(axis=1).max() > AT_REST_TOLERANCE_A:
+            return False
+    return True
 
 
 def mismatch(relaxed: Structure | None, unitcell: Structure | None) -> str | None:

@@ -25,6 +25,7 @@ from nasx.analysis.vasp_outputs import (
     custodian_corrections,
     existing_output,
     failing_run,
+    phase_runs,
     read_forces,
     read_vasp_run,
     relaxation_from_vasp,
@@ -134,16 +135,17 @@ class _Reader:
                 self.problem(record.id, exc.source or directory, exc.problem, LEFT_OUT)
                 return
         corrections = [{**c, "step": r.path.parent.name} for r in runs for c in r.corrections]
-        *relaxations, static = runs
-        record.dft = static.dft
-        record.test_model = static.test_model
-        record.flags += [f for f in (static.encut_flag(),) if f is not None]
+        chosen = phase_runs(runs, runs[-1].functional)  # the trees' rule: the static run's energy
+        energy, relaxations = chosen.energy, chosen.structure
+        record.dft = energy.dft
+        record.test_model = energy.test_model
+        record.flags += [f for f in (energy.encut_flag(),) if f is not None]
         record.sources = {
-            "energy": self.rel(static.path),
+            "energy": self.rel(energy.path),
             "structure": self.rel(relaxations[-1].path),
         }
-        relaxation = relaxation_from_vasp(relaxations, static, corrections)
-        self._use(record, relaxation, failing_run(relaxations, static))
+        relaxation = relaxation_from_vasp(relaxations, energy, corrections)
+        self._use(record, relaxation, failing_run(relaxations, energy))
 
     def _recorded_relaxation(self, files: PhaseDirectory, record: PhaseRecord) -> None:
         if not present(files.relax_result):

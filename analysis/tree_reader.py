@@ -13,10 +13,11 @@ Calculations are assigned to phases by what they contain, not by folder names: t
 formula and the space group (0.1 Å tolerance) of the final structure, or of phonopy's unit cell.
 Within a phase the energy is that of the static run (else the relaxation) with the tree's most
 common functional, the highest ENCUT and the densest k-point mesh, the last in path order among
-equals; the others are listed as ignored with the difference. Structure and convergence are those
-of the last relaxation; without one, the static run's structure, whose residual force must be
-below its EDIFFG (else 0.05 eV/Å). A phonon set is combined with the phase only when its unit
-cell matches the relaxed structure (StructureMatcher, volume within 5 %).
+equals (``vasp_outputs.phase_runs``, the rule of run directories too); the others are listed as
+ignored with the difference. Structure and convergence are those of the last relaxation;
+without one, the static run's structure, whose residual force must be below its EDIFFG (else
+0.05 eV/Å). A phonon set is combined with the phase only when its unit cell matches the relaxed
+structure (StructureMatcher, volume within 5 %).
 
 Folders are walked by ``tree_walk`` and files read through ``safe_files`` (regular files only,
 links not followed, capped decompression): what cannot be read is a Problem, never skipped.
@@ -35,6 +36,7 @@ from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
 from nasx.analysis.phonon_sets import (
     PhononSet,
+    at_rest_in,
     claimed_folders,
     is_phonon_folder,
     mismatch,
@@ -56,10 +58,10 @@ from nasx.analysis.safe_files import check_regular, present
 from nasx.analysis.tree_walk import walk
 from nasx.analysis.vasp_outputs import (
     VaspRun,
-    energy_run_of,
     failing_run,
     input_structure,
     not_chosen_reason,
+    phase_runs,
     read_vasp_file,
     read_vasp_run,
     relaxation_from_vasp,
@@ -256,10 +258,8 @@ class _TreeReader:
                     broken[key].append(problem)
                     structures.setdefault(key, structure)
                 continue
-            owner = next(
-                (s for s in supercells if same_cell(run.structure, s.data.phonopy.supercell)), None
-            )
-            if owner is not None and run.kind != "relaxation":
+            owner = next((s for s in supercells if _phonon_input_of(run, s)), None)
+            if owner is not None:
                 self.ignored.append(
                     Ignored(
                         self.rel(run.path),
@@ -334,16 +334,13 @@ class _TreeReader:
         """Energy, structure and convergence of the phase (see the module docstring); no energy
         when any of its files is broken."""
         if runs:
-            runs = sorted(runs, key=lambda r: str(r.path))
-            relaxations = [r for r in runs if r.kind == "relaxation"]
-            candidates = [r for r in runs if r.kind == "static"] or relaxations
-            energy_run = energy_run_of(candidates, functional)
+            chosen = phase_runs(runs, functional)
+            energy_run, structure_runs = chosen.energy, chosen.structure
             used = self.rel(energy_run.path)
-            for other in candidates:
-                if other is not energy_run:
-                    reason = not_chosen_reason(other, energy_run, used)
-                    record.ignored.append(Ignored(self.rel(other.path), reason))
-            structure_runs = relaxations or [energy_run]
+            for other in chosen.others:
+                reason = not_chosen_reason(other, energy_run, used)
+                record.ignored.append(Ignored(self.rel(other.path), reason))
+            relaxations = [r for r in structure_runs if r.kind == "relaxation"]
             record.dft = energy_run.dft
             record.test_model = energy_run.test_model
             record.flags += [f for f in (energy_run.encut_flag(),) if f is not None]
@@ -352,7 +349,9 @@ class _TreeReader:
                 "structure": self.rel(structure_runs[-1].path),
             }
             corrections = [
-                {**c, "step": self.rel(run.path.parent)} for run in runs for c in run.corrections
+                {**c, "step": self.rel(run.path.parent)}
+                for run in sorted(runs, key=lambda r: str(r.path))
+                for c in run.corrections
             ]
             relaxation = relaxation_from_vasp(structure_runs, energy_run, corrections)
             problem = record.use_relaxation(
@@ -383,6 +382,17 @@ class _TreeReader:
                 record.label = record.id
             else:
                 seen[record.id] = 1
+
+
+def _phonon_input_of(run: VaspRun, phonon_set: PhononSet) -> bool:
+    """True when ``run`` is a single-point run on the set's supercell (a phonon input). Not for
+    a relaxation, nor for a static run on a 1×1×1 supercell at rest: that cell is the phase's
+    own relaxed cell, and its static run gives the phase's energy as in a run directory."""
+    if run.kind == "relaxation" or not same_cell(run.structure, phonon_set.data.phonopy.supercell):
+        return False
+    matrix = np.asarray(phonon_set.data.phonopy.supercell_matrix)
+    one_cell = round(abs(np.linalg.det(matrix))) == 1
+    return not (one_cell and at_rest_in(run.structure, phonon_set.unitcell))
 
 
 def _key(structure: Structure) -> PhaseKey:

@@ -152,6 +152,30 @@ def relaxation_from_vasp(
     )
 
 
+@dataclass(frozen=True)
+class PhaseRuns:
+    """What each VASP run of one phase gives: the energy, the structure, or nothing."""
+
+    energy: VaspRun
+    structure: list[VaspRun]
+    """The relaxations in path order (structure, residual force, convergence from the last),
+    else the energy run alone."""
+    others: list[VaspRun]
+    """The other candidates for the energy, set aside (``not_chosen_reason``)."""
+
+
+def phase_runs(runs: list[VaspRun], functional: str) -> PhaseRuns:
+    """The one rule of both readers (run directories and trees): the energy comes from a static
+    run (nasx's VASP path relaxes twice, then computes the energy in a static run on the relaxed
+    structure), else from a relaxation; among several, ``energy_run_of`` chooses. The structure
+    comes from the relaxations."""
+    runs = sorted(runs, key=lambda r: str(r.path))
+    relaxations = [r for r in runs if r.kind == "relaxation"]
+    candidates = [r for r in runs if r.kind == "static"] or relaxations
+    energy = energy_run_of(candidates, functional)
+    return PhaseRuns(energy, relaxations or [energy], [r for r in candidates if r is not energy])
+
+
 def energy_run_of(candidates: list[VaspRun], functional: str) -> VaspRun:
     """The run whose energy a phase uses: the tree's most common ``functional`` first, then the
     highest ENCUT, the densest k-point mesh, and the last in path order."""
