@@ -51,6 +51,16 @@ def is_run_directory(path: Path) -> bool:
     return isinstance(document, dict) and "phases" in document and "phonon_settings" in document
 
 
+def run_document_refusal(directory: Path) -> NasxInputError | None:
+    """Why the run.json in ``directory`` is not read (a named pipe, a link…), or None."""
+    try:
+        if present(directory / "run.json"):
+            check_regular(directory / "run.json")
+    except NasxInputError as exc:
+        return exc
+    return None
+
+
 def read_run_directory(root: str | Path, base: Path | None = None) -> Calculations:
     """Every phase of the run in ``root``, with a Problem for each input that cannot be used.
     Paths are given relative to ``base`` (default: ``root``)."""

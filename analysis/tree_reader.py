@@ -17,10 +17,8 @@ equals (``vasp_outputs.phase_runs``, the rule of run directories too); the other
 ignored with the difference. Structure and convergence are those of the last relaxation;
 without one, the static run's structure, whose residual force must be below its EDIFFG (else
 0.05 eV/Å). A phonon set is combined with the phase only when its unit cell matches the relaxed
-structure (StructureMatcher, volume within 5 %).
-
-Folders are walked by ``tree_walk`` and files read through ``safe_files`` (regular files only,
-links not followed, capped decompression): what cannot be read is a Problem, never skipped.
+structure (StructureMatcher, volume within 5 %). Folders are walked by ``tree_walk`` and files
+read by ``safe_files``: whatever cannot be read is a Problem, never skipped.
 """
 
 from __future__ import annotations
@@ -53,8 +51,7 @@ from nasx.analysis.records import (
     PhaseRecord,
     Problem,
 )
-from nasx.analysis.run_reader import is_run_directory, read_run_directory
-from nasx.analysis.safe_files import check_regular, present
+from nasx.analysis.run_reader import is_run_directory, read_run_directory, run_document_refusal
 from nasx.analysis.tree_walk import walk
 from nasx.analysis.vasp_outputs import (
     VaspRun,
@@ -73,7 +70,7 @@ from nasx.symmetry import INPUT_SYMPREC_A
 PhaseKey = tuple[str, int]
 """Reduced formula and space-group number."""
 _ORPHAN_DISPLACEMENT = re.compile(r"^disp-?\d+$")
-RUN_RECORDS = "its folder is read as a tree, not as a nasx run directory"
+RUN = "its folder is read as a tree, not as a nasx run directory"
 
 
 def read_tree(root: str | Path, supercells: Mapping[str, np.ndarray] | None = None) -> Calculations:
@@ -109,9 +106,8 @@ class _TreeReader:
     def read(self) -> Calculations:
         runs, phonon_dirs, vasp_dirs = self._walk()
         if not (runs or phonon_dirs or vasp_dirs):
-            unread = (
-                f" ({self.problems[0].path}: {self.problems[0].reason})" if self.problems else ""
-            )
+            first = self.problems[0] if self.problems else None
+            unread = f" ({first.path}: {first.reason})" if first else ""
             raise NasxInputError(
                 self.source,
                 "holds no calculations: no run.json, no phonopy folder and no vasprun.xml" + unread,
@@ -165,7 +161,9 @@ class _TreeReader:
         runs, phonon_dirs, vasp_dirs = [], [], []
 
         def visit(directory: Path, subdirs: list[Path]) -> list[Path]:
-            self._check_run_document(directory)
+            refused = run_document_refusal(directory)  # a run.json that is no regular file
+            if refused is not None:
+                self.problems.append(Problem(self.rel(refused.source), refused.problem, None, RUN))
             if directory != self.root and is_run_directory(directory):
                 runs.append(directory)
                 return []
@@ -187,16 +185,6 @@ class _TreeReader:
 
         self.problems += walk(self.root, visit, self.rel)
         return runs, phonon_dirs, vasp_dirs
-
-    def _check_run_document(self, directory: Path) -> None:
-        """A Problem for a run.json that is no regular file (its folder is then read as any
-        other): it is not opened, so a named pipe cannot stall the walk."""
-        settings = directory / "run.json"
-        if present(settings):
-            try:
-                check_regular(settings)
-            except NasxInputError as exc:
-                self.problems.append(Problem(self.rel(settings), exc.problem, None, RUN_RECORDS))
 
     def _phonon_sets(
         self, directories: list[Path], structures: dict[PhaseKey, Structure]
@@ -385,9 +373,8 @@ class _TreeReader:
 
 
 def _phonon_input_of(run: VaspRun, phonon_set: PhononSet) -> bool:
-    """True when ``run`` is a single-point run on the set's supercell (a phonon input). Not for
-    a relaxation, nor for a static run on a 1×1×1 supercell at rest: that cell is the phase's
-    own relaxed cell, and its static run gives the phase's energy as in a run directory."""
+    """True when ``run`` is a single point on the set's supercell, unless that supercell is the
+    unit cell (1×1×1) at rest: the phase's own static run, as in a run directory."""
     if run.kind == "relaxation" or not same_cell(run.structure, phonon_set.data.phonopy.supercell):
         return False
     matrix = np.asarray(phonon_set.data.phonopy.supercell_matrix)
