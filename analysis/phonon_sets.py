@@ -40,7 +40,9 @@ from nasx.analysis.phonopy_dirs import (
     read_displacement_forces,
 )
 from nasx.analysis.records import PhononInput
+from nasx.analysis.safe_files import list_folder, present
 from nasx.errors import NasxInputError
+from nasx.results import unphysical
 
 _YAML = re.compile(r"^phonopy(?:_disp|_params[\w.-]*)?\.yaml(?:\.(?:gz|xz|lzma|bz2))?$")
 _YAML_ORDER = ("phonopy_disp.", "phonopy.", "phonopy_params")
@@ -48,6 +50,10 @@ FORCE_CONSTANT_FILES = ("FORCE_CONSTANTS", "force_constants.hdf5")
 VOLUME_TOLERANCE = 0.05
 """Largest relative difference of volume per atom between a relaxed structure and the unit cell
 of a phonon set for the two to be combined as one phase."""
+AT_REST_TOLERANCE_A = 1e-3
+"""Largest distance (Å) of an atom from its site in a phonon set's unit cell for a structure to
+be that cell undisplaced: far below any displacement phonopy makes (0.01 Å by default), far
+above the rounding of positions written to files."""
 
 
 @dataclass
@@ -84,7 +90,11 @@ def is_phonon_folder(directory: Path) -> bool:
 
 
 def _yaml_file(directory: Path) -> Path | None:
-    found = sorted(p for p in directory.iterdir() if _YAML.match(p.name) and p.is_file())
+    try:
+        entries = [Path(e.path) for e in list_folder(directory)]
+    except NasxInputError:  # the tree walk names a folder it cannot read
+        return None
+    found = sorted(p for p in entries if _YAML.match(p.name) and present(p))
     ranked = sorted(
         found, key=lambda p: next(i for i, s in enumerate(_YAML_ORDER) if p.name.startswith(s))
     )
@@ -188,6 +198,11 @@ def read_phonon_set(
             except NasxInputError as exc:
                 result.errors.append(NasxInputError(path or directory, exc.problem))
                 return result
+        forces_file = yaml if rank == 2 or (rank == 3 and path is None) else path
+        problem = _unphysical_data(ph, data_forces, forces_file or directory, born or yaml)
+        if problem is not None:
+            result.errors.append(problem)
+            return result
         if rank != 0 and files.numbered:
             why = "; ".join(e.problem for e in errors) or "complete, but another source is used"
             result.ignored.append((directory, f"displacement vasprun files not used ({why})"))
@@ -225,7 +240,7 @@ def _load(
     source = yaml or disp_yaml or _unitcell_file(directory)
     try:
         if yaml is not None:
-            return phonopy.load(str(yaml), **options)
+            return phonopy.load(str(plain(yaml, scratch)), **options)
         dataset, supercell = None, None
         if disp_yaml is not None:
             dataset, supercell = parse_disp_yaml(str(plain(disp_yaml, scratch)), return_cell=True)
@@ -261,7 +276,7 @@ def _supercell_matrix(
     """DIM of a phonopy .conf beside the set, else the supercell file's ratio to the unit cell,
     else ``given``; NasxInputError when none states it."""
     for conf in sorted(directory.glob("*.conf")):
-        matrix = PhonopyConfParser(filename=str(conf)).settings.supercell_matrix
+        matrix = PhonopyConfParser(filename=str(plain(conf, scratch))).settings.supercell_matrix
         if matrix is not None:
             return np.array(matrix, dtype=int)
     unit = _lattice(unitcell, scratch)
@@ -284,6 +299,25 @@ def _supercell_matrix(
         "supercell unknown: FORCE_SETS and FORCE_CONSTANTS hold only atom counts; give DIM in a "
         "mesh.conf beside them, or nasx analyze --supercell FOLDER_OR_PHASE=2x2x2",
     )
+
+
+def _unphysical_data(
+    ph: Phonopy, forces: list[np.ndarray] | None, forces_file: Path, nac_file: Path | None
+) -> NasxInputError | None:
+    """Why a set's forces (eV/Å), force constants or Born charges cannot be used (numbers that
+    are not finite, or forces beyond ``MAX_ABS_FORCE_EV_PER_A``), naming the file; or None."""
+    problem = unphysical(forces_eV_per_A=np.asarray(forces, dtype=float)) if forces else None
+    fc = ph.force_constants
+    if problem is None and fc is not None and not np.all(np.isfinite(fc)):
+        problem = "holds force constants that are not finite (nan or inf)"
+    if problem is not None:
+        return NasxInputError(forces_file, problem)
+    nac = ph.nac_params or {}
+    if any(not np.all(np.isfinite(nac[k])) for k in ("born", "dielectric") if k in nac):
+        return NasxInputError(
+            nac_file or forces_file, "holds Born charges or a dielectric tensor that are not finite"
+        )
+    return None
 
 
 def _n_displacements(ph: Phonopy) -> int:
@@ -313,6 +347,22 @@ def same_cell(structure: Structure, supercell) -> bool:
         np.allclose(mine.abc, theirs.abc, rtol=1e-3)
         and np.allclose(mine.angles, theirs.angles, atol=0.1)
     )
+
+
+def at_rest_in(structure: Structure, cell: Structure) -> bool:
+    """True when every atom of ``structure`` sits on an atom of the same element of ``cell``
+    (within ``AT_REST_TOLERANCE_A``, periodically): the cell itself, not a displaced copy."""
+    if len(structure) != len(cell):
+        return False
+    for element in set(structure.species):
+        mine = [site.frac_coords for site in structure if site.specie == element]
+        theirs = [site.frac_coords for site in cell if site.specie == element]
+        if len(mine) != len(theirs):
+            return False
+        distances = structure.lattice.get_all_distances(mine, theirs)
+        if distances.min(axis=1).max() > AT_REST_TOLERANCE_A:
+            return False
+    return True
 
 
 def mismatch(relaxed: Structure | None, unitcell: Structure | None) -> str | None:

@@ -2,7 +2,8 @@
 
 Any file may be compressed as phonopy reads it (gzip, xz, lzma, bz2). phonopy's text readers
 of FORCE_SETS, FORCE_CONSTANTS, BORN and disp.yaml open plain files only, so compressed ones are
-decompressed into a private folder first. ``phonopy.load`` reads ``FORCE_SETS``,
+decompressed into a private folder first, as a capped stream (``safe_files``); only regular
+files are read and symbolic links are not followed. ``phonopy.load`` reads ``FORCE_SETS``,
 ``FORCE_CONSTANTS``, ``force_constants.hdf5`` and ``BORN`` from the working directory when it is
 not given them, so nasx calls it from an empty one (``isolated_cwd``): a set only ever uses its
 own files.
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,14 +21,13 @@ from pathlib import Path
 
 import numpy as np
 from phonopy import Phonopy
-from phonopy.file_IO import get_io_module_to_decompress
 
 from nasx.analysis.records import PhononInput
+from nasx.analysis.safe_files import COMPRESSIONS, is_folder, list_folder, plain_file, present
 from nasx.analysis.vasp_outputs import read_forces
 from nasx.errors import NasxInputError
 from nasx.settings import PhononSettings
 
-COMPRESSIONS = (".gz", ".xz", ".lzma", ".bz2")
 DISPLACEMENT_FOLDER = re.compile(r"^(?:disp-?)?(\d+)$")
 _INDEXED = re.compile(r"^vasprun(?:\.xml-|-)([^.]+?)(?:\.xml)?(?:\.(?:gz|xz|lzma|bz2))?$")
 REFERENCE_REASON = (
@@ -38,10 +37,11 @@ REFERENCE_REASON = (
 
 
 def find_file(directory: Path, *names: str) -> Path | None:
-    """The first of ``names`` in ``directory``, plain or compressed."""
+    """The first of ``names`` in ``directory``, plain or compressed: any file or link there
+    (reading it refuses what is not a regular file)."""
     for name in names:
         for candidate in (directory / name, *(directory / f"{name}{c}" for c in COMPRESSIONS)):
-            if candidate.is_file():
+            if present(candidate):
                 return candidate
     return None
 
@@ -51,13 +51,9 @@ def vasprun_in(directory: Path) -> Path | None:
 
 
 def plain(path: Path, scratch: Path) -> Path:
-    """``path`` itself, or its decompressed copy in ``scratch`` (for phonopy's text readers)."""
-    if path.suffix not in COMPRESSIONS:
-        return path
-    target = scratch / f"{path.parent.name}-{path.stem}"
-    with get_io_module_to_decompress(path).open(path, "rb") as src, open(target, "wb") as dst:
-        shutil.copyfileobj(src, dst)
-    return target
+    """``path`` itself, or its decompressed copy in ``scratch`` (for phonopy's text readers);
+    NasxInputError when it is not a regular file or expands beyond the limit."""
+    return plain_file(path, scratch)
 
 
 @contextmanager
@@ -88,11 +84,19 @@ class DisplacementFiles:
         return [path for _, path in self.numbered]
 
 
+def _entries(folder: Path) -> list[Path]:
+    """The entries of ``folder``; none when it cannot be listed (the tree walk names it)."""
+    try:
+        return [Path(e.path) for e in list_folder(folder)]
+    except NasxInputError:
+        return []
+
+
 def _indexed_in(folder: Path) -> tuple[list[tuple[int, Path]], list[tuple[Path, str]]]:
     numbered, ignored = [], []
-    for path in sorted(folder.iterdir()):
+    for path in _entries(folder):
         match = _INDEXED.match(path.name)
-        if not match or not path.is_file():
+        if not match or is_folder(path):
             continue
         label = match.group(1)
         if not label.isdigit():
@@ -106,9 +110,13 @@ def _indexed_in(folder: Path) -> tuple[list[tuple[int, Path]], list[tuple[Path, 
 
 def _folders_in(folder: Path) -> tuple[list[tuple[int, Path]], list[tuple[Path, str]], list]:
     numbered, ignored, claimed = [], [], []
-    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+    for sub in _entries(folder):
         match = DISPLACEMENT_FOLDER.match(sub.name)
         if not match:
+            continue
+        if not is_folder(sub):
+            if sub.is_symlink():
+                ignored.append((sub, "a symbolic link: not followed"))
             continue
         claimed.append(sub)
         found = vasprun_in(sub)
@@ -127,7 +135,7 @@ def displacement_files(directory: Path, n_displacements: int | None = None) -> D
     folder itself or in one sub-folder (``vaspruns/``, ``vasprun_xmls/``, ``force-calcs/``…);
     else a lone ``vasprun.xml`` when the set has a single displacement."""
     found = DisplacementFiles()
-    subfolders = (p for p in directory.iterdir() if p.is_dir())
+    subfolders = (p for p in _entries(directory) if is_folder(p))
     containers = [
         directory,
         *sorted(p for p in subfolders if not DISPLACEMENT_FOLDER.match(p.name)),

@@ -20,10 +20,12 @@ from nasx.analysis.records import (
     PhononInput,
     Problem,
 )
+from nasx.analysis.safe_files import check_regular, present, read_capped
 from nasx.analysis.vasp_outputs import (
     custodian_corrections,
     existing_output,
     failing_run,
+    phase_runs,
     read_forces,
     read_vasp_run,
     relaxation_from_vasp,
@@ -40,8 +42,23 @@ STATIC = "static"
 
 
 def is_run_directory(path: Path) -> bool:
-    document = read_json(path / "run.json")
+    """True when ``path`` holds the run.json of a nasx run (a regular file: a named pipe is
+    never opened)."""
+    try:
+        document = json.loads(read_capped(path / "run.json"))
+    except (NasxInputError, ValueError):
+        return False
     return isinstance(document, dict) and "phases" in document and "phonon_settings" in document
+
+
+def run_document_refusal(directory: Path) -> NasxInputError | None:
+    """Why the run.json in ``directory`` is not read (a named pipe, a link…), or None."""
+    try:
+        if present(directory / "run.json"):
+            check_regular(directory / "run.json")
+    except NasxInputError as exc:
+        return exc
+    return None
 
 
 def read_run_directory(root: str | Path, base: Path | None = None) -> Calculations:
@@ -119,7 +136,7 @@ class _Reader:
             self._recorded_relaxation(files, record)
 
     def _vasp_relaxation(self, files: PhaseDirectory, record: PhaseRecord) -> None:
-        runs, corrections = [], []
+        runs = []
         for name in (*RELAX_CHAIN, STATIC):
             directory = files.relax_dir / name
             try:
@@ -127,20 +144,21 @@ class _Reader:
             except NasxInputError as exc:
                 self.problem(record.id, exc.source or directory, exc.problem, LEFT_OUT)
                 return
-            corrections += [{**c, "step": name} for c in custodian_corrections(directory)]
-        *relaxations, static = runs
-        record.dft = static.dft
-        record.test_model = static.test_model
-        record.flags += [f for f in (static.encut_flag(),) if f is not None]
+        corrections = [{**c, "step": r.path.parent.name} for r in runs for c in r.corrections]
+        chosen = phase_runs(runs, runs[-1].functional)  # the trees' rule: the static run's energy
+        energy, relaxations = chosen.energy, chosen.structure
+        record.dft = energy.dft
+        record.test_model = energy.test_model
+        record.flags += [f for f in (energy.encut_flag(),) if f is not None]
         record.sources = {
-            "energy": self.rel(static.path),
+            "energy": self.rel(energy.path),
             "structure": self.rel(relaxations[-1].path),
         }
-        relaxation = relaxation_from_vasp(relaxations, static, corrections)
-        self._use(record, relaxation, failing_run(relaxations, static))
+        relaxation = relaxation_from_vasp(relaxations, energy, corrections)
+        self._use(record, relaxation, failing_run(relaxations, energy))
 
     def _recorded_relaxation(self, files: PhaseDirectory, record: PhaseRecord) -> None:
-        if not files.relax_result.exists():
+        if not present(files.relax_result):
             self.problem(
                 record.id, files.relax_result, "missing: the relaxation has not finished", LEFT_OUT
             )
@@ -170,11 +188,15 @@ class _Reader:
     ) -> PhononInput | None:
         missing = NO_PHONONS if phonon_set == MAIN_SET else "supercell convergence check"
         dataset = files.displacement_dataset(phonon_set)
-        if not dataset.exists():
+        if not present(dataset):
             self.problem(record.id, dataset, "missing: the phonon setup has not run", missing)
             return None
         try:
+            check_regular(dataset)
             ph = phonons.load(dataset)
+        except NasxInputError as exc:
+            self.problem(record.id, dataset, exc.problem, missing)
+            return None
         except Exception as exc:  # phonopy raises several types for a broken file
             self.problem(record.id, dataset, f"unreadable ({type(exc).__name__})", missing)
             return None
@@ -215,19 +237,18 @@ class _Reader:
     def instability(self, files: PhaseDirectory, record: PhaseRecord) -> None:
         """The mode-following result of ``--follow-instabilities``, where there is one."""
         path = files.instability_result
-        if not path.exists():
+        if not present(path):
             return
-        document = read_json(path)
         try:
-            record.instability = InstabilityResult.from_dict(document)
-        except (TypeError, KeyError, ValueError, AttributeError):
+            record.instability = InstabilityResult.from_dict(json.loads(read_capped(path)))
+        except (TypeError, KeyError, ValueError, AttributeError):  # NasxInputError too
             self.problem(record.id, path, "unreadable mode-following record", "mode following")
             return
         record.sources["instability"] = self.rel(path)
 
     @staticmethod
     def _recorded_forces(directory: Path, index: int, n: int, n_atoms: int):
-        if not (directory / "forces.json").exists():
+        if not present(directory / "forces.json"):
             raise NasxInputError(
                 directory, f"missing: displacement {index} of {n} has no vasprun.xml or forces.json"
             )
@@ -243,7 +264,7 @@ def _record(path: Path, kind: type[RelaxResult] | type[ForcesResult]):
     """``kind`` from the calculator's JSON record at ``path``; NasxInputError naming the file
     when it is not text, not JSON, or lacks a key or a finite number."""
     try:
-        return kind.from_dict(json.loads(path.read_bytes().decode("utf-8")))
+        return kind.from_dict(json.loads(read_capped(path).decode("utf-8")))
     except UnicodeDecodeError:
         raise NasxInputError(path, "is not text: not a JSON record of the calculator") from None
     except json.JSONDecodeError as exc:

@@ -13,15 +13,16 @@ Calculations are assigned to phases by what they contain, not by folder names: t
 formula and the space group (0.1 Å tolerance) of the final structure, or of phonopy's unit cell.
 Within a phase the energy is that of the static run (else the relaxation) with the tree's most
 common functional, the highest ENCUT and the densest k-point mesh, the last in path order among
-equals; the others are listed as ignored with the difference. Structure and convergence are those
-of the last relaxation; without one, the static run's structure, whose residual force must be
-below its EDIFFG (else 0.05 eV/Å). A phonon set is combined with the phase only when its unit
-cell matches the relaxed structure (StructureMatcher, volume within 5 %).
+equals (``vasp_outputs.phase_runs``, the rule of run directories too); the others are listed as
+ignored with the difference. Structure and convergence are those of the last relaxation;
+without one, the static run's structure, whose residual force must be below its EDIFFG (else
+0.05 eV/Å). A phonon set is combined with the phase only when its unit cell matches the relaxed
+structure (StructureMatcher, volume within 5 %). Folders are walked by ``tree_walk`` and files
+read by ``safe_files``: whatever cannot be read is a Problem, never skipped.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
@@ -33,6 +34,7 @@ from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
 from nasx.analysis.phonon_sets import (
     PhononSet,
+    at_rest_in,
     claimed_folders,
     is_phonon_folder,
     mismatch,
@@ -49,13 +51,14 @@ from nasx.analysis.records import (
     PhaseRecord,
     Problem,
 )
-from nasx.analysis.run_reader import is_run_directory, read_run_directory
+from nasx.analysis.run_reader import is_run_directory, read_run_directory, run_document_refusal
+from nasx.analysis.tree_walk import walk
 from nasx.analysis.vasp_outputs import (
     VaspRun,
-    custodian_corrections,
-    energy_run_of,
     failing_run,
+    input_structure,
     not_chosen_reason,
+    phase_runs,
     read_vasp_file,
     read_vasp_run,
     relaxation_from_vasp,
@@ -67,6 +70,7 @@ from nasx.symmetry import INPUT_SYMPREC_A
 PhaseKey = tuple[str, int]
 """Reduced formula and space-group number."""
 _ORPHAN_DISPLACEMENT = re.compile(r"^disp-?\d+$")
+RUN = "its folder is read as a tree, not as a nasx run directory"
 
 
 def read_tree(root: str | Path, supercells: Mapping[str, np.ndarray] | None = None) -> Calculations:
@@ -102,9 +106,11 @@ class _TreeReader:
     def read(self) -> Calculations:
         runs, phonon_dirs, vasp_dirs = self._walk()
         if not (runs or phonon_dirs or vasp_dirs):
+            first = self.problems[0] if self.problems else None
+            unread = f" ({first.path}: {first.reason})" if first else ""
             raise NasxInputError(
                 self.source,
-                "holds no calculations: no run.json, no phonopy folder and no vasprun.xml",
+                "holds no calculations: no run.json, no phonopy folder and no vasprun.xml" + unread,
             )
         structures: dict[PhaseKey, Structure] = {}
         sets = self._phonon_sets(phonon_dirs, structures)
@@ -150,18 +156,22 @@ class _TreeReader:
         )
 
     def _walk(self) -> tuple[list[Path], list[Path], list[Path]]:
+        """Run directories, phonon folders and VASP folders (``tree_walk``: nothing skipped
+        without a Problem)."""
         runs, phonon_dirs, vasp_dirs = [], [], []
-        for current, subdirs, _ in os.walk(self.root):
-            directory = Path(current)
-            subdirs.sort()
+
+        def visit(directory: Path, subdirs: list[Path]) -> list[Path]:
+            refused = run_document_refusal(directory)  # a run.json that is no regular file
+            if refused is not None:
+                self.problems.append(Problem(self.rel(refused.source), refused.problem, None, RUN))
             if directory != self.root and is_run_directory(directory):
                 runs.append(directory)
-                subdirs.clear()
-            elif is_phonon_folder(directory):
+                return []
+            if is_phonon_folder(directory):
                 phonon_dirs.append(directory)
                 claimed = set(claimed_folders(directory))
-                subdirs[:] = [d for d in subdirs if directory / d not in claimed]
-            elif _ORPHAN_DISPLACEMENT.match(directory.name) and vasprun_in(directory):
+                return [d for d in subdirs if d not in claimed]
+            if _ORPHAN_DISPLACEMENT.match(directory.name) and vasprun_in(directory):
                 self.ignored.append(
                     Ignored(
                         self.rel(directory),
@@ -171,6 +181,9 @@ class _TreeReader:
                 )
             elif vasprun_in(directory) is not None:
                 vasp_dirs.append(directory)
+            return subdirs
+
+        self.problems += walk(self.root, visit, self.rel)
         return runs, phonon_dirs, vasp_dirs
 
     def _phonon_sets(
@@ -212,19 +225,14 @@ class _TreeReader:
         """VASP runs by phase, and the broken ones (Problems) by phase."""
         relaxations: dict[PhaseKey, list[VaspRun]] = defaultdict(list)
         broken: dict[PhaseKey, list[Problem]] = defaultdict(list)
-        supercells = [
-            (s.data.phonopy.supercell, self.rel(s.directory))
-            for group in sets.values()
-            for s in group
-            if s.data is not None
-        ]
+        supercells = [s for group in sets.values() for s in group if s.data is not None]
         for directory in directories:
             try:
                 run = read_vasp_run(directory)
             except NasxInputError as exc:
-                key = self._key_of_inputs(directory)
+                structure = input_structure(directory)
                 problem = Problem(self.rel(exc.source), exc.problem, missing=LEFT_OUT)
-                if key is None:
+                if structure is None:
                     self.problems.append(
                         Problem(
                             problem.path,
@@ -234,18 +242,17 @@ class _TreeReader:
                         )
                     )
                 else:
+                    key = _key(structure)
                     broken[key].append(problem)
-                    structures.setdefault(key, Structure.from_file(self._poscar(directory)))
+                    structures.setdefault(key, structure)
                 continue
-            owner = next(
-                (name for cell, name in supercells if same_cell(run.structure, cell)), None
-            )
-            if owner is not None and run.kind != "relaxation":
+            owner = next((s for s in supercells if _phonon_input_of(run, s)), None)
+            if owner is not None:
                 self.ignored.append(
                     Ignored(
                         self.rel(run.path),
-                        f"a supercell of the phonon set {owner}: a phonon input, not a relaxed "
-                        "structure or an energy",
+                        f"a supercell of the phonon set {self.rel(owner.directory)}: a phonon "
+                        "input, not a relaxed structure or an energy",
                     )
                 )
                 continue
@@ -257,20 +264,6 @@ class _TreeReader:
             else:
                 relaxations[key].append(run)
         return relaxations, broken
-
-    @staticmethod
-    def _poscar(directory: Path) -> Path:
-        for name in ("POSCAR", "POSCAR.gz", "POSCAR.orig", "CONTCAR"):
-            if (directory / name).exists():
-                return directory / name
-        raise FileNotFoundError(directory)
-
-    def _key_of_inputs(self, directory: Path) -> PhaseKey | None:
-        """The phase of a folder whose vasprun.xml is broken, from its input structure."""
-        try:
-            return _key(Structure.from_file(self._poscar(directory)))
-        except Exception:  # no or unreadable POSCAR: the phase stays unknown
-            return None
 
     def _attach_phonons(self, record: PhaseRecord, sets: list[PhononSet]) -> None:
         """The phase's phonons: its complete set with the most direct forces; the others are
@@ -329,16 +322,13 @@ class _TreeReader:
         """Energy, structure and convergence of the phase (see the module docstring); no energy
         when any of its files is broken."""
         if runs:
-            runs = sorted(runs, key=lambda r: str(r.path))
-            relaxations = [r for r in runs if r.kind == "relaxation"]
-            candidates = [r for r in runs if r.kind == "static"] or relaxations
-            energy_run = energy_run_of(candidates, functional)
+            chosen = phase_runs(runs, functional)
+            energy_run, structure_runs = chosen.energy, chosen.structure
             used = self.rel(energy_run.path)
-            for other in candidates:
-                if other is not energy_run:
-                    reason = not_chosen_reason(other, energy_run, used)
-                    record.ignored.append(Ignored(self.rel(other.path), reason))
-            structure_runs = relaxations or [energy_run]
+            for other in chosen.others:
+                reason = not_chosen_reason(other, energy_run, used)
+                record.ignored.append(Ignored(self.rel(other.path), reason))
+            relaxations = [r for r in structure_runs if r.kind == "relaxation"]
             record.dft = energy_run.dft
             record.test_model = energy_run.test_model
             record.flags += [f for f in (energy_run.encut_flag(),) if f is not None]
@@ -348,8 +338,8 @@ class _TreeReader:
             }
             corrections = [
                 {**c, "step": self.rel(run.path.parent)}
-                for run in runs
-                for c in custodian_corrections(run.path.parent)
+                for run in sorted(runs, key=lambda r: str(r.path))
+                for c in run.corrections
             ]
             relaxation = relaxation_from_vasp(structure_runs, energy_run, corrections)
             problem = record.use_relaxation(
@@ -380,6 +370,16 @@ class _TreeReader:
                 record.label = record.id
             else:
                 seen[record.id] = 1
+
+
+def _phonon_input_of(run: VaspRun, phonon_set: PhononSet) -> bool:
+    """True when ``run`` is a single point on the set's supercell, unless that supercell is the
+    unit cell (1×1×1) at rest: the phase's own static run, as in a run directory."""
+    if run.kind == "relaxation" or not same_cell(run.structure, phonon_set.data.phonopy.supercell):
+        return False
+    matrix = np.asarray(phonon_set.data.phonopy.supercell_matrix)
+    one_cell = round(abs(np.linalg.det(matrix))) == 1
+    return not (one_cell and at_rest_in(run.structure, phonon_set.unitcell))
 
 
 def _key(structure: Structure) -> PhaseKey:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +12,15 @@ from pymatgen.core import Structure
 from pymatgen.io.vasp.outputs import Vasprun
 
 from nasx.analysis.records import DftSettings
+from nasx.analysis.safe_files import (
+    check_decompressed_size,
+    open_decompressed,
+    present,
+    read_text,
+)
 from nasx.defaults import FAKE_VASP_SUBVERSION
 from nasx.errors import NasxInputError
-from nasx.results import RelaxResult
+from nasx.results import RelaxResult, unphysical
 
 STATIC_FMAX_EV_PER_A = 0.05
 """Residual force above which the structure of a run that states no threshold (EDIFFG ≥ 0) is
@@ -58,6 +64,8 @@ class VaspRun:
     generator: str = ""
     """The program that wrote the file: vasprun.xml's generator program, version and subversion
     (as pymatgen gives them: case changed)."""
+    corrections: tuple[dict, ...] = ()
+    """What custodian corrected (custodian.json beside the file; ``read_vasp_run`` only)."""
 
     @property
     def test_model(self) -> bool:
@@ -144,6 +152,30 @@ def relaxation_from_vasp(
     )
 
 
+@dataclass(frozen=True)
+class PhaseRuns:
+    """What each VASP run of one phase gives: the energy, the structure, or nothing."""
+
+    energy: VaspRun
+    structure: list[VaspRun]
+    """The relaxations in path order (structure, residual force, convergence from the last),
+    else the energy run alone."""
+    others: list[VaspRun]
+    """The other candidates for the energy, set aside (``not_chosen_reason``)."""
+
+
+def phase_runs(runs: list[VaspRun], functional: str) -> PhaseRuns:
+    """The one rule of both readers (run directories and trees): the energy comes from a static
+    run (nasx's VASP path relaxes twice, then computes the energy in a static run on the relaxed
+    structure), else from a relaxation; among several, ``energy_run_of`` chooses. The structure
+    comes from the relaxations."""
+    runs = sorted(runs, key=lambda r: str(r.path))
+    relaxations = [r for r in runs if r.kind == "relaxation"]
+    candidates = [r for r in runs if r.kind == "static"] or relaxations
+    energy = energy_run_of(candidates, functional)
+    return PhaseRuns(energy, relaxations or [energy], [r for r in candidates if r is not energy])
+
+
 def energy_run_of(candidates: list[VaspRun], functional: str) -> VaspRun:
     """The run whose energy a phase uses: the tree's most common ``functional`` first, then the
     highest ENCUT, the densest k-point mesh, and the last in path order."""
@@ -194,31 +226,64 @@ def find_output(directory: Path, name: str = "vasprun.xml") -> Path:
 
 
 def existing_output(directory: Path, name: str = "vasprun.xml") -> Path | None:
+    """``name`` or ``name.gz`` in ``directory``: any file or link there (reading it says whether
+    it can be used)."""
     for candidate in (directory / name, directory / f"{name}.gz"):
-        if candidate.exists():
+        if present(candidate):
             return candidate
     return None
 
 
 def read_vasp_run(directory: str | Path) -> VaspRun:
-    """The final energy, structure, forces and settings of the VASP run in ``directory``."""
-    return read_vasp_file(find_output(Path(directory)))
+    """The final energy, structure, forces and settings of the VASP run in ``directory``, with
+    custodian's corrections; NasxInputError naming the file that cannot be used."""
+    directory = Path(directory)
+    run = read_vasp_file(find_output(directory))
+    return replace(run, corrections=tuple(custodian_corrections(directory)))
+
+
+def input_structure(directory: Path) -> Structure | None:
+    """The structure of a VASP folder whose files cannot all be used: its vasprun's when that
+    reads, else its POSCAR's (or CONTCAR's); None when none reads."""
+    vasprun = existing_output(directory)
+    try:
+        if vasprun is not None:
+            return read_vasp_file(vasprun).structure
+    except NasxInputError:
+        pass
+    for name in ("POSCAR", "POSCAR.gz", "POSCAR.orig", "CONTCAR"):
+        try:
+            return Structure.from_str(read_text(directory / name), fmt="poscar")
+        except Exception:  # missing or unreadable: try the next
+            continue
+    return None
 
 
 def read_vasp_file(path: Path) -> VaspRun:
-    """The final energy, structure, forces and settings of one vasprun.xml file (any name)."""
+    """The final energy, structure, forces and settings of one vasprun.xml file (any name);
+    NasxInputError when it is no regular file, is incomplete, or holds numbers that are not
+    finite or physical (``nasx.results.unphysical``)."""
+    check_decompressed_size(path)
     try:
         run = Vasprun(str(path), parse_dos=False, parse_eigen=False, parse_potcar_file=False)
         last = run.ionic_steps[-1]
+        energy_eV = float(run.final_energy)
+        forces = np.array(last["forces"], dtype=float)
+        stress = np.array(last["stress"], dtype=float)
     except Exception as exc:  # a truncated or malformed file raises several types
         raise NasxInputError(path, f"is not a complete vasprun.xml ({_brief(exc)})") from None
+    problem = unphysical(energy_eV, len(run.final_structure), forces)
+    if problem is None and not np.all(np.isfinite(stress)):
+        problem = "holds a stress that is not finite (nan or inf)"
+    if problem is not None:
+        raise NasxInputError(path, problem)
     titles = [s.split() for s in run.potcar_symbols]
     return VaspRun(
         path=path,
-        energy_eV=float(run.final_energy),
+        energy_eV=energy_eV,
         structure=run.final_structure,
-        forces_eV_per_A=np.array(last["forces"], dtype=float),
-        stress_kbar=np.array(last["stress"], dtype=float),
+        forces_eV_per_A=forces,
+        stress_kbar=stress,
         ionic_steps=len(run.ionic_steps),
         converged_electronic=bool(run.converged_electronic),
         converged_ionic=bool(run.converged_ionic),
@@ -240,15 +305,14 @@ def read_vasp_file(path: Path) -> VaspRun:
 
 def largest_enmax(directory: Path) -> float | None:
     """The largest POTCAR ENMAX (eV) stated by an OUTCAR or POTCAR in ``directory`` (any
-    compression), read from the file's head only; None when neither is there."""
-    from monty.io import zopen
-
+    compression), read from the file's head only; None when neither is there. Only regular
+    files are read (a named pipe or a link is passed over: it only loses the ENMAX rule)."""
     for name in ("OUTCAR", "POTCAR"):
         for path in sorted(directory.glob(f"{name}*")):
             try:
-                with zopen(path, "rb") as handle:
+                with open_decompressed(path) as handle:
                     head = handle.read(4_000_000)  # the POTCAR headers come first
-            except Exception:  # an unreadable OUTCAR only loses the ENMAX rule
+            except NasxInputError:  # an unreadable OUTCAR only loses the ENMAX rule
                 continue
             values = [float(v) for v in _ENMAX.findall(head)]
             if values:
@@ -271,34 +335,61 @@ def _kpoints_per_atom(run: Vasprun) -> float:
 
 
 def read_forces(path: Path, n_atoms: int) -> np.ndarray:
-    """The forces (eV/Å) of a single-point vasprun.xml, read with phonopy's own VASP reader."""
+    """The forces (eV/Å) of a single-point vasprun.xml, read with phonopy's own VASP reader;
+    NasxInputError when it is no regular file, expands beyond the limit, or holds forces that
+    are not finite or physical."""
     from phonopy.interface.vasp import parse_set_of_forces
 
+    check_decompressed_size(path)  # phonopy seeks in the file: it opens it itself
     try:
         parsed = parse_set_of_forces(n_atoms, [str(path)], verbose=False)
     except Exception as exc:  # expat raises on truncated XML
         raise NasxInputError(path, f"is not a complete vasprun.xml ({_brief(exc)})") from None
     if not parsed:
         raise NasxInputError(path, f"holds no forces for the {n_atoms} atoms of the supercell")
-    return np.asarray(parsed["forces"][0], dtype=float)
+    forces = np.asarray(parsed["forces"][0], dtype=float)
+    problem = unphysical(forces_eV_per_A=forces)
+    if problem is not None:
+        raise NasxInputError(path, problem)
+    return forces
 
 
 def custodian_corrections(directory: Path) -> list[dict]:
-    """Corrections recorded in custodian.json: handler, errors and actions."""
+    """Corrections recorded in custodian.json: handler, errors and actions. NasxInputError
+    naming the file when it is not custodian's list of runs (custodian killed while writing
+    it leaves it truncated)."""
     path = directory / "custodian.json"
-    if not path.exists():
+    if not present(path):
         return []
+    try:
+        document = json.loads(read_text(path))
+    except json.JSONDecodeError as exc:
+        raise NasxInputError(
+            path, f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    runs = document if isinstance(document, list) else None
+    if runs is None or not all(isinstance(r, dict) for r in runs):
+        raise NasxInputError(path, f"{_json_kind(document)}, not custodian's list of runs")
     records = []
-    for run in json.loads(path.read_text()):
-        for correction in run.get("corrections", []):
-            records.append(
-                {
-                    "handler": correction.get("handler", {}).get("@class", "?"),
-                    "errors": correction.get("errors", []),
-                    "actions": correction.get("actions", []),
-                }
-            )
+    for run in runs:
+        corrections = run.get("corrections", [])
+        if not isinstance(corrections, list) or not all(isinstance(c, dict) for c in corrections):
+            raise NasxInputError(path, "holds 'corrections' that are not a list of objects")
+        for correction in corrections:
+            handler = correction.get("handler")
+            errors, actions = correction.get("errors", []), correction.get("actions", [])
+            if not isinstance(errors, list) or not isinstance(actions, list):
+                raise NasxInputError(path, "holds a correction whose errors or actions are no list")
+            name = handler.get("@class", "?") if isinstance(handler, dict) else "?"
+            records.append({"handler": str(name), "errors": errors, "actions": actions})
     return records
+
+
+def _json_kind(document: object) -> str:
+    if isinstance(document, list):
+        return "is a JSON array of other things than objects"
+    names = {dict: "an object", str: "a string", bool: "true or false", type(None): "null"}
+    return f"is {names.get(type(document), 'a number')} in JSON"
 
 
 def _brief(exc: Exception) -> str:

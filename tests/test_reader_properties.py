@@ -1,9 +1,11 @@
-"""Any bytes as a vasprun.xml, a CIF or an ENTRIES.json give a result or a named problem
-(NasxInputError naming the file), never another exception (hypothesis, ~60 examples each)."""
+"""Any bytes as a vasprun.xml, a custodian.json, a CIF or an ENTRIES.json give a result or a
+named problem (NasxInputError naming the file), never another exception (hypothesis, ~60
+examples each)."""
 
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -12,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nasx.analysis.entries import load_entries_json
-from nasx.analysis.vasp_outputs import read_forces, read_vasp_file
+from nasx.analysis.vasp_outputs import custodian_corrections, read_forces, read_vasp_file
 from nasx.errors import NasxInputError
 from nasx.structures import load_directory, reference_set
 
@@ -53,6 +55,36 @@ def test_any_bytes_as_a_vasprun_give_a_run_or_a_named_problem(content):
             except NasxInputError as exc:
                 assert exc.source is not None and "vasprun.xml" in exc.source
                 assert exc.problem
+
+
+CUSTODIAN = (FIXTURE_VASPRUN / "r2scan_static_GaAs" / "custodian.json").read_bytes()
+CUSTODIAN_KEYS = st.sampled_from(["corrections", "handler", "@class", "errors", "actions", "job"])
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(CUSTODIAN_KEYS | st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@CHECKS
+@given(content=damaged(CUSTODIAN) | JSON_VALUES.map(lambda v: json.dumps(v).encode()))
+def test_any_custodian_json_gives_corrections_or_a_named_problem(content):
+    """custodian killed while writing custodian.json leaves it truncated; other tools write
+    other shapes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "custodian.json"
+        path.write_bytes(content)
+        try:
+            corrections = custodian_corrections(Path(tmp))
+        except NasxInputError as exc:
+            assert exc.source == str(path) and exc.problem
+        else:
+            for c in corrections:
+                assert isinstance(c["handler"], str)
+                assert isinstance(c["errors"], list) and isinstance(c["actions"], list)
 
 
 @CHECKS

@@ -56,3 +56,19 @@ def test_a_missing_key_is_named(key):
 def test_damaged_forces_are_named(document, message):
     with pytest.raises(RecordError, match=message):
         ForcesResult.from_dict(document)
+
+
+@pytest.mark.parametrize(
+    ("record", "change", "message"),
+    [
+        (RelaxResult, {"energy_eV": -1.3e6}, "energy of -1.3e\\+06 eV .* beyond ±1000 eV/atom"),
+        (RelaxResult, {"max_force_eV_per_A": 1e300}, "force component of 1e\\+300 eV/Å"),
+        (ForcesResult, {"energy_eV": 5e3}, "2.5e\\+03 eV/atom\\), beyond ±1000 eV/atom"),
+        (ForcesResult, {"forces_eV_per_A": [[0, 0, -2e3], [0, 0, 0]]}, "beyond ±1000 eV/Å"),
+    ],
+)
+def test_numbers_far_outside_any_physical_range_are_named(record, change, message):
+    """A finite but absurd energy per atom or force (a corrupted file) is refused, as a NaN."""
+    original = RELAX if record is RelaxResult else FORCES
+    with pytest.raises(RecordError, match=message):
+        record.from_dict({**original.as_dict(), **change})

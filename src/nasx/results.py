@@ -16,6 +16,42 @@ from pymatgen.core import Structure
 
 SUMMARY_KEYS = ("energy_eV", "max_force_eV_per_A", "max_stress_GPa", "steps", "converged")
 
+MAX_ABS_ENERGY_EV_PER_ATOM = 1000.0
+"""Largest |total energy| per atom (eV/atom) a calculation may report. VASP's PAW energies
+(relative to the isolated PAW atoms) and the ML models trained on them lie within a few tens of
+eV/atom; a number beyond this is corrupt (VASP's ``****``, a bit flip, an edited file)."""
+MAX_ABS_FORCE_EV_PER_A = 1000.0
+"""Largest |force| on an atom (eV/Å) a calculation may report. Two atoms pushed to half their
+bond length feel tens of eV/Å; beyond this a number is corrupt and would give absurd phonons."""
+
+
+def unphysical(
+    energy_eV: float | None = None, n_atoms: int = 1, forces_eV_per_A: object = None
+) -> str | None:
+    """Why an energy (eV per cell of ``n_atoms`` atoms) or forces (eV/Å) cannot be a
+    calculation's result: not finite, or beyond ``MAX_ABS_ENERGY_EV_PER_ATOM`` or
+    ``MAX_ABS_FORCE_EV_PER_A``. None when both are plausible (or not given)."""
+    if energy_eV is not None:
+        if not np.isfinite(energy_eV):
+            return f"holds a non-finite energy ({energy_eV} eV; VASP writes **** for an overflow)"
+        per_atom = abs(energy_eV) / max(n_atoms, 1)
+        if per_atom > MAX_ABS_ENERGY_EV_PER_ATOM:
+            return (
+                f"holds an energy of {energy_eV:.6g} eV ({per_atom:.3g} eV/atom), beyond "
+                f"±{MAX_ABS_ENERGY_EV_PER_ATOM:g} eV/atom: not a physical result"
+            )
+    if forces_eV_per_A is not None:
+        forces = np.asarray(forces_eV_per_A, dtype=float)
+        if not np.all(np.isfinite(forces)):
+            return "holds forces that are not finite (nan or inf)"
+        largest = float(np.abs(forces).max(initial=0.0))
+        if largest > MAX_ABS_FORCE_EV_PER_A:
+            return (
+                f"holds a force component of {largest:.3g} eV/Å, beyond "
+                f"±{MAX_ABS_FORCE_EV_PER_A:g} eV/Å: not a physical result"
+            )
+    return None
+
 
 class RecordError(ValueError):
     """A stored record (relax/result.json, forces.json, a job's data) that cannot be used: the
@@ -85,7 +121,7 @@ class RelaxResult:
     def from_dict(cls, d: dict) -> RelaxResult:
         """From a stored relaxation (relax/result.json, a job's stored data); RecordError when a
         key is missing or a number is not finite."""
-        return cls(
+        result = cls(
             structure=_field(d, "structure", Structure.from_dict),
             energy_eV=_field(d, "energy_eV", float, finite=True),
             max_force_eV_per_A=_field(d, "max_force_eV_per_A", float, finite=True),
@@ -95,6 +131,10 @@ class RelaxResult:
             scf_converged=bool(d.get("scf_converged", True)),
             corrections=list(d.get("corrections", [])),
         )
+        problem = unphysical(result.energy_eV, len(result.structure), [result.max_force_eV_per_A])
+        if problem is not None:
+            raise RecordError(problem)
+        return result
 
 
 @dataclass(frozen=True)
@@ -119,8 +159,12 @@ class ForcesResult:
         forces = _field(d, "forces_eV_per_A", lambda f: np.asarray(f, dtype=float), finite=True)
         if forces.ndim != 2 or forces.shape[1:] != (3,):
             raise RecordError(f"'forces_eV_per_A' has shape {forces.shape}, not (atoms, 3)")
-        return cls(
+        result = cls(
             _field(d, "energy_eV", float, finite=True),
             forces,
             list(d.get("corrections", [])),
         )
+        problem = unphysical(result.energy_eV, len(forces), forces)
+        if problem is not None:
+            raise RecordError(problem)
+        return result

@@ -313,9 +313,16 @@ def _check_names(root: Path) -> None:
 
     if not root.is_dir():
         return  # the reader names a missing directory
-    for folder, subfolders, names in os.walk(root):
-        for name in [*subfolders, *names]:
-            if not arguments.is_utf8(name):
-                raise NasxInputError(
-                    arguments.shown(os.path.join(folder, name)), arguments.NOT_UTF8
-                )
+    pending = [str(root)]  # a loop, not recursion: a chain of thousands of folders is fine
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as found:
+                entries = sorted(found, key=lambda e: e.name)
+        except OSError:
+            continue  # the reader names a folder it cannot read
+        for entry in entries:
+            if not arguments.is_utf8(entry.name):
+                raise NasxInputError(arguments.shown(entry.path), arguments.NOT_UTF8)
+        # real folders only, in name order: links are not followed
+        pending += [e.path for e in reversed(entries) if e.is_dir(follow_symlinks=False)]

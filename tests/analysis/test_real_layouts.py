@@ -420,3 +420,58 @@ def test_other_places_and_compressions_phonopy_users_have(tmp_path):
     shutil.copy(REAL / "phonopy_SnO2" / "FORCE_SETS", wrong / "FORCE_SETS")
     [error] = read_phonon_set(wrong).errors
     assert Path(error.source) == wrong / "FORCE_SETS" and "72 atoms" in error.problem
+
+
+def _vasprun_copy(target: Path, *replacements: tuple[str, str]) -> None:
+    """The r2SCAN GaAs static run in ``target``, its vasprun.xml edited."""
+    shutil.copytree(FIXTURES / "r2scan_static_GaAs", target)
+    path = target / "vasprun.xml.gz"
+    text = gzip.decompress(path.read_bytes()).decode()
+    for old, new in replacements:
+        assert old in text
+        text = text.replace(old, new)
+    path.write_bytes(gzip.compress(text.encode()))
+
+
+def test_a_static_run_on_a_one_cell_phonon_supercell_gives_the_energy(tmp_path):
+    """Where the phonon supercell is the unit cell itself (1×1×1), the static run on the relaxed
+    cell is the phase's static run, not a phonon input: its energy is used, as the reader of a
+    run directory uses relax/static (here the relaxation's energy is 10 meV/atom higher). A
+    displaced copy of the cell stays a phonon input."""
+    from phonopy import Phonopy
+    from phonopy.structure.atoms import PhonopyAtoms
+
+    energy = "-27.04397986"
+    tree = tmp_path / "tree"
+    _vasprun_copy(tree / "GaAs/relax/static")
+    _vasprun_copy(
+        tree / "GaAs/relax/relax2",
+        ('<i type="int" name="NSW">     0</i>', '<i type="int" name="NSW">    50</i>'),
+        ('<i type="int" name="IBRION">    -1</i>', '<i type="int" name="IBRION">     2</i>'),
+        (energy, "-27.02397986"),
+    )
+    position = "0.12500000       0.12500000       0.12500000"
+    _vasprun_copy(tree / "GaAs/single_point", (position, "0.12600000 0.12500000 0.12500000"))
+    relaxed = Vasprun(str(tree / "GaAs/relax/static/vasprun.xml.gz")).final_structure
+    cell = PhonopyAtoms(
+        symbols=[str(s.specie) for s in relaxed],
+        cell=relaxed.lattice.matrix,
+        scaled_positions=relaxed.frac_coords,
+    )
+    ph = Phonopy(cell, supercell_matrix=np.eye(3, dtype=int), primitive_matrix="P")
+    ph.generate_displacements(distance=0.01)
+    ph.forces = [
+        np.diag([-5.0, 5.0]) @ np.array([d["displacement"]] * 2) for d in ph.dataset["first_atoms"]
+    ]
+    (tree / "GaAs/phonons").mkdir()
+    ph.save(str(tree / "GaAs/phonons/phonopy_params.yaml"))
+
+    calculations = read_tree(tree)
+    [record] = calculations.phases
+    assert record.energy_eV == float(energy)
+    assert record.sources["energy"] == "GaAs/relax/static/vasprun.xml.gz"
+    assert record.sources["structure"] == "GaAs/relax/relax2/vasprun.xml.gz"
+    assert record.phonons is not None and calculations.problems == []
+    [displaced] = calculations.ignored
+    assert displaced.path == "GaAs/single_point/vasprun.xml.gz"
+    assert "a supercell of the phonon set GaAs/phonons: a phonon input" in displaced.reason

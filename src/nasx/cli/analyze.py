@@ -45,6 +45,13 @@ named in report.md and results.json ('problems'), what depends on them is marked
 the rest is analysed. A phase with phonons gets F, S and Cv even when no phase diagram can be
 built.
 
+In a tree, nasx reads regular files and real folders only; symbolic links are not followed,
+even inside SOURCE. Each of these is a problem, never skipped silently: a link to a folder, a
+file it would read that is a link, a named pipe, a socket or a device, a folder or file it may
+not read, a folder more than 64 levels down, a compressed file that expands beyond 256 MiB, a
+custodian.json that is not custodian's list of runs, and a number that is not finite or is
+beyond ±1000 eV/atom (energy) or ±1000 eV/Å (force).
+
 --inventory prints, per phase, the file that gave the energy (functional, ENCUT, any flag),
 the structure and the phonons (files, supercell, NAC), every ignored input with its reason, and
 the unusable inputs; it writes nothing and runs no phonopy (exit 0, or 3 when some input is
