@@ -19,6 +19,7 @@ from nasx.cli import analyze, run, status, structures, submit, templates  # noqa
 from nasx.cli.parser import USAGE_EXIT, HelpFormatter, OptionError, Parser  # noqa: E402
 from nasx.cli.results import PARTIAL_EXIT  # noqa: E402
 from nasx.errors import NasxInputError  # noqa: E402
+from nasx.redaction import redact  # noqa: E402
 
 INTERRUPTED_EXIT = 130
 STARTUP_INTERRUPTED = "nasx: interrupted before the first job; nothing was changed"
@@ -75,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             interrupts.release()
         return args.handler(args)
     except NasxInputError as exc:
-        print(f"nasx: error: {_one_line(str(exc))}", file=sys.stderr)
+        print(f"nasx: error: {redact(_one_line(str(exc)))}", file=sys.stderr)  # any URI
         if isinstance(exc, OptionError):
             command = exc.command or (f"nasx {args.command}" if args else "nasx")
             print(f"see '{command} --help'", file=sys.stderr)
