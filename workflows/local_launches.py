@@ -22,20 +22,27 @@ def local_worker_name(*parts: str) -> str:
     return "-".join([PREFIX, socket.gethostname(), str(os.getpid()), *parts])
 
 
-def _dead_local(name: str, host: str) -> bool:
-    start = f"{PREFIX}-{host}-"
-    if not name.startswith(start):
-        return False
-    pid = name[len(start) :].split("-", 1)[0]
-    if not pid.isdigit():
-        return False
+def pid_alive(pid: int) -> bool:
+    """A process of this id exists on this machine (also another user's)."""
     try:
-        os.kill(int(pid), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
-        return True
-    except PermissionError:  # someone else's live process
         return False
-    return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def dead_local_worker(name: str, host: str | None = None) -> int | None:
+    """The pid of the nasx process that ran worker ``name`` on ``host`` (default: this machine)
+    if that process is gone; None for a live one, another machine's, or a cluster worker."""
+    start = f"{PREFIX}-{host or socket.gethostname()}-"
+    if not name.startswith(start):
+        return None
+    pid = name[len(start) :].split("-", 1)[0]
+    if not pid.isdigit() or pid_alive(int(pid)):
+        return None
+    return int(pid)
 
 
 def recover_dead_local_launches(lp, fw_ids: list[int]) -> list[int]:
@@ -50,7 +57,7 @@ def recover_dead_local_launches(lp, fw_ids: list[int]) -> list[int]:
     dead = [
         launch["launch_id"]
         for launch in running
-        if _dead_local(str((launch.get("fworker") or {}).get("name", "")), host)
+        if dead_local_worker(str((launch.get("fworker") or {}).get("name", "")), host) is not None
     ]
     _, lost, _ = lp.detect_lostruns(
         expiration_secs=0,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fireworks import Workflow
+from pymongo.errors import PyMongoError
 
 from nasx.errors import NasxInputError
 from nasx.layout import RunDirectory, read_json, write_json_atomic
@@ -26,6 +27,8 @@ from nasx.settings import AnalysisOptions, RunSettings
 from nasx.structures import PhaseSet
 from nasx.workflows.allocator import keep_freed_memory
 from nasx.workflows.calculators.base import Calculator
+from nasx.workflows.claims import claim_workflow
+from nasx.workflows.database import server_lost
 from nasx.workflows.graph import RUN_DIR_KEY, build_workflow, run_document
 from nasx.workflows.launch_context import (
     in_directory,
@@ -90,61 +93,81 @@ def run_workflow(
 ) -> RunSummary:
     """Run the workflow of ``run_dir`` (``build`` makes it the first time) after ``prepare``
     has checked or written its run.json; ``analysis`` goes to every analysis job."""
-    from nasx.workflows.launchpad import EmbeddedStore
-    from nasx.workflows.parallel import launch_parallel
+    from nasx.workflows.launchpad import EmbeddedStore, lock_run_directory
 
     store = EmbeddedStore(run_dir) if launchpad is None else None
-    lp = store.launchpad if store else launchpad
-    persist = store.persist if store else (lambda: None)
-    persist_soon = store.persist_soon if store else (lambda: None)
+    lock = lock_run_directory(run_dir) if store is None else None  # one nasx run per directory
     try:
-        prepare()
-        workflow_id = _find_or_add_workflow(lp, build, run_dir, store)
-        if store:
-            store.recover_lost_runs()
-        else:
-            recover_dead_local_launches(lp, [fw["fw_id"] for fw in _workflow_fws(lp, workflow_id)])
-        _prepare_rerun(lp, workflow_id, analysis)
-        persist()
-        start = time.perf_counter()
-        if workers > 1:
-            launched = _parallel(
-                launch_parallel,
-                lp,
-                lambda: _workflow_fws(lp, workflow_id),
-                run_dir,
-                workers,
-                progress,
-                store=store,
-                launchpad_file=launchpad_file,
-            )
-        else:
-            launched = _launch_all(
-                lp, workflow_id, persist, persist_soon, progress, ping=store is None
-            )
-        failed = _failed_jobs(lp, workflow_id)
-        unfinished = [fw for fw in _workflow_fws(lp, workflow_id) if fw["state"] != "COMPLETED"]
-        if unfinished and not failed:
-            raise RunFailed(
-                "the workflow stopped with jobs that can neither run nor failed: "
-                + ", ".join(f"{fw['name']} ({fw['state']})" for fw in unfinished[:10])
-                + (
-                    "; run the same command again to recover them"
-                    if store
-                    else f"; if no worker runs them any more, `nasx status --launchpad {launchpad_file}` "
-                    "lists them and `lpad detect_lostruns --time 0 --rerun` puts them back"
-                )
-            )
-        if failed:
-            raise RunFailed(
-                "jobs failed (finished work is kept; fix the cause and run the same command again):\n"
-                + "\n".join(f"  {name}: {reason}" for name, reason in failed)
-                + f"\n  tracebacks: {run_dir / 'launches' / 'jobs.log'}"
-            )
-        return RunSummary(run_dir, workflow_id, launched, time.perf_counter() - start)
+        return _run_workflow(
+            run_dir, prepare, build, analysis, store, launchpad, progress, workers, launchpad_file
+        )
+    except PyMongoError as exc:  # the server went away, or refuses this file's login now
+        raise RunFailed(server_lost(launchpad_file, exc, run_dir)) from None
     finally:
         if store:
             store.close()
+        if lock:
+            lock.close()
+
+
+def _run_workflow(
+    run_dir: Path,
+    prepare: Callable[[], None],
+    build: Callable[[], Workflow],
+    analysis: AnalysisOptions,
+    store,
+    launchpad,
+    progress: bool,
+    workers: int,
+    launchpad_file: Path | None,
+) -> RunSummary:
+    from nasx.workflows.parallel import launch_parallel
+
+    lp = store.launchpad if store else launchpad
+    persist = store.persist if store else (lambda: None)
+    persist_soon = store.persist_soon if store else (lambda: None)
+    prepare()
+    workflow_id = _find_or_add_workflow(lp, build, run_dir, store)
+    if store:
+        store.recover_lost_runs()
+    else:
+        recover_dead_local_launches(lp, [fw["fw_id"] for fw in _workflow_fws(lp, workflow_id)])
+    _prepare_rerun(lp, workflow_id, analysis)
+    persist()
+    start = time.perf_counter()
+    if workers > 1:
+        launched = _parallel(
+            launch_parallel,
+            lp,
+            lambda: _workflow_fws(lp, workflow_id),
+            run_dir,
+            workers,
+            progress,
+            store=store,
+            launchpad_file=launchpad_file,
+        )
+    else:
+        launched = _launch_all(lp, workflow_id, persist, persist_soon, progress, ping=store is None)
+    failed = _failed_jobs(lp, workflow_id)
+    unfinished = [fw for fw in _workflow_fws(lp, workflow_id) if fw["state"] != "COMPLETED"]
+    if unfinished and not failed:
+        raise RunFailed(
+            "the workflow stopped with jobs that can neither run nor failed: "
+            + ", ".join(f"{fw['name']} ({fw['state']})" for fw in unfinished[:10])
+            + (
+                "; run the same command again to recover them"
+                if store
+                else f"; if no worker runs them any more, `nasx status --launchpad {launchpad_file}` "
+                "lists them and `lpad detect_lostruns --time 0 --rerun` puts them back"
+            )
+        )
+    if failed:
+        raise RunFailed(
+            "jobs failed (finished work is kept; fix the cause and run the same command again):\n"
+            + "\n".join(f"  {name}: {reason}" for name, reason in failed)
+            + f"\n  tracebacks: {run_dir / 'launches' / 'jobs.log'}"
+        )
+    return RunSummary(run_dir, workflow_id, launched, time.perf_counter() - start)
 
 
 def _parallel(launch_parallel, *args, **kwargs) -> int:
@@ -185,15 +208,28 @@ def _normal(value: object) -> object:
 
 def _find_or_add_workflow(lp, build: Callable[[], Workflow], run_dir: Path, store) -> int:
     """The run directory's workflow: found by its path, or (embedded store) the store's own
-    workflow of a directory that was copied or moved here, or added now."""
-    existing = lp.workflows.find_one({f"metadata.{RUN_DIR_KEY}": str(run_dir)}, {"nodes": 1})
-    if existing:
-        return min(existing["nodes"])
-    moved = store.adopt_moved_workflow(RUN_DIR_KEY) if store else None
+    workflow of a directory that was copied or moved here, or added now. On a shared database
+    the run directory is claimed first, so that two processes never both add it."""
+    if store is None:
+        return claim_workflow(
+            lp,
+            f"{RUN_DIR_KEY}:{run_dir}",
+            lambda: _workflow_of_run_dir(lp, run_dir),
+            lambda: min(lp.add_wf(build()).values()),
+        )[0]
+    existing = _workflow_of_run_dir(lp, run_dir)
+    if existing is not None:
+        return existing
+    moved = store.adopt_moved_workflow(RUN_DIR_KEY)
     if moved is not None:
         return moved
-    mapping = lp.add_wf(build())
-    return min(mapping.values())
+    return min(lp.add_wf(build()).values())
+
+
+def _workflow_of_run_dir(lp, run_dir: Path) -> int | None:
+    """The first job id of the oldest workflow of ``run_dir`` (an older nasx could add two)."""
+    found = lp.workflows.find({f"metadata.{RUN_DIR_KEY}": str(run_dir)}, {"nodes": 1})
+    return min((min(w["nodes"]) for w in found), default=None)
 
 
 def fingerprint(phase_set: PhaseSet, calculator: Calculator, settings: RunSettings) -> str:
@@ -225,23 +261,56 @@ def submit_study(
     run_dir = Path(run_dir).resolve()
     settings = settings.for_calculator(calculator.translation_invariant)
     key = fingerprint(phase_set, calculator, settings)
-    previous = launchpad.workflows.find_one(
-        {"metadata.nasx_fingerprint": key}, {"nodes": 1, "metadata": 1}
+    added: dict[int, str] = {}
+
+    def add() -> int:
+        _check_or_write_settings(RunDirectory(run_dir), phase_set, calculator, settings)
+        workflow = build_workflow(phase_set, calculator, settings, run_dir)
+        workflow.metadata["nasx_fingerprint"] = key
+        names = {fw.fw_id: fw.name for fw in workflow.fws}  # add_wf renumbers them in place
+        mapping = launchpad.add_wf(workflow)
+        added.update(
+            {new: names[old] for old, new in sorted(mapping.items(), key=lambda kv: kv[1])}
+        )
+        return min(mapping.values())
+
+    def add_in_run_dir() -> int:
+        fw_id, new = claim_workflow(
+            launchpad,
+            f"{RUN_DIR_KEY}:{run_dir}",
+            lambda: _workflow_of_run_dir(launchpad, run_dir),
+            add,
+        )
+        if not new:
+            raise NasxInputError(
+                run_dir,
+                f"already holds the workflow of fw_id {fw_id} on this LaunchPad; use another "
+                "--out (or 'nasx status --launchpad FILE --workflow ID' to see where it stands)",
+            )
+        return fw_id
+
+    if force:
+        add_in_run_dir()
+        return added
+    fw_id, new = claim_workflow(
+        launchpad,
+        f"nasx_fingerprint:{key}",
+        lambda: _study_workflow(launchpad, key),
+        add_in_run_dir,
     )
-    if previous and not force:
+    if not new:
+        previous = launchpad.workflows.find_one({"nodes": fw_id}, {"metadata": 1}) or {}
         raise NasxInputError(
             None,
-            f"this study is already on the LaunchPad (workflow of fw_id {min(previous['nodes'])}, run directory "
-            f"{previous['metadata'].get(RUN_DIR_KEY)}); use --force to add it again",
+            f"this study is already on the LaunchPad (workflow of fw_id {fw_id}, run directory "
+            f"{previous.get('metadata', {}).get(RUN_DIR_KEY)}); use --force to add it again",
         )
-    _check_or_write_settings(RunDirectory(run_dir), phase_set, calculator, settings)
-    workflow = build_workflow(phase_set, calculator, settings, run_dir)
-    workflow.metadata["nasx_fingerprint"] = key
-    names = {fw.fw_id: fw.name for fw in workflow.fws}  # add_wf renumbers the Fireworks in place
-    mapping = launchpad.add_wf(workflow)
-    return {
-        new_id: names[old_id] for old_id, new_id in sorted(mapping.items(), key=lambda kv: kv[1])
-    }
+    return added
+
+
+def _study_workflow(lp, key: str) -> int | None:
+    found = lp.workflows.find({"metadata.nasx_fingerprint": key}, {"nodes": 1})
+    return min((min(w["nodes"]) for w in found), default=None)
 
 
 def _workflow_fws(lp, workflow_id: int) -> list[dict]:
