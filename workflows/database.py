@@ -142,9 +142,7 @@ def check(launchpad, source: LaunchPadFile, require_initialised: bool = True) ->
 
 def problem(source: LaunchPadFile, exc: Exception) -> str:
     """What a pymongo error says about the database of ``source``, with the fix (not redacted)."""
-    from pymongo.errors import OperationFailure
-
-    if isinstance(exc, OperationFailure):
+    if _refusal(exc) is not None:
         return _refused(source, exc)
     if not _timed_out(exc):
         return f"the MongoDB server {source.server} failed: {_reason(exc)}"
@@ -159,8 +157,6 @@ def problem(source: LaunchPadFile, exc: Exception) -> str:
 def server_lost(path: Path | None, exc: Exception, run_dir: Path) -> str:
     """One line for a database that went away (or refuses the file's login) in the middle of a
     run: the file, the server without secrets, and the recovery."""
-    from pymongo.errors import OperationFailure
-
     try:
         source = LaunchPadFile.read(Path(path)) if path is not None else None
     except NasxInputError:
@@ -170,7 +166,7 @@ def server_lost(path: Path | None, exc: Exception, run_dir: Path) -> str:
             f"lost the MongoDB LaunchPad mid-run ({_reason(exc)}); run the same command again"
         )
     kept = f"finished jobs are kept (on the server and in {run_dir})"
-    if isinstance(exc, OperationFailure):
+    if _refusal(exc) is not None:
         text = f"mid-run, {_refused(source, exc)}; {kept}: run the same command again once fixed"
     else:
         text = (
@@ -180,27 +176,37 @@ def server_lost(path: Path | None, exc: Exception, run_dir: Path) -> str:
     return f"{source.path}: {source.redact(text)}"
 
 
-def _refused(source: LaunchPadFile, exc) -> str:
-    user = source.config.get("username")
-    if exc.code == AUTH_FAILED:
+def _refusal(exc: Exception) -> int | None:
+    """The MongoDB error code of a refusal: the server's answer, or a refused login that pymongo
+    reports as a server it could not select (a server back with another password)."""
+    from pymongo.errors import OperationFailure
+
+    if isinstance(exc, OperationFailure):
+        return exc.code
+    return AUTH_FAILED if "authentication failed" in _reason(exc) else None
+
+
+def _refused(source: LaunchPadFile, exc: Exception) -> str:
+    user, code = source.config.get("username"), _refusal(exc)
+    if code == AUTH_FAILED:
         who = f"user '{user}'" if user else "the user of the connection string"
         return (
             f"the MongoDB server {source.server} refused the login of {who} (authentication "
             "failed): check username, password and authsource (the database that holds the "
             "user, often admin) in this file"
         )
-    if exc.code == UNAUTHORIZED and source.ignored_login:
+    if code == UNAUTHORIZED and source.ignored_login:
         return (
             f"the MongoDB server {source.server} got no login: host is a connection string with "
             "a user and password, and FireWorks passes them on only with uri_mode: true; add "
             "'uri_mode: true' to this file"
         )
-    if exc.code == UNAUTHORIZED and not user and not source.uri_mode:
+    if code == UNAUTHORIZED and not user and not source.uri_mode:
         return (
             f"the MongoDB server {source.server} requires a login: set username, password and "
             "authsource in this file"
         )
-    if exc.code == UNAUTHORIZED:
+    if code == UNAUTHORIZED:
         return (
             f"the MongoDB server {source.server} does not let this user read database "
             f"'{source.database}': grant the user readWrite on it, or check name and authsource"

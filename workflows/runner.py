@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fireworks import Workflow
+from fireworks.core.launchpad import LockedWorkflowError
 from pymongo.errors import PyMongoError
 
 from nasx.errors import NasxInputError
@@ -36,7 +37,11 @@ from nasx.workflows.launch_context import (
     no_ping_thread,
     quiet_fireworks,
 )
-from nasx.workflows.local_launches import local_worker_name, recover_dead_local_launches
+from nasx.workflows.local_launches import (
+    local_worker_name,
+    recover_dead_local_launches,
+    release_stale_lock,
+)
 from nasx.workflows.priorities import PRIORITY_KEY, order_key
 from nasx.workflows.progress import Progress
 from nasx.workflows.tasks import ANALYSIS_KEY
@@ -103,6 +108,12 @@ def run_workflow(
         )
     except PyMongoError as exc:  # the server went away, or refuses this file's login now
         raise RunFailed(server_lost(launchpad_file, exc, run_dir)) from None
+    except LockedWorkflowError as exc:  # another process held the workflow for 5 minutes
+        fw_id = str(exc).rsplit(" ", 1)[-1]
+        raise RunFailed(
+            f"{exc} (FireWorks waited WFLOCK_EXPIRATION_SECS); if no other process is updating "
+            f"it, run 'lpad -l {launchpad_file} admin unlock -i {fw_id}', then the same command again"
+        ) from None
     finally:
         if store:
             store.close()
@@ -131,7 +142,9 @@ def _run_workflow(
     if store:
         store.recover_lost_runs()
     else:
-        recover_dead_local_launches(lp, [fw["fw_id"] for fw in _workflow_fws(lp, workflow_id)])
+        fw_ids = [fw["fw_id"] for fw in _workflow_fws(lp, workflow_id)]
+        release_stale_lock(lp, fw_ids)  # left by a run that lost its database
+        recover_dead_local_launches(lp, fw_ids)
     _prepare_rerun(lp, workflow_id, analysis)
     persist()
     start = time.perf_counter()
