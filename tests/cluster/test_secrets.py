@@ -21,7 +21,7 @@ from tests.cluster.conftest import PASSWORD, USER, free_port
 from tests.small_set import MIN_LENGTH
 
 WRONG = "Wr0ng/p@ss:w%rd-Kq9"  # a wrong password with every character a URI must escape
-FAST = {"serverSelectionTimeoutMS": 200}  # a closed port fails at once; no need to wait 5 s
+FAST = {"serverSelectionTimeoutMS": 50}  # a closed port fails at once; no need to wait 5 s
 
 COMMANDS = ("run", "submit", "status", "analyze")
 STYLES = ("uri without uri_mode", "uri_mode", "fields")
