@@ -154,23 +154,25 @@ def problem(source: LaunchPadFile, exc: Exception) -> str:
     )
 
 
-def server_lost(path: Path | None, exc: Exception, run_dir: Path) -> str:
-    """One line for a database that went away (or refuses the file's login) in the middle of a
-    run: the file, the server without secrets, and the recovery."""
+def server_lost(path: Path | None, exc: Exception, run_dir: Path | None = None) -> str:
+    """One line for a database that went away (or refuses the file's login) while a command used
+    it (``run_dir``: in the middle of that run): the file, the server without secrets, and the
+    recovery."""
     try:
         source = LaunchPadFile.read(Path(path)) if path is not None else None
     except NasxInputError:
         source = None
+    when = "mid-run" if run_dir is not None else "while in use"
     if source is None:
         return redact(
-            f"lost the MongoDB LaunchPad mid-run ({_reason(exc)}); run the same command again"
+            f"lost the MongoDB LaunchPad {when} ({_reason(exc)}); run the same command again"
         )
-    kept = f"finished jobs are kept (on the server and in {run_dir})"
+    kept = f"; finished jobs are kept (on the server and in {run_dir})" if run_dir else ""
     if _refusal(exc) is not None:
-        text = f"mid-run, {_refused(source, exc)}; {kept}: run the same command again once fixed"
+        text = f"{when}, {_refused(source, exc)}{kept}: run the same command again once fixed"
     else:
         text = (
-            f"lost the MongoDB server {source.server} mid-run ({_reason(exc)}); {kept}: run the "
+            f"lost the MongoDB server {source.server} {when} ({_reason(exc)}){kept}: run the "
             "same command again once the server is back"
         )
     return f"{source.path}: {source.redact(text)}"

@@ -137,3 +137,41 @@ def test_a_host_and_password_field_named_without_the_password(tmp_path):
     )
     assert source.server == "db.example.org:27018"
     assert source.redact(f"{PASSWORD} and k3y-pass") == "*** and ***"
+
+
+AFTER_THE_CHECK = {  # where each command uses the database after checking it
+    "submit": "nasx.workflows.runner.submit_study",
+    "status": "nasx.workflows.status.from_launchpad",
+    "analyze": "nasx.workflows.launchpad_reader.read_launchpad",
+}
+
+
+@pytest.mark.parametrize("command", sorted(AFTER_THE_CHECK))
+@pytest.mark.parametrize("failure", ["server down", "password changed"])
+def test_a_database_lost_after_the_check_is_one_line(
+    command, failure, launchpad_file, server, small_set, tmp_path, monkeypatch, capsys
+):
+    from pymongo.errors import OperationFailure, ServerSelectionTimeoutError
+
+    error = (
+        ServerSelectionTimeoutError(f"127.0.0.1:{server.port}: [Errno 111] Connection refused")
+        if failure == "server down"
+        else OperationFailure("authentication failed", code=18)
+    )
+
+    def lost(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(AFTER_THE_CHECK[command], lost)
+    capsys.readouterr()
+    assert main(argv_of(command, launchpad_file, tmp_path / "out", small_set)) == 2
+    captured = capsys.readouterr()
+    assert PASSWORD not in captured.out + captured.err and "Traceback" not in captured.err
+    [line] = captured.err.splitlines()
+    assert line.startswith(f"nasx: error: {launchpad_file}: ")
+    if failure == "server down":
+        lost = f"lost the MongoDB server 127.0.0.1:{server.port} while in use (connection refused)"
+        assert lost in line
+        assert line.endswith("run the same command again once the server is back")
+    else:
+        assert f"while in use, the MongoDB server 127.0.0.1:{server.port} refused the login" in line

@@ -84,6 +84,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head`
         sys.stderr.close()
         return 0
+    except Exception as exc:  # the database went away after the LaunchPad file was checked
+        if not type(exc).__module__.startswith("pymongo"):
+            raise
+        from nasx.workflows.database import server_lost
+
+        print(f"nasx: error: {server_lost(getattr(args, 'launchpad', None), exc)}", file=sys.stderr)
+        return USAGE_EXIT
     except KeyboardInterrupt:
         print("nasx: interrupted", file=sys.stderr)
         return INTERRUPTED_EXIT
