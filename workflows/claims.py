@@ -21,7 +21,9 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
+from nasx.workflows.graph import RUN_DIR_KEY
 from nasx.workflows.local_launches import pid_alive
 
 CLAIMS = "nasx_claims"
@@ -29,6 +31,31 @@ WAIT_S = 120.0
 """Longest wait for a workflow that another process claimed on another machine and is adding
 (adding the 92 jobs of the Na–S study takes well under a second on a LAN)."""
 POLL_S = 0.2
+FINGERPRINT_KEY = "nasx_fingerprint"
+"""Workflow metadata of ``nasx submit``: the study's fingerprint."""
+
+
+def claim_run_dir(lp, run_dir: Path, add: Callable[[], int]) -> tuple[int, bool]:
+    """``claim_workflow`` of the workflow that computes in ``run_dir``."""
+    return claim_workflow(
+        lp, f"{RUN_DIR_KEY}:{run_dir}", lambda: workflow_of_run_dir(lp, run_dir), add
+    )
+
+
+def claim_study(lp, fingerprint: str, add: Callable[[], int]) -> tuple[int, bool]:
+    """``claim_workflow`` of the workflow of a study (``runner.fingerprint``)."""
+    query = {f"metadata.{FINGERPRINT_KEY}": fingerprint}
+    return claim_workflow(lp, f"{FINGERPRINT_KEY}:{fingerprint}", lambda: _first(lp, query), add)
+
+
+def workflow_of_run_dir(lp, run_dir: Path) -> int | None:
+    """The first job id of the workflow of ``run_dir`` (the oldest, where an older nasx left two)."""
+    return _first(lp, {f"metadata.{RUN_DIR_KEY}": str(run_dir)})
+
+
+def _first(lp, query: dict) -> int | None:
+    found = lp.workflows.find(query, {"nodes": 1})
+    return min((min(w["nodes"]) for w in found), default=None)
 
 
 def claim_workflow(

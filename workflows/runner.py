@@ -23,12 +23,13 @@ from pymongo.errors import PyMongoError
 
 from nasx.errors import NasxInputError
 from nasx.layout import RunDirectory, read_json, write_json_atomic
+from nasx.redaction import redact
 from nasx.run_document import calculation_key_of
 from nasx.settings import AnalysisOptions, RunSettings
 from nasx.structures import PhaseSet
 from nasx.workflows.allocator import keep_freed_memory
 from nasx.workflows.calculators.base import Calculator
-from nasx.workflows.claims import claim_workflow
+from nasx.workflows.claims import claim_run_dir, claim_study, workflow_of_run_dir
 from nasx.workflows.database import server_lost
 from nasx.workflows.graph import RUN_DIR_KEY, build_workflow, run_document
 from nasx.workflows.launch_context import (
@@ -49,6 +50,9 @@ from nasx.workflows.tasks import ANALYSIS_KEY
 
 class RunFailed(RuntimeError):
     """Some jobs failed; everything finished is kept and a rerun retries the failed ones."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact(message))  # a job's error may quote a connection string
 
 
 @dataclass
@@ -99,88 +103,73 @@ def run_workflow(
     """Run the workflow of ``run_dir`` (``build`` makes it the first time) after ``prepare``
     has checked or written its run.json; ``analysis`` goes to every analysis job."""
     from nasx.workflows.launchpad import EmbeddedStore, lock_run_directory
+    from nasx.workflows.parallel import launch_parallel
 
     store = EmbeddedStore(run_dir) if launchpad is None else None
     lock = lock_run_directory(run_dir) if store is None else None  # one nasx run per directory
+    lp = store.launchpad if store else launchpad
+    persist = store.persist if store else (lambda: None)
+    persist_soon = store.persist_soon if store else (lambda: None)
     try:
-        return _run_workflow(
-            run_dir, prepare, build, analysis, store, launchpad, progress, workers, launchpad_file
-        )
+        prepare()
+        workflow_id = _find_or_add_workflow(lp, build, run_dir, store)
+        if store:
+            store.recover_lost_runs()
+        else:
+            fw_ids = [fw["fw_id"] for fw in _workflow_fws(lp, workflow_id)]
+            release_stale_lock(lp, fw_ids)  # left by a run that lost its database
+            recover_dead_local_launches(lp, fw_ids)
+        _prepare_rerun(lp, workflow_id, analysis)
+        persist()
+        start = time.perf_counter()
+        if workers > 1:
+            launched = _parallel(
+                launch_parallel,
+                lp,
+                lambda: _workflow_fws(lp, workflow_id),
+                run_dir,
+                workers,
+                progress,
+                store=store,
+                launchpad_file=launchpad_file,
+            )
+        else:
+            launched = _launch_all(
+                lp, workflow_id, persist, persist_soon, progress, ping=store is None
+            )
+        failed = _failed_jobs(lp, workflow_id)
+        unfinished = [fw for fw in _workflow_fws(lp, workflow_id) if fw["state"] != "COMPLETED"]
+        if unfinished and not failed:
+            raise RunFailed(
+                "the workflow stopped with jobs that can neither run nor failed: "
+                + ", ".join(f"{fw['name']} ({fw['state']})" for fw in unfinished[:10])
+                + (
+                    "; run the same command again to recover them"
+                    if store
+                    else f"; if no worker runs them any more, `nasx status --launchpad {launchpad_file}` "
+                    "lists them and `lpad detect_lostruns --time 0 --rerun` puts them back"
+                )
+            )
+        if failed:
+            raise RunFailed(
+                "jobs failed (finished work is kept; fix the cause and run the same command again):\n"
+                + "\n".join(f"  {name}: {reason}" for name, reason in failed)
+                + f"\n  tracebacks: {run_dir / 'launches' / 'jobs.log'}"
+            )
+        return RunSummary(run_dir, workflow_id, launched, time.perf_counter() - start)
     except PyMongoError as exc:  # the server went away, or refuses this file's login now
         raise RunFailed(server_lost(launchpad_file, exc, run_dir)) from None
     except LockedWorkflowError as exc:  # another process held the workflow for 5 minutes
-        fw_id = str(exc).rsplit(" ", 1)[-1]
         raise RunFailed(
             f"{exc} (FireWorks waited WFLOCK_EXPIRATION_SECS); if no other process is updating "
-            f"it, run 'lpad -l {launchpad_file} admin unlock -i {fw_id}', then the same command again"
+            f"it, run 'lpad -l {launchpad_file} admin unlock -i {str(exc).split()[-1]}', then "
+            "the same command again"
         ) from None
     finally:
         if store:
             store.close()
         if lock:
             lock.close()
-
-
-def _run_workflow(
-    run_dir: Path,
-    prepare: Callable[[], None],
-    build: Callable[[], Workflow],
-    analysis: AnalysisOptions,
-    store,
-    launchpad,
-    progress: bool,
-    workers: int,
-    launchpad_file: Path | None,
-) -> RunSummary:
-    from nasx.workflows.parallel import launch_parallel
-
-    lp = store.launchpad if store else launchpad
-    persist = store.persist if store else (lambda: None)
-    persist_soon = store.persist_soon if store else (lambda: None)
-    prepare()
-    workflow_id = _find_or_add_workflow(lp, build, run_dir, store)
-    if store:
-        store.recover_lost_runs()
-    else:
-        fw_ids = [fw["fw_id"] for fw in _workflow_fws(lp, workflow_id)]
-        release_stale_lock(lp, fw_ids)  # left by a run that lost its database
-        recover_dead_local_launches(lp, fw_ids)
-    _prepare_rerun(lp, workflow_id, analysis)
-    persist()
-    start = time.perf_counter()
-    if workers > 1:
-        launched = _parallel(
-            launch_parallel,
-            lp,
-            lambda: _workflow_fws(lp, workflow_id),
-            run_dir,
-            workers,
-            progress,
-            store=store,
-            launchpad_file=launchpad_file,
-        )
-    else:
-        launched = _launch_all(lp, workflow_id, persist, persist_soon, progress, ping=store is None)
-    failed = _failed_jobs(lp, workflow_id)
-    unfinished = [fw for fw in _workflow_fws(lp, workflow_id) if fw["state"] != "COMPLETED"]
-    if unfinished and not failed:
-        raise RunFailed(
-            "the workflow stopped with jobs that can neither run nor failed: "
-            + ", ".join(f"{fw['name']} ({fw['state']})" for fw in unfinished[:10])
-            + (
-                "; run the same command again to recover them"
-                if store
-                else f"; if no worker runs them any more, `nasx status --launchpad {launchpad_file}` "
-                "lists them and `lpad detect_lostruns --time 0 --rerun` puts them back"
-            )
-        )
-    if failed:
-        raise RunFailed(
-            "jobs failed (finished work is kept; fix the cause and run the same command again):\n"
-            + "\n".join(f"  {name}: {reason}" for name, reason in failed)
-            + f"\n  tracebacks: {run_dir / 'launches' / 'jobs.log'}"
-        )
-    return RunSummary(run_dir, workflow_id, launched, time.perf_counter() - start)
 
 
 def _parallel(launch_parallel, *args, **kwargs) -> int:
@@ -224,25 +213,14 @@ def _find_or_add_workflow(lp, build: Callable[[], Workflow], run_dir: Path, stor
     workflow of a directory that was copied or moved here, or added now. On a shared database
     the run directory is claimed first, so that two processes never both add it."""
     if store is None:
-        return claim_workflow(
-            lp,
-            f"{RUN_DIR_KEY}:{run_dir}",
-            lambda: _workflow_of_run_dir(lp, run_dir),
-            lambda: min(lp.add_wf(build()).values()),
-        )[0]
-    existing = _workflow_of_run_dir(lp, run_dir)
+        return claim_run_dir(lp, run_dir, lambda: min(lp.add_wf(build()).values()))[0]
+    existing = workflow_of_run_dir(lp, run_dir)
     if existing is not None:
         return existing
     moved = store.adopt_moved_workflow(RUN_DIR_KEY)
     if moved is not None:
         return moved
     return min(lp.add_wf(build()).values())
-
-
-def _workflow_of_run_dir(lp, run_dir: Path) -> int | None:
-    """The first job id of the oldest workflow of ``run_dir`` (an older nasx could add two)."""
-    found = lp.workflows.find({f"metadata.{RUN_DIR_KEY}": str(run_dir)}, {"nodes": 1})
-    return min((min(w["nodes"]) for w in found), default=None)
 
 
 def fingerprint(phase_set: PhaseSet, calculator: Calculator, settings: RunSettings) -> str:
@@ -269,7 +247,8 @@ def submit_study(
     """Add the study's workflow to ``launchpad`` for workers to run (``qlaunch``/``rlaunch``).
 
     The run directory must be reachable by the workers (a shared file system). Submitting the
-    same study twice is refused unless ``force``. Returns fw_id → job name.
+    same study twice (also at the same instant: ``claims``) is refused unless ``force``; a run
+    directory gets one workflow, forced or not. Returns fw_id → job name.
     """
     run_dir = Path(run_dir).resolve()
     settings = settings.for_calculator(calculator.translation_invariant)
@@ -288,12 +267,7 @@ def submit_study(
         return min(mapping.values())
 
     def add_in_run_dir() -> int:
-        fw_id, new = claim_workflow(
-            launchpad,
-            f"{RUN_DIR_KEY}:{run_dir}",
-            lambda: _workflow_of_run_dir(launchpad, run_dir),
-            add,
-        )
+        fw_id, new = claim_run_dir(launchpad, run_dir, add)
         if not new:
             raise NasxInputError(
                 run_dir,
@@ -305,12 +279,7 @@ def submit_study(
     if force:
         add_in_run_dir()
         return added
-    fw_id, new = claim_workflow(
-        launchpad,
-        f"nasx_fingerprint:{key}",
-        lambda: _study_workflow(launchpad, key),
-        add_in_run_dir,
-    )
+    fw_id, new = claim_study(launchpad, key, add_in_run_dir)
     if not new:
         previous = launchpad.workflows.find_one({"nodes": fw_id}, {"metadata": 1}) or {}
         raise NasxInputError(
@@ -319,11 +288,6 @@ def submit_study(
             f"{previous.get('metadata', {}).get(RUN_DIR_KEY)}); use --force to add it again",
         )
     return added
-
-
-def _study_workflow(lp, key: str) -> int | None:
-    found = lp.workflows.find({"metadata.nasx_fingerprint": key}, {"nodes": 1})
-    return min((min(w["nodes"]) for w in found), default=None)
 
 
 def _workflow_fws(lp, workflow_id: int) -> list[dict]:

@@ -11,7 +11,6 @@ from nasx.cli import checks, options
 from nasx.cli.parser import add_command
 from nasx.cli.results import exit_status, print_results
 from nasx.layout import read_results
-from nasx.redaction import redact
 
 STARTUP_INTERRUPTED = "nasx: interrupted before the first job; nothing was changed"
 
@@ -141,7 +140,7 @@ def command(args: argparse.Namespace) -> int:
             launchpad_file=args.launchpad,
         )
     except RunFailed as exc:
-        print(f"nasx: error: {redact(str(exc))}", file=sys.stderr)
+        print(f"nasx: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(
