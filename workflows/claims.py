@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from nasx.errors import NasxInputError
 from nasx.workflows.graph import RUN_DIR_KEY
 from nasx.workflows.local_launches import pid_alive
 
@@ -42,10 +43,35 @@ def claim_run_dir(lp, run_dir: Path, add: Callable[[], int]) -> tuple[int, bool]
     )
 
 
-def claim_study(lp, fingerprint: str, add: Callable[[], int]) -> tuple[int, bool]:
-    """``claim_workflow`` of the workflow of a study (``runner.fingerprint``)."""
+def claim_submission(
+    lp, fingerprint: str, run_dir: Path, add: Callable[[], int], force: bool = False
+) -> int:
+    """Claim the study (``runner.fingerprint``; not with ``force``) and then its run directory,
+    and ``add`` its workflow; NasxInputError if either already has one."""
+
+    def add_in_run_dir() -> int:
+        fw_id, new = claim_run_dir(lp, run_dir, add)
+        if not new:
+            raise NasxInputError(
+                run_dir,
+                f"already holds the workflow of fw_id {fw_id} on this LaunchPad; use another "
+                "--out (or 'nasx status --launchpad FILE --workflow ID' to see where it stands)",
+            )
+        return fw_id
+
+    if force:
+        return add_in_run_dir()
     query = {f"metadata.{FINGERPRINT_KEY}": fingerprint}
-    return claim_workflow(lp, f"{FINGERPRINT_KEY}:{fingerprint}", lambda: _first(lp, query), add)
+    key = f"{FINGERPRINT_KEY}:{fingerprint}"
+    fw_id, new = claim_workflow(lp, key, lambda: _first(lp, query), add_in_run_dir)
+    if not new:
+        previous = lp.workflows.find_one({"nodes": fw_id}, {"metadata": 1}) or {}
+        raise NasxInputError(
+            None,
+            f"this study is already on the LaunchPad (workflow of fw_id {fw_id}, run directory "
+            f"{previous.get('metadata', {}).get(RUN_DIR_KEY)}); use --force to add it again",
+        )
+    return fw_id
 
 
 def workflow_of_run_dir(lp, run_dir: Path) -> int | None:

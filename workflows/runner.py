@@ -29,7 +29,7 @@ from nasx.settings import AnalysisOptions, RunSettings
 from nasx.structures import PhaseSet
 from nasx.workflows.allocator import keep_freed_memory
 from nasx.workflows.calculators.base import Calculator
-from nasx.workflows.claims import claim_run_dir, claim_study, workflow_of_run_dir
+from nasx.workflows.claims import claim_run_dir, claim_submission, workflow_of_run_dir
 from nasx.workflows.database import server_lost
 from nasx.workflows.graph import RUN_DIR_KEY, build_workflow, run_document
 from nasx.workflows.launch_context import (
@@ -266,27 +266,7 @@ def submit_study(
         )
         return min(mapping.values())
 
-    def add_in_run_dir() -> int:
-        fw_id, new = claim_run_dir(launchpad, run_dir, add)
-        if not new:
-            raise NasxInputError(
-                run_dir,
-                f"already holds the workflow of fw_id {fw_id} on this LaunchPad; use another "
-                "--out (or 'nasx status --launchpad FILE --workflow ID' to see where it stands)",
-            )
-        return fw_id
-
-    if force:
-        add_in_run_dir()
-        return added
-    fw_id, new = claim_study(launchpad, key, add_in_run_dir)
-    if not new:
-        previous = launchpad.workflows.find_one({"nodes": fw_id}, {"metadata": 1}) or {}
-        raise NasxInputError(
-            None,
-            f"this study is already on the LaunchPad (workflow of fw_id {fw_id}, run directory "
-            f"{previous.get('metadata', {}).get(RUN_DIR_KEY)}); use --force to add it again",
-        )
+    claim_submission(launchpad, key, run_dir, add, force)
     return added
 
 
