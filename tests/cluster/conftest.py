@@ -93,21 +93,25 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait(timeout=15)
 
 
-def start_server(storage: Path, port: int, log: Path, password: str = PASSWORD) -> subprocess.Popen:
+def start_server(
+    storage: Path, port: int, log: Path, password: str | None = PASSWORD
+) -> subprocess.Popen:
     """secantusd-py on ``storage`` with authentication on, after setting the test user's password
-    (root role; created on first use) on a short start without it. ``stop_server`` ends it."""
+    (root role; created on first use) on a short start without it; ``password`` None: as the
+    storage has it. ``stop_server`` ends it."""
     import pymongo
 
-    provisioning = _start(storage, port, log, auth=False)  # users are managed without auth
-    try:
-        with pymongo.MongoClient("127.0.0.1", port, serverSelectionTimeoutMS=10_000) as client:
-            if client.admin.command("usersInfo", USER)["users"]:
-                client.admin.command("updateUser", USER, pwd=password)
-            else:
-                roles = [{"role": "root", "db": "admin"}]
-                client.admin.command("createUser", USER, pwd=password, roles=roles)
-    finally:
-        _stop(provisioning)
+    if password is not None:
+        provisioning = _start(storage, port, log, auth=False)  # users are managed without auth
+        try:
+            with pymongo.MongoClient("127.0.0.1", port, serverSelectionTimeoutMS=10_000) as client:
+                if client.admin.command("usersInfo", USER)["users"]:
+                    client.admin.command("updateUser", USER, pwd=password)
+                else:
+                    roles = [{"role": "root", "db": "admin"}]
+                    client.admin.command("createUser", USER, pwd=password, roles=roles)
+        finally:
+            _stop(provisioning)
     return _start(storage, port, log, auth=True)
 
 

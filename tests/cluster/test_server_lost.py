@@ -3,13 +3,14 @@ file's timeout, or back with another password. Each ends in one line that names 
 the server (no password) and says how to go on, exit status 1, never a pymongo traceback; the
 same command then finishes the run, recomputing nothing that was finished.
 
-The server is this test's own (it is stopped and restarted); the runs are in this process,
-their worker named as a process that has ended (which it would have, after the error).
+The server is this test's own (it is frozen, and restarted); the runs are in this process, their
+worker named as a process that has ended (which it would have, after the error).
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -19,9 +20,9 @@ import pytest
 from fireworks import LaunchPad
 
 from nasx.cli import main
-from nasx.workflows import runner
+from nasx.workflows import local_launches, runner
 from nasx.workflows.calculators.stub import StubCalculator
-from tests.cluster.conftest import PASSWORD, Server, free_port, start_server, stop_server
+from tests.cluster.conftest import PASSWORD, USER, Server, free_port, start_server, stop_server
 from tests.small_set import MIN_LENGTH, PHASES, write_small_set
 
 pytestmark = pytest.mark.slow
@@ -38,18 +39,32 @@ def gone_pid() -> int:
 
 
 class OwnServer:
-    """A server that the test stops and restarts (same storage and port)."""
+    """A server that the test freezes (as an unreachable host), and restarts."""
 
     def __init__(self, root: Path) -> None:
         root.mkdir(parents=True)
         self.storage, self.log, self.port = root / "data", root / "server.log", free_port()
         self.process = start_server(self.storage, self.port, self.log)
 
-    def stop(self) -> None:
-        stop_server(self.process)
+    def freeze(self) -> None:
+        self.process.send_signal(signal.SIGSTOP)
 
-    def start(self, password: str = PASSWORD) -> None:
-        self.process = start_server(self.storage, self.port, self.log, password)
+    def thaw(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+    def restart_with_password(self, password: str) -> None:
+        """The user's password changed, and the server restarted (every connection dropped)."""
+        import pymongo
+
+        login = {"username": USER, "password": PASSWORD, "authSource": "admin"}
+        with pymongo.MongoClient("127.0.0.1", self.port, **login) as client:
+            client.admin.command("updateUser", USER, pwd=password)
+        stop_server(self.process)
+        self.process = start_server(self.storage, self.port, self.log, password=None)
+
+    def stop(self) -> None:
+        self.thaw()
+        stop_server(self.process)
 
 
 @pytest.fixture
@@ -85,9 +100,9 @@ def run(capsys, argv: list[str]) -> tuple[int, str, str]:
 def test_a_server_lost_mid_run_is_one_line_and_the_same_command_resumes(
     own_server, tmp_path, monkeypatch, capsys
 ):
-    timeout = {"mongoclient_kwargs": {"serverSelectionTimeoutMS": 1000}}
+    timeouts = {"serverSelectionTimeoutMS": 1000, "socketTimeoutMS": 1000}  # default: 30 s, none
     lp = Server("127.0.0.1", own_server.port, own_server.storage).launchpad_file(
-        tmp_path / "lp.yaml", "nasx_lost", **timeout
+        tmp_path / "lp.yaml", "nasx_lost", mongoclient_kwargs=timeouts
     )
     LaunchPad.from_file(str(lp)).reset("", require_password=False)
     out = tmp_path / "out"
@@ -96,10 +111,11 @@ def test_a_server_lost_mid_run_is_one_line_and_the_same_command_resumes(
     argv += ["--launchpad", str(lp), "--out", str(out), "--quiet", "--workers", "1"]
     host = socket.gethostname()
 
-    # 1. down for longer than the file's timeout (1 s here; pymongo's default is 30 s)
+    # 1. the server stops answering (a hung host, a network cut) for longer than the timeouts
     monkeypatch.setattr(runner, "local_worker_name", lambda: f"nasx-{host}-{gone_pid()}")
-    stop_during_forces_job(monkeypatch, 1, own_server.stop)
+    stop_during_forces_job(monkeypatch, 1, own_server.freeze)
     code, stdout, stderr = run(capsys, argv)
+    own_server.thaw()
     assert code == 1
     [line] = stderr.splitlines()
     assert line.startswith(
@@ -108,15 +124,13 @@ def test_a_server_lost_mid_run_is_one_line_and_the_same_command_resumes(
     assert line.endswith("run the same command again once the server is back")
     assert PASSWORD not in stdout + stderr and "Traceback" not in stdout + stderr
 
-    # 2. back, but with another password: refused mid-run. The first run may also have lost
-    # the server while it held FireWorks' lock on the workflow (as one did in a trial by hand):
-    # that lock is lifted, not waited for (FireWorks: 5 minutes, then LockedWorkflowError)
-    own_server.start()
+    # 2. back, but restarted with another password: refused mid-run. The first run may also
+    # have lost the server while it held FireWorks' lock on the workflow (as one did in a trial
+    # by hand): that lock is lifted, not waited for (FireWorks: 5 minutes, then an error)
     with LaunchPad.from_file(str(lp)).connection as client:
         client["nasx_lost"].workflows.update_one({}, {"$set": {"locked": True}})
-    stop_during_forces_job(
-        monkeypatch, 1, lambda: (own_server.stop(), own_server.start(NEW_PASSWORD))
-    )
+    monkeypatch.setattr(local_launches, "SETTLE_S", 0.2)  # no live worker: stale at once
+    stop_during_forces_job(monkeypatch, 1, lambda: own_server.restart_with_password(NEW_PASSWORD))
     code, stdout, stderr = run(capsys, argv)
     assert code == 1
     [line] = stderr.splitlines()
