@@ -22,7 +22,8 @@ from nasx.settings import RunSettings
 from nasx.structures import PhaseSet
 from nasx.workflows.calculators.base import Calculator
 from nasx.workflows.graph import RUN_DIR_KEY, model_fireworks
-from nasx.workflows.runner import RunSummary, check_or_write_settings, run_workflow
+from nasx.workflows.runner import RunSummary, run_workflow
+from nasx.workflows.submission import check_or_write_settings
 from nasx.workflows.task_base import NasxTask
 
 COMMITTEE_KEY = "nasx_committee"

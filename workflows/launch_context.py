@@ -8,6 +8,8 @@ import logging
 import os
 import signal
 import sys
+import threading
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
@@ -48,15 +50,29 @@ class _BelowWarning(logging.Filter):
 
 @contextlib.contextmanager
 def quiet_fireworks(log_path: Path) -> Iterator[IO[str]]:
-    """FireWorks' per-job INFO lines stay off the terminal; job output goes to ``log_path``."""
+    """FireWorks' per-job INFO lines stay off the terminal; job output goes to ``log_path``, and
+    so does the traceback of a thread that dies (FireWorks' heartbeat, when the database goes)."""
     quiet = _BelowWarning()
     loggers = [logging.getLogger(name) for name in ("rocket.launcher", "launchpad")]
     for logger in loggers:
         logger.addFilter(quiet)
+    previous_hook = threading.excepthook
     try:
         with open(log_path, "a") as log:
+
+            def to_log(args: threading.ExceptHookArgs) -> None:
+                if log.closed:
+                    previous_hook(args)
+                    return
+                print(f"Exception in thread {getattr(args.thread, 'name', '?')}:", file=log)
+                traceback.print_exception(
+                    args.exc_type, args.exc_value, args.exc_traceback, file=log
+                )
+
+            threading.excepthook = to_log
             yield log
     finally:
+        threading.excepthook = previous_hook
         for logger in loggers:
             logger.removeFilter(quiet)
 

@@ -51,7 +51,8 @@ class RunDirectoryBusy(NasxInputError):
 
 
 def lock_run_directory(directory: Path) -> IO[str]:
-    """Take the run directory's exclusive lock (released when the process ends, even on kill -9)."""
+    """Take the run directory's exclusive lock (released when the process ends, even on kill -9):
+    one nasx run per directory, on the embedded store or on a MongoDB (--launchpad) alike."""
     directory.mkdir(parents=True, exist_ok=True)
     handle = open(directory / LOCK_NAME, "a+")  # noqa: SIM115 - held for the life of the run
     try:
@@ -63,7 +64,7 @@ def lock_run_directory(directory: Path) -> IO[str]:
         raise RunDirectoryBusy(
             directory,
             f"another nasx run (pid {owner}) is using this directory; wait for it to finish or "
-            "choose another --out (parallel workers need a real MongoDB: --launchpad)",
+            "choose another --out (one run computes on many cores: --workers N)",
         ) from None
     handle.seek(0)
     handle.truncate()

@@ -10,37 +10,46 @@ is run again (and returns its outputs at once if it had written them).
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from fireworks import Workflow
+from fireworks.core.launchpad import LockedWorkflowError
+from pymongo.errors import PyMongoError
 
-from nasx.errors import NasxInputError
-from nasx.layout import RunDirectory, read_json, write_json_atomic
-from nasx.run_document import calculation_key_of
+from nasx.layout import RunDirectory
+from nasx.redaction import redact
 from nasx.settings import AnalysisOptions, RunSettings
 from nasx.structures import PhaseSet
 from nasx.workflows.allocator import keep_freed_memory
 from nasx.workflows.calculators.base import Calculator
-from nasx.workflows.graph import RUN_DIR_KEY, build_workflow, run_document
+from nasx.workflows.claims import claim_run_dir, workflow_of_run_dir
+from nasx.workflows.database import server_lost
+from nasx.workflows.graph import RUN_DIR_KEY, build_workflow
 from nasx.workflows.launch_context import (
     in_directory,
     interruptible,
     no_ping_thread,
     quiet_fireworks,
 )
-from nasx.workflows.local_launches import local_worker_name, recover_dead_local_launches
+from nasx.workflows.local_launches import (
+    local_worker_name,
+    recover_dead_local_launches,
+    release_stale_lock,
+)
 from nasx.workflows.priorities import PRIORITY_KEY, order_key
 from nasx.workflows.progress import Progress
+from nasx.workflows.submission import check_or_write_settings
 from nasx.workflows.tasks import ANALYSIS_KEY
 
 
 class RunFailed(RuntimeError):
     """Some jobs failed; everything finished is kept and a rerun retries the failed ones."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact(message))  # a job's error may quote a connection string
 
 
 @dataclass
@@ -90,10 +99,11 @@ def run_workflow(
 ) -> RunSummary:
     """Run the workflow of ``run_dir`` (``build`` makes it the first time) after ``prepare``
     has checked or written its run.json; ``analysis`` goes to every analysis job."""
-    from nasx.workflows.launchpad import EmbeddedStore
+    from nasx.workflows.launchpad import EmbeddedStore, lock_run_directory
     from nasx.workflows.parallel import launch_parallel
 
     store = EmbeddedStore(run_dir) if launchpad is None else None
+    lock = lock_run_directory(run_dir) if store is None else None  # one nasx run per directory
     lp = store.launchpad if store else launchpad
     persist = store.persist if store else (lambda: None)
     persist_soon = store.persist_soon if store else (lambda: None)
@@ -103,7 +113,9 @@ def run_workflow(
         if store:
             store.recover_lost_runs()
         else:
-            recover_dead_local_launches(lp, [fw["fw_id"] for fw in _workflow_fws(lp, workflow_id)])
+            fw_ids = [fw["fw_id"] for fw in _workflow_fws(lp, workflow_id)]
+            release_stale_lock(lp, fw_ids)  # left by a run that lost its database
+            recover_dead_local_launches(lp, fw_ids)
         _prepare_rerun(lp, workflow_id, analysis)
         persist()
         start = time.perf_counter()
@@ -142,9 +154,19 @@ def run_workflow(
                 + f"\n  tracebacks: {run_dir / 'launches' / 'jobs.log'}"
             )
         return RunSummary(run_dir, workflow_id, launched, time.perf_counter() - start)
+    except PyMongoError as exc:  # the server went away, or refuses this file's login now
+        raise RunFailed(server_lost(launchpad_file, exc, run_dir)) from None
+    except LockedWorkflowError as exc:  # another process held the workflow for 5 minutes
+        raise RunFailed(
+            f"{exc} (FireWorks waited WFLOCK_EXPIRATION_SECS); if no other process is updating "
+            f"it, run 'lpad -l {launchpad_file} admin unlock -i {str(exc).split()[-1]}', then "
+            "the same command again"
+        ) from None
     finally:
         if store:
             store.close()
+        if lock:
+            lock.close()
 
 
 def _parallel(launch_parallel, *args, **kwargs) -> int:
@@ -156,105 +178,19 @@ def _parallel(launch_parallel, *args, **kwargs) -> int:
         raise RunFailed(str(exc)) from None
 
 
-def check_or_write_settings(
-    run: RunDirectory, phase_set: PhaseSet, calculator: Calculator, settings: RunSettings
-) -> None:
-    document = run_document(phase_set, calculator, settings)
-    previous = read_json(run.settings)
-    if previous is not None and "committee" in previous:
-        raise NasxInputError(
-            run.root,
-            f"holds a committee of {', '.join(previous['committee'].get('models', []))}; use "
-            "another --out for new calculations (or give the same --calculator names to resume it)",
-        )
-    if previous is not None:
-        fixed, before = document.calculation_key(), calculation_key_of(previous)
-        changed = [k for k, v in fixed.items() if _normal(before[k]) != _normal(v)]
-        if changed:
-            raise NasxInputError(
-                run.root,
-                f"holds a run with different {', '.join(changed)}; use another --out for new calculations "
-                "(only --temperatures and --bypass may change on a rerun)",
-            )
-    write_json_atomic(run.settings, document.to_document())
-
-
-def _normal(value: object) -> object:
-    return json.loads(json.dumps(value, default=str))
-
-
 def _find_or_add_workflow(lp, build: Callable[[], Workflow], run_dir: Path, store) -> int:
     """The run directory's workflow: found by its path, or (embedded store) the store's own
-    workflow of a directory that was copied or moved here, or added now."""
-    existing = lp.workflows.find_one({f"metadata.{RUN_DIR_KEY}": str(run_dir)}, {"nodes": 1})
-    if existing:
-        return min(existing["nodes"])
-    moved = store.adopt_moved_workflow(RUN_DIR_KEY) if store else None
+    workflow of a directory that was copied or moved here, or added now. On a shared database
+    the run directory is claimed first, so that two processes never both add it."""
+    if store is None:
+        return claim_run_dir(lp, run_dir, lambda: min(lp.add_wf(build()).values()))[0]
+    existing = workflow_of_run_dir(lp, run_dir)
+    if existing is not None:
+        return existing
+    moved = store.adopt_moved_workflow(RUN_DIR_KEY)
     if moved is not None:
         return moved
-    mapping = lp.add_wf(build())
-    return min(mapping.values())
-
-
-def fingerprint(phase_set: PhaseSet, calculator: Calculator, settings: RunSettings) -> str:
-    """What makes two submissions the same study: system, structures, calculator, settings."""
-    document = {
-        "system": phase_set.system.name,
-        "structures": {p.id: p.structure.as_dict()["sites"] for p in phase_set},
-        "calculator": calculator.identity(),
-        **settings.calculation_key(),
-    }
-    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()[
-        :16
-    ]
-
-
-def submit_study(
-    phase_set: PhaseSet,
-    calculator: Calculator,
-    settings: RunSettings,
-    run_dir: Path,
-    launchpad,
-    force: bool = False,
-) -> dict[int, str]:
-    """Add the study's workflow to ``launchpad`` for workers to run (``qlaunch``/``rlaunch``).
-
-    The run directory must be reachable by the workers (a shared file system). Submitting the
-    same study twice is refused unless ``force``. Returns fw_id → job name.
-    """
-    run_dir = Path(run_dir).resolve()
-    settings = settings.for_calculator(calculator.translation_invariant)
-    key = fingerprint(phase_set, calculator, settings)
-    previous = launchpad.workflows.find_one(
-        {"metadata.nasx_fingerprint": key}, {"nodes": 1, "metadata": 1}
-    )
-    if previous and not force:
-        raise NasxInputError(
-            None,
-            f"this study is already on the LaunchPad (workflow of fw_id {min(previous['nodes'])}, run directory "
-            f"{previous['metadata'].get(RUN_DIR_KEY)}); use --force to add it again",
-        )
-    check_or_write_settings(RunDirectory(run_dir), phase_set, calculator, settings)
-    workflow = build_workflow(phase_set, calculator, settings, run_dir)
-    workflow.metadata["nasx_fingerprint"] = key
-    names = {fw.fw_id: fw.name for fw in workflow.fws}  # add_wf renumbers the Fireworks in place
-    mapping = launchpad.add_wf(workflow)
-    return {
-        new_id: names[old_id] for old_id, new_id in sorted(mapping.items(), key=lambda kv: kv[1])
-    }
-
-
-def study_workflow(
-    phase_set: PhaseSet, calculator: Calculator, settings: RunSettings, run_dir: Path
-) -> Workflow:
-    """The study's workflow, for a LaunchPad of the caller's: run.json is checked or written
-    in ``run_dir`` (the jobs' settings) and the workflow carries the study's fingerprint."""
-    run_dir = Path(run_dir).resolve()
-    settings = settings.for_calculator(calculator.translation_invariant)
-    check_or_write_settings(RunDirectory(run_dir), phase_set, calculator, settings)
-    workflow = build_workflow(phase_set, calculator, settings, run_dir)
-    workflow.metadata["nasx_fingerprint"] = fingerprint(phase_set, calculator, settings)
-    return workflow
+    return min(lp.add_wf(build()).values())
 
 
 def _workflow_fws(lp, workflow_id: int) -> list[dict]:

@@ -4,7 +4,8 @@ runs, and the command that resumes or recovers it. Read-only: nothing here chang
 Sources: a run directory's embedded store (``nasx run``), or a MongoDB LaunchPad (``nasx
 submit`` for workers, or ``nasx run --launchpad``). Lost runs are FireWorks' own: RUNNING jobs
 whose launch sent no heartbeat for ``lost_after_s`` (FireWorks pings every hour and calls a run
-lost after four), or, in a run directory that no nasx process owns, every RUNNING job.
+lost after four), RUNNING jobs of a ``nasx run`` on this machine whose process has ended, or, in
+a run directory that no nasx process owns, every RUNNING job.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from nasx.errors import NasxInputError
 from nasx.workflows.graph import RUN_DIR_KEY
+from nasx.workflows.local_launches import dead_local_worker
 
 COMPLETE, NEEDS_ACTION, IN_PROGRESS = 0, 1, 4
 """Exit status of ``nasx status``: every job completed; a job failed or was lost (the printed
@@ -42,6 +44,7 @@ class RunningJob:
     age_s: float  # since the job started
     silent_s: float  # since its last heartbeat
     lost: bool
+    ended_pid: int | None = None  # a local nasx worker whose process has ended (so: lost)
 
 
 @dataclass
@@ -54,6 +57,7 @@ class WorkflowStatus:
     failed: list[FailedJob] = field(default_factory=list)
     running: list[RunningJob] = field(default_factory=list)
     inconsistent: list[int] = field(default_factory=list)  # RUNNING, but the launch ended
+    duplicate_of: int | None = None  # the workflow to keep of two in one run directory
 
     @property
     def total(self) -> Counter:
@@ -64,9 +68,14 @@ class WorkflowStatus:
         return [job for job in self.running if job.lost]
 
     @property
+    def ended(self) -> list[RunningJob]:
+        """Lost because the nasx process on this machine that ran them has ended."""
+        return [job for job in self.running if job.ended_pid is not None]
+
+    @property
     def code(self) -> int:
         total = self.total
-        if self.failed or self.lost or self.inconsistent:
+        if self.failed or self.lost or self.inconsistent or self.duplicate_of is not None:
             return NEEDS_ACTION
         return COMPLETE if total["COMPLETED"] == sum(total.values()) else IN_PROGRESS
 
@@ -106,7 +115,23 @@ def from_launchpad(
         _workflow(lp, w, set(lost_fw_ids), set(inconsistent), launchpad_file is None)
         for w in documents
     ]
+    if launchpad_file is not None:  # an embedded store has one owner: never two of a run
+        _mark_duplicates(workflows)
     return StudyStatus(source, workflows, launchpad_file, lost_after_s=lost_after_s)
+
+
+def _mark_duplicates(workflows: list[WorkflowStatus]) -> None:
+    """Workflows that share a run directory (two runs that added it at once, before nasx claimed
+    run directories): all but the one with the most finished jobs (else the oldest) are to go.
+    Their jobs wrote the same files, which the one kept finds and reuses."""
+    by_dir: dict[str, list[WorkflowStatus]] = {}
+    for workflow in workflows:
+        by_dir.setdefault(workflow.run_dir, []).append(workflow)
+    for group in by_dir.values():
+        keep = max(group, key=lambda w: (w.total["COMPLETED"], -w.workflow_id))
+        for workflow in group:
+            if workflow is not keep:
+                workflow.duplicate_of = keep.workflow_id
 
 
 def from_run_directory(run_dir: Path) -> StudyStatus:
@@ -172,6 +197,7 @@ def _workflow(
         else:
             started, beat = _running_times(launch, now)
             worker = (launch.get("fworker") or {}).get("name", "?")
+            ended = None if embedded else dead_local_worker(worker)
             status.running.append(
                 RunningJob(
                     job["fw_id"],
@@ -180,7 +206,8 @@ def _workflow(
                     launch.get("host") or "?",
                     (now - started).total_seconds(),
                     (now - beat).total_seconds(),
-                    job["fw_id"] in lost,
+                    job["fw_id"] in lost or ended is not None,
+                    ended,
                 )
             )
     return status
@@ -235,12 +262,18 @@ def render(status: StudyStatus) -> str:
             lines.append(f"  failed  {job.fw_id} {job.name}: {job.error}")
         for job in workflow.running:
             label = "lost   " if job.lost else "running"
+            why = f" (its process {job.ended_pid} has ended)" if job.ended_pid is not None else ""
             lines.append(
-                f"  {label} {job.fw_id} {job.name} on {job.worker} ({job.host}), started "
+                f"  {label} {job.fw_id} {job.name} on {job.worker}{why} ({job.host}), started "
                 f"{_duration(job.age_s)} ago, last heartbeat {_duration(job.silent_s)} ago"
             )
         for fw_id in workflow.inconsistent:
             lines.append(f"  stale   {fw_id}: RUNNING, but its launch has ended")
+        if workflow.duplicate_of is not None:
+            lines.append(
+                f"  duplicate of workflow {workflow.duplicate_of}: both compute in this run "
+                "directory (added at once by two runs)"
+            )
         lines += [f"  next: {step}" for step in _advice(status, workflow)]
     return "\n".join(lines)
 
@@ -249,19 +282,26 @@ def _advice(status: StudyStatus, workflow: WorkflowStatus) -> list[str]:
     if workflow.code == COMPLETE:
         return [f"complete: {Path(workflow.run_dir) / 'report.md'}"]
     steps, lpad = [], f"lpad -l {status.launchpad_file}"
+    if workflow.duplicate_of is not None:
+        return [
+            f"{lpad} delete_wflows -i {workflow.workflow_id} (stop its workers first; workflow "
+            f"{workflow.duplicate_of} reuses every file it finished)"
+        ]
     if status.launchpad_file is not None:  # a MongoDB: FireWorks' own repairs
         if workflow.failed and workflow.submitted:
             ids = ",".join(str(job.fw_id) for job in workflow.failed)
             steps.append(f"fix the cause, then {lpad} rerun_fws -i {ids}")
-        if workflow.lost:
+        if len(workflow.lost) > len(workflow.ended):  # expired heartbeats
             steps.append(f"{lpad} detect_lostruns --time {status.lost_after_s:g} --rerun")
         if workflow.inconsistent:
             steps.append(f"{lpad} detect_lostruns --refresh")
     if status.launchpad_file is None and status.owner is not None:
         steps.append(f"nasx run (pid {status.owner}) is working on it; check again later")
-    elif status.launchpad_file is None or not workflow.submitted:
+    elif status.launchpad_file is None or not workflow.submitted or workflow.ended:
         where = "" if status.launchpad_file is None else f" --launchpad {status.launchpad_file}"
         why = "failed jobs are retried" if workflow.failed else "finished jobs are kept"
+        if workflow.ended:
+            why = "jobs of an ended nasx are put back, " + why
         steps.append(f"run the same nasx run{where} --out {workflow.run_dir} ... again ({why})")
     elif steps or workflow.total["READY"]:
         steps.append(

@@ -129,7 +129,7 @@ def submit_study(
     from dataclasses import replace
 
     from nasx.workflows.launchpad import launchpad_from_file
-    from nasx.workflows.runner import submit_study as add_to_launchpad
+    from nasx.workflows.submission import submit_study as add_to_launchpad
 
     if study.options.follow_instabilities:
         raise ArgumentError(
@@ -148,7 +148,7 @@ def workflow(system: str | None = None, *, out: str | Path, **options: object) -
     """The study's FireWorks workflow, to add to a LaunchPad of your own (``lp.add_wf``) and run
     with FireWorks' launchers; nothing runs. ``out`` is the run directory its jobs write into
     (its run.json is written now, so a later `run` or `analyze` knows the settings)."""
-    from nasx.workflows.runner import study_workflow
+    from nasx.workflows.submission import study_workflow
 
     study = StudyOptions.from_arguments(system=system, **options).resolve()
     out = arguments.out_dir("out", out)

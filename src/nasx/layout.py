@@ -24,12 +24,14 @@ results.json, report.md and figures (the spread across models).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,6 +77,24 @@ def write_text_atomic(path: Path, text: str) -> None:
             raise
     except OSError as exc:
         raise disk_error(path, exc) from None
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary name beside ``path``, unique to this call, for a library that writes a file
+    by name: renamed to ``path`` when the block ends, removed if it fails. Two jobs writing the
+    same file (two workflows of one run directory) never share a temporary file."""
+    path = Path(path)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def disk_error(path: Path, exc: OSError) -> Exception:

@@ -9,7 +9,6 @@ primitive cell, which is only right when the two cells coincide.
 
 from __future__ import annotations
 
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import seekpath
 from phonopy import Phonopy
+
+from nasx.layout import atomic_path
 
 BAND_QPOINTS = 150
 """q-points along the whole path (spread by length; each segment has at least 3)."""
@@ -127,10 +128,9 @@ def tick_labels(path: BandPath) -> list[str]:
 
 
 def write_band_yaml(ph: Phonopy, target: Path) -> Path:
-    """phonopy's band.yaml of the last ``run_bands`` on ``ph``, written to a temporary file and
-    renamed (an interrupted write never leaves half a file)."""
+    """phonopy's band.yaml of the last ``run_bands`` on ``ph``, written to a temporary file of
+    its own and renamed (an interrupted write never leaves half a file, two never share one)."""
     target = Path(target)
-    tmp = target.with_name(f".{target.name}.tmp")
-    ph.write_yaml_band_structure(filename=str(tmp))
-    os.replace(tmp, target)
+    with atomic_path(target) as tmp:
+        ph.write_yaml_band_structure(filename=str(tmp))
     return target

@@ -6,7 +6,6 @@ primitive cell); nasx stores eV/atom and eV/K/atom (`nasx.units`).
 
 from __future__ import annotations
 
-import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from phonopy.structure.atoms import PhonopyAtoms
 from phonopy.structure.cells import PrimitiveMatrixAutoDefaultWarning
 from pymatgen.core import Structure
 
+from nasx.layout import atomic_path
 from nasx.phonon_modes import (
     SYMMETRIZATION_METHOD,
     ImaginaryModes,
@@ -257,18 +257,18 @@ def _supercell(matrix: np.ndarray) -> Supercell:
 def save(ph: Phonopy, path: Path, force_constants: bool = False) -> Path:
     """phonopy.yaml with the displacement dataset and its forces (``phonopy.load`` reads it),
     or with the force constants (a set that has no forces, e.g. from FORCE_CONSTANTS), written
-    to a temporary file and renamed, so an interrupted write never leaves half a file."""
+    to a temporary file of its own and renamed, so an interrupted write never leaves half a
+    file and two writers never share one."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    ph.save(
-        filename=str(tmp),
-        settings={
-            "force_sets": not force_constants,
-            "displacements": not force_constants,
-            "force_constants": force_constants,
-        },
-    )
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        ph.save(
+            filename=str(tmp),
+            settings={
+                "force_sets": not force_constants,
+                "displacements": not force_constants,
+                "force_constants": force_constants,
+            },
+        )
     return path
 
 

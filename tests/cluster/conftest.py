@@ -93,22 +93,37 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait(timeout=15)
 
 
+def start_server(
+    storage: Path, port: int, log: Path, password: str | None = PASSWORD
+) -> subprocess.Popen:
+    """secantusd-py on ``storage`` with authentication on, after setting the test user's password
+    (root role; created on first use) on a short start without it; ``password`` None: as the
+    storage has it. ``stop_server`` ends it."""
+    import pymongo
+
+    if password is not None:
+        provisioning = _start(storage, port, log, auth=False)  # users are managed without auth
+        try:
+            with pymongo.MongoClient("127.0.0.1", port, serverSelectionTimeoutMS=10_000) as client:
+                if client.admin.command("usersInfo", USER)["users"]:
+                    client.admin.command("updateUser", USER, pwd=password)
+                else:
+                    roles = [{"role": "root", "db": "admin"}]
+                    client.admin.command("createUser", USER, pwd=password, roles=roles)
+        finally:
+            _stop(provisioning)
+    return _start(storage, port, log, auth=True)
+
+
+stop_server = _stop
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Iterator[Server]:
     """A MongoDB wire-protocol server with authentication on, and one user (root role)."""
-    import pymongo
-
     root = tmp_path_factory.mktemp("mongo")
     storage, log, port = root / "data", root / "server.log", free_port()
-    provisioning = _start(storage, port, log, auth=False)  # users are created without auth
-    try:
-        with pymongo.MongoClient("127.0.0.1", port, serverSelectionTimeoutMS=10_000) as client:
-            client.admin.command(
-                "createUser", USER, pwd=PASSWORD, roles=[{"role": "root", "db": "admin"}]
-            )
-    finally:
-        _stop(provisioning)
-    process = _start(storage, port, log, auth=True)
+    process = start_server(storage, port, log)
     try:
         yield Server("127.0.0.1", port, storage)
     finally:

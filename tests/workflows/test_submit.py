@@ -7,7 +7,7 @@ from nasx.settings import RunSettings
 from nasx.structures import reference_set
 from nasx.workflows.calculators import CalculatorOptions, get_calculator
 from nasx.workflows.launchpad import EmbeddedStore
-from nasx.workflows.runner import submit_study
+from nasx.workflows.submission import submit_study
 
 
 def test_submit_adds_the_vasp_workflow_once(tmp_path):
@@ -40,3 +40,38 @@ def test_submit_cli_names_a_missing_launchpad_file(tmp_path, capsys):
 
     assert main(["submit", "--launchpad", str(tmp_path / "my_launchpad.yaml")]) == 2
     assert "LaunchPad file not found" in capsys.readouterr().err
+
+
+def test_a_run_directory_gets_one_workflow_and_stale_claims_are_taken_over(tmp_path):
+    """--force adds the study again only elsewhere; a claim whose workflow is gone (lpad reset)
+    or whose process died before adding it does not block the next submit."""
+    import subprocess
+    import sys
+
+    from nasx.workflows.claims import CLAIMS
+
+    store = EmbeddedStore(tmp_path / "lp")
+    lp = store.launchpad
+    try:
+        phases = reference_set("Na-S").select(["Na_Im-3m", "S8_Fddd", "Na2S_Fm-3m"])
+        calculator = get_calculator("vasp", CalculatorOptions(phase_set=phases))
+        submit = lambda out, **kw: submit_study(  # noqa: E731
+            phases, calculator, RunSettings(), tmp_path / out, lp, **kw
+        )
+        first = submit("run")
+        with pytest.raises(NasxInputError, match="already holds the workflow of fw_id"):
+            submit("run", force=True)
+        assert lp.workflows.count_documents({}) == 1
+
+        lp.reset("", require_password=False)  # the claims stay; their workflow is gone
+        assert lp.db[CLAIMS].count_documents({}) == 2  # the study's and the run directory's
+        assert list(submit("run")) == list(first)  # not refused, not waited for
+
+        lp.reset("", require_password=False)
+        dead = subprocess.Popen([sys.executable, "-c", "pass"])
+        dead.wait()
+        lp.db[CLAIMS].update_many({}, {"$set": {"fw_id": None, "pid": dead.pid}})
+        assert len(submit("run")) == len(first)  # a claimant that died while adding
+        assert lp.workflows.count_documents({}) == 1
+    finally:
+        store.close()

@@ -20,6 +20,7 @@ from nasx.cli import analyze, run, status, structures, submit, templates  # noqa
 from nasx.cli.parser import USAGE_EXIT, HelpFormatter, OptionError, Parser  # noqa: E402
 from nasx.cli.results import PARTIAL_EXIT  # noqa: E402
 from nasx.errors import NasxInputError  # noqa: E402
+from nasx.redaction import redact  # noqa: E402
 
 INTERRUPTED_EXIT = 130
 STARTUP_INTERRUPTED = "nasx: interrupted before the first job; nothing was changed"
@@ -87,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, ArgumentError):  # named as the option that gives it
             option = getattr(args, "option_of", {}).get(exc.argument) or exc.argument
             message = f"{option}: {exc.problem}"
-        print(f"nasx: error: {_one_line(message)}", file=sys.stderr)
+        print(f"nasx: error: {redact(_one_line(message))}", file=sys.stderr)  # any URI
         if isinstance(exc, OptionError | ArgumentError):
             command = getattr(exc, "command", None) or (f"nasx {args.command}" if args else "nasx")
             print(f"see '{command} --help'", file=sys.stderr)
@@ -95,6 +96,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head`
         sys.stderr.close()
         return 0
+    except Exception as exc:  # the database went away after the LaunchPad file was checked
+        if not type(exc).__module__.startswith("pymongo"):
+            raise
+        from nasx.workflows.database import server_lost
+
+        print(f"nasx: error: {server_lost(getattr(args, 'launchpad', None), exc)}", file=sys.stderr)
+        return USAGE_EXIT
     except KeyboardInterrupt:
         print("nasx: interrupted", file=sys.stderr)
         return INTERRUPTED_EXIT
