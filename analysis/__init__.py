@@ -1,6 +1,6 @@
 """Pure analysis (no FireWorks): entries → phase diagrams, hull distances, voltages, report.
 
-The exports are imported on first use, so that importing one light module (``nasx.analysis.paper``,
+The exports are imported on first use, so that importing one light module (``nasx.analysis.thermo.paper``,
 whose formation energies the stub calculator needs in every fake VASP process) does not import
 pymatgen's phase diagrams and scipy (~2 s).
 """
@@ -11,13 +11,13 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from nasx.analysis.entries import load_entries_json
-    from nasx.analysis.study import StudyResult, analyze
+    from nasx.analysis.thermo.entries import load_entries_json
+    from nasx.analysis.thermo.study import StudyResult, analyze
 
 _EXPORTS = {
-    "StudyResult": "nasx.analysis.study",
-    "analyze": "nasx.analysis.study",
-    "load_entries_json": "nasx.analysis.entries",
+    "StudyResult": "nasx.analysis.thermo.study",
+    "analyze": "nasx.analysis.thermo.study",
+    "load_entries_json": "nasx.analysis.thermo.entries",
 }
 __all__ = ["StudyResult", "analyze", "load_entries_json"]
 

@@ -50,7 +50,7 @@ from nasx.analysis.document_sections import (
     ProvenanceRecord,
     Source,
 )
-from nasx.analysis.records import Ignored
+from nasx.analysis.readers.records import Ignored
 from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
 

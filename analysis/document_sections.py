@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
-from nasx.analysis.records import DftSettings, Ignored
-from nasx.analysis.voltage import BandSegment, Plateau
+from nasx.analysis.readers.records import DftSettings, Ignored
+from nasx.analysis.thermo.voltage import BandSegment, Plateau
 from nasx.mode_following import SpaceGroup
 from nasx.phonons import Supercell, ThermalProperties
 
 if TYPE_CHECKING:
-    from nasx.analysis.records import Problem
+    from nasx.analysis.readers.records import Problem
     from nasx.results import RelaxResult
 
 T = TypeVar("T")

@@ -16,9 +16,6 @@ from typing import TYPE_CHECKING
 from pymatgen.entries.computed_entries import ComputedStructureEntry
 
 from nasx import __version__
-from nasx.analysis import phase_phonons
-from nasx.analysis.calculations_report import calculations_section
-from nasx.analysis.checks import Check, convergence_record, phase_checks, settings_consistency
 from nasx.analysis.document import ResultsDocument
 from nasx.analysis.document_sections import (
     CalculationRecord,
@@ -32,24 +29,32 @@ from nasx.analysis.document_sections import (
     RelaxSettingsRecord,
     Source,
 )
-from nasx.analysis.entries import FVIB_KEY
-from nasx.analysis.inventory import inventory_section, phonon_set_record
-from nasx.analysis.outputs import (
+from nasx.analysis.readers.records import Calculations, PhaseRecord, PhononInput, Problem
+from nasx.analysis.report.calculations_report import calculations_section
+from nasx.analysis.report.inventory import inventory_section, phonon_set_record
+from nasx.analysis.report.outputs import (
     results_document,
     write_entries,
     write_outputs,
     write_without_thermodynamics,
 )
-from nasx.analysis.phase_phonons import PhasePhonons
-from nasx.analysis.phonon_report import (
+from nasx.analysis.report.phonon_report import (
     instabilities_section,
     instability_record,
     phonon_figures_section,
     phonon_modes_section,
 )
-from nasx.analysis.provenance import Provenance, of_run, with_fake_vasp
-from nasx.analysis.records import Calculations, PhaseRecord, PhononInput, Problem
-from nasx.analysis.study import StudyResult, analyze
+from nasx.analysis.report.provenance import Provenance, of_run, with_fake_vasp
+from nasx.analysis.thermo import phase_phonons
+from nasx.analysis.thermo.checks import (
+    Check,
+    convergence_record,
+    phase_checks,
+    settings_consistency,
+)
+from nasx.analysis.thermo.entries import FVIB_KEY
+from nasx.analysis.thermo.phase_phonons import PhasePhonons
+from nasx.analysis.thermo.study import StudyResult, analyze
 from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
 from nasx.layout import (
@@ -60,7 +65,7 @@ from nasx.settings import AnalysisOptions, PhononSettings, normalized_temperatur
 from nasx.units import temperature_key
 
 if TYPE_CHECKING:  # the figures module (matplotlib) is imported only where figures are drawn
-    from nasx.analysis.phonon_plots import PhononFigures
+    from nasx.analysis.report.phonon_plots import PhononFigures
 
 NO_THERMO = "formation energies, hull distances and voltages"
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from nasx.analysis.document import ResultsDocument
     from nasx.analysis.document_sections import CheckRecord, CommitteeRecord, ProblemRecord
-    from nasx.analysis.voltage import Plateau
+    from nasx.analysis.thermo.voltage import Plateau
     from nasx.chemistry import BinarySystem
 
 Path_ = Literal["thermodynamic", "kinetic"]
@@ -82,7 +82,7 @@ class Result:
         """The phases' entries at ``temperature_K``: energy G(T) = E_static + N·F_vib(T) in eV
         per cell (F_vib as an energy adjustment); ``entry_id`` is the phase id. A phase
         without F_vib at that temperature is left out, as in results.json's ``left_out``."""
-        from nasx.analysis.entries import at_temperature, entry_label, free_energies
+        from nasx.analysis.thermo.entries import at_temperature, entry_label, free_energies
 
         t = self._temperature(temperature_K)
         entries = self._entries()
@@ -151,7 +151,7 @@ class Result:
         path = self.directory / ENTRIES_JSON if self.directory else None
         if path is None or not path.is_file():
             raise NasxInputError(path or self._where(), "no entries were kept with this result")
-        from nasx.analysis.entries import load_entries_json
+        from nasx.analysis.thermo.entries import load_entries_json
 
         self.entries_0K = load_entries_json(path)
         return self.entries_0K

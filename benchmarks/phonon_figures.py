@@ -20,9 +20,9 @@ from unittest import mock
 
 import numpy as np
 
-from nasx.analysis import phonon_plots
+from nasx.analysis.readers.run_directory import read_run_directory
 from nasx.analysis.reanalysis import analyze_calculations
-from nasx.analysis.run_reader import read_run_directory
+from nasx.analysis.report import phonon_plots
 from nasx.phonon_bands import high_symmetry_path, label_text, run_bands
 
 

@@ -15,8 +15,8 @@ import copy
 import tempfile
 from pathlib import Path
 
+from nasx.analysis.readers.run_directory import read_run_directory
 from nasx.analysis.reanalysis import analyze_calculations
-from nasx.analysis.run_reader import read_run_directory
 
 
 def _analysed(calculations, symmetrize: bool, out: Path) -> dict:

@@ -8,8 +8,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CHECK = """
 import importlib, pkgutil, sys
 import nasx.analysis
-for module in pkgutil.iter_modules(nasx.analysis.__path__):
-    importlib.import_module(f"nasx.analysis.{module.name}")
+for module in pkgutil.walk_packages(nasx.analysis.__path__, "nasx.analysis."):
+    importlib.import_module(module.name)
 for module in ("nasx.results", "nasx.settings", "nasx.run_document", "nasx.phonons", "nasx.symmetry"):
     importlib.import_module(module)
 print(sorted(m for m in sys.modules if m.startswith(("nasx.workflows", "fireworks"))))

@@ -13,8 +13,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nasx.analysis.entries import load_entries_json
-from nasx.analysis.vasp_outputs import custodian_corrections, read_forces, read_vasp_file
+from nasx.analysis.readers.vasp import custodian_corrections, read_forces, read_vasp_file
+from nasx.analysis.thermo.entries import load_entries_json
 from nasx.errors import NasxInputError
 from nasx.structures import load_directory, reference_set
 

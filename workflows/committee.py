@@ -137,7 +137,7 @@ class CommitteeTask(NasxTask):
     required_params = ["run_dir", "models"]
 
     def run_task(self, fw_spec: dict) -> FWAction:
-        from nasx.analysis.committee_outputs import model_output, write_committee
+        from nasx.analysis.report.committee_outputs import model_output, write_committee
 
         root = self.run.root
         with self.journal("committee analysis"):

@@ -33,7 +33,7 @@ def phase_phonons(
 ) -> tuple[Phonopy, ThermalProperties]:
     """The phase's phonons from its stored forces, as the analysis computes them (force
     constants symmetrised for translation-invariant models, imaginary modes located)."""
-    from nasx.analysis.run_reader import phase_phonon_input
+    from nasx.analysis.readers.run_directory import phase_phonon_input
 
     data = phase_phonon_input(run_dir, phase_id, settings)
     if data is None:

@@ -18,15 +18,12 @@ from pathlib import Path
 from fireworks import Firework, Workflow
 
 from nasx.layout import CONVERGENCE_SET, MAIN_SET
-from nasx.run_document import RunDocument
+from nasx.run_document import RUN_DIR_KEY, RUN_KEY, RunDocument
 from nasx.settings import RunSettings
 from nasx.structures import PhaseSet
 from nasx.workflows.calculators.base import Calculator
 from nasx.workflows.priorities import PRIORITY_KEY, SETUP_PRIORITY, relax_priority
 from nasx.workflows.tasks import ANALYSIS_KEY, AnalysisTask, PhononSetupTask, RelaxTask
-
-RUN_DIR_KEY = "nasx_run_dir"
-RUN_KEY = "nasx_run"
 
 
 def run_document(phase_set: PhaseSet, calculator: Calculator, settings: RunSettings) -> RunDocument:

@@ -23,9 +23,9 @@ class PhononsTask(NasxTask):
     required_params = ["run_dir", "phase_id"]
 
     def run_task(self, fw_spec: dict) -> FWAction:
-        from nasx.analysis import phase_phonons
-        from nasx.analysis.provenance import of_run, with_fake_vasp
-        from nasx.analysis.run_reader import read_run_phase
+        from nasx.analysis.readers.run_directory import read_run_phase
+        from nasx.analysis.report.provenance import of_run, with_fake_vasp
+        from nasx.analysis.thermo import phase_phonons
 
         phase_id = self["phase_id"]
         with self.journal(f"phonons {phase_id}") as entry:

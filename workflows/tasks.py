@@ -17,6 +17,7 @@ from pymatgen.core import Structure
 from nasx import phonons
 from nasx.layout import MAIN_SET, read_json, write_json_atomic
 from nasx.results import ForcesResult, RecordError, RelaxResult
+from nasx.run_document import ANALYSIS_KEY
 from nasx.settings import AnalysisOptions, PhononSettings, RelaxSettings
 from nasx.symmetry import RELAXED_SYMPREC_A
 from nasx.workflows.priorities import (
@@ -26,10 +27,6 @@ from nasx.workflows.priorities import (
     forces_priority,
 )
 from nasx.workflows.task_base import NasxTask, decoded, model_fields
-
-ANALYSIS_KEY = "nasx_analysis"
-"""Spec key of the analysis options (temperatures, bypass): changing them reruns the analysis
-job only."""
 
 
 def _reusable(path: Path, kind: type[RelaxResult] | type[ForcesResult]):
@@ -209,8 +206,8 @@ class AnalysisTask(NasxTask):
     required_params = ["run_dir"]
 
     def run_task(self, fw_spec: dict) -> FWAction:
+        from nasx.analysis.readers.run_directory import read_run_directory
         from nasx.analysis.reanalysis import analyze_calculations
-        from nasx.analysis.run_reader import read_run_directory
 
         options: AnalysisOptions = decoded(fw_spec[ANALYSIS_KEY])
         with self.journal("analysis") as entry:

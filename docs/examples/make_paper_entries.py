@@ -11,7 +11,7 @@ from pathlib import Path
 from monty.json import MontyEncoder
 from pymatgen.entries.computed_entries import ComputedStructureEntry
 
-from nasx.analysis.paper import NA_S
+from nasx.analysis.thermo.paper import NA_S
 from nasx.structures import reference_set
 
 ELEMENTAL_EV_PER_ATOM = {"Na": -1.3, "S": -4.1}

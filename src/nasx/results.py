@@ -2,7 +2,7 @@
 
 These records cross every seam: calculators return them, jobs store them (``as_dict``), and
 the readers of finished calculations rebuild them (``from_dict``, or from VASP outputs in
-``nasx.analysis.vasp_outputs``). Energies are eV per cell, forces eV/Å, stresses GPa.
+``nasx.analysis.readers.vasp``). Energies are eV per cell, forces eV/Å, stresses GPa.
 """
 
 from __future__ import annotations

@@ -14,6 +14,14 @@ from nasx.settings import AnalysisOptions, PhononSettings, RelaxSettings, RunSet
 from nasx.structures import PhaseSet
 from nasx.structures.phases import PhaseChange
 
+RUN_DIR_KEY = "nasx_run_dir"
+"""Metadata key of a workflow's run directory (where its jobs write)."""
+RUN_KEY = "nasx_run"
+"""Metadata key of a workflow's run document (run.json: phases, settings, calculator)."""
+ANALYSIS_KEY = "nasx_analysis"
+"""Spec key of the analysis options (temperatures, bypass): changing them reruns the analysis
+job only."""
+
 
 @dataclass(frozen=True)
 class CalculatorInfo:

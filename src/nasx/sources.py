@@ -20,7 +20,7 @@ from nasx.errors import NasxInputError
 from nasx.layout import MODELS_DIR, committee_models
 
 if TYPE_CHECKING:
-    from nasx.analysis.records import Calculations
+    from nasx.analysis.readers.records import Calculations
     from nasx.analysis.result import CommitteeResult, Result
 
 
@@ -119,12 +119,12 @@ def read(request: Request, source: Path | None = None) -> Calculations:
         from nasx.workflows.launchpad import open_launchpad
 
         launchpad = open_launchpad(request.launchpad)  # checked before the slow imports
-        from nasx.workflows.launchpad_reader import read_launchpad
+        from nasx.analysis.readers.launchpad import read_launchpad
 
         return read_launchpad(launchpad, request.workflow_id, f"LaunchPad {request.launchpad}")
     import numpy as np
 
-    from nasx.analysis.tree_reader import read_tree
+    from nasx.analysis.readers.tree import read_tree
 
     source = source or request.sources[0]
     _check_names(source)
@@ -166,8 +166,8 @@ def analyze_calculations(request: Request, calculations: Calculations) -> Result
 def inventory(request: Request) -> tuple[str, bool]:
     """What each phase of the request's source is built from, as text, and whether every input
     was usable; nothing is written and no phonopy runs."""
-    from nasx.analysis.inventory import inventory_text
     from nasx.analysis.reanalysis import selected
+    from nasx.analysis.report.inventory import inventory_text
 
     if request.committee:
         raise ArgumentError("inventory", "applies to one source, not to several or a committee")
@@ -184,8 +184,8 @@ def inventory(request: Request) -> tuple[str, bool]:
 
 def _entries(request: Request, source: Path) -> Result:
     from nasx.analysis import analyze, load_entries_json
-    from nasx.analysis.outputs import results_document, write_outputs
-    from nasx.analysis.provenance import of_entries
+    from nasx.analysis.report.outputs import results_document, write_outputs
+    from nasx.analysis.report.provenance import of_entries
     from nasx.analysis.result import Result
 
     entries = load_entries_json(source)
@@ -205,7 +205,7 @@ def _entries(request: Request, source: Path) -> Result:
 
 def _committee(request: Request) -> CommitteeResult:
     """Each source analysed into ``out/<model>/``, then the spread across them in ``out``."""
-    from nasx.analysis.committee_outputs import model_output, write_committee
+    from nasx.analysis.report.committee_outputs import model_output, write_committee
     from nasx.analysis.result import CommitteeResult
 
     if request.out is None:

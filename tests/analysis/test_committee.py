@@ -5,8 +5,8 @@ import pytest
 from pymatgen.core import Composition
 from pymatgen.entries.computed_entries import ComputedEntry
 
-from nasx.analysis.committee import committee_spread
-from nasx.analysis.study import analyze
+from nasx.analysis.thermo.committee import committee_spread
+from nasx.analysis.thermo.study import analyze
 from tests.paper_data import paper_entries
 
 

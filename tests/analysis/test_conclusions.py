@@ -10,11 +10,11 @@ import pytest
 from pymatgen.core import Composition
 from pymatgen.entries.computed_entries import ComputedEntry
 
-from nasx.analysis.conclusions import MODEL_DEPENDENT, NOT_EVALUATED, combine, evaluate
-from nasx.analysis.conclusions_table import markdown
-from nasx.analysis.entries import load_entries_json
-from nasx.analysis.paper import NA_S
-from nasx.analysis.study import analyze
+from nasx.analysis.report.conclusions_table import markdown
+from nasx.analysis.thermo.conclusions import MODEL_DEPENDENT, NOT_EVALUATED, combine, evaluate
+from nasx.analysis.thermo.entries import load_entries_json
+from nasx.analysis.thermo.paper import NA_S
+from nasx.analysis.thermo.study import analyze
 
 PAPER_EF_EV_PER_ATOM = dict(NA_S.formation_energy_eV_per_atom)
 """The paper's published 0 K formation energies (analysis/paper.py)."""

@@ -14,8 +14,6 @@ import pytest
 from pymatgen.entries.computed_entries import ComputedEntry
 
 import nasx
-from nasx.analysis.committee import committee_spread
-from nasx.analysis.committee_outputs import ModelOutput, conclusions_of, document
 from nasx.analysis.document import (
     SCHEMA_FILE,
     ResultsDocument,
@@ -23,9 +21,11 @@ from nasx.analysis.document import (
     json_schema_text,
     results_json_text,
 )
-from nasx.analysis.outputs import results_document
-from nasx.analysis.provenance import Provenance
-from nasx.analysis.study import analyze
+from nasx.analysis.report.committee_outputs import ModelOutput, conclusions_of, document
+from nasx.analysis.report.outputs import results_document
+from nasx.analysis.report.provenance import Provenance
+from nasx.analysis.thermo.committee import committee_spread
+from nasx.analysis.thermo.study import analyze
 from nasx.errors import NasxInputError
 from nasx.phonons import ThermalProperties
 from tests.documents import checked_text, schema_errors

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from nasx.analysis.safe_files import MAX_DECOMPRESSED_BYTES
+from nasx.analysis.readers.safe_files import MAX_DECOMPRESSED_BYTES
 from nasx.cli import main
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pymatgen.io.vasp.outputs import Vasprun
 
-from nasx.analysis.tree_reader import read_tree
+from nasx.analysis.readers.tree import read_tree
 from nasx.cli import PARTIAL_EXIT, main
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -157,7 +157,7 @@ def test_a_random_displacement_set_matches_phonopy(tmp_path):
     import numpy as np
     import phonopy
 
-    from nasx.analysis.phonon_sets import read_phonon_set
+    from nasx.analysis.readers.phonon_sets import read_phonon_set
     from nasx.phonons import thermal_properties
     from nasx.settings import PhononSettings
     from tests.analysis.test_real_layouts import TOLERANCE, per_atom
@@ -189,7 +189,7 @@ def test_a_random_displacement_set_matches_phonopy(tmp_path):
 
 def test_vasprun_NNN_xml_names_give_the_same_forces(tmp_path):
     """phonopy's other naming, vasprun-NNN.xml (here gzipped), for the NaCl set."""
-    from nasx.analysis.phonon_sets import read_phonon_set
+    from nasx.analysis.readers.phonon_sets import read_phonon_set
 
     nacl = FIXTURES / "phonopy_NaCl"
     renamed = tmp_path / "NaCl"

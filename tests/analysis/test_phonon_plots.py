@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from nasx.analysis import phonon_plots
+from nasx.analysis.report import phonon_plots
 from nasx.structures import PhaseChange
 from tests.test_phonon_bands import NA_MASS_AMU, thz
 from tests.test_phonon_modes import cubic_chain

@@ -11,8 +11,8 @@ import phonopy
 import pytest
 from pymatgen.core import Composition
 
-from nasx.analysis.phonon_sets import read_phonon_set
-from nasx.analysis.phonopy_dirs import displacement_vaspruns
+from nasx.analysis.readers.phonon_sets import read_phonon_set
+from nasx.analysis.readers.phonopy_dirs import displacement_vaspruns
 from nasx.cli import main
 from nasx.defaults import MESH_LENGTH_A
 from nasx.errors import NasxInputError

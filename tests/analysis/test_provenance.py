@@ -12,7 +12,7 @@ from monty.serialization import loadfn
 from pymatgen.analysis.phase_diagram import PhaseDiagram
 from pymatgen.entries.computed_entries import ComputedEntry, ComputedStructureEntry
 
-from nasx.analysis.provenance import is_test_calculator
+from nasx.analysis.report.provenance import is_test_calculator
 from nasx.cli import PARTIAL_EXIT, main
 from nasx.defaults import FAKE_VASP_SUBVERSION
 

@@ -17,9 +17,9 @@ from phonopy.interface.phonopy_yaml import PhonopyYaml
 from pymatgen.core import Composition
 from pymatgen.io.vasp.outputs import Vasprun
 
-from nasx.analysis.checks import percent
-from nasx.analysis.phonon_sets import format_supercell, mismatch, read_phonon_set
-from nasx.analysis.tree_reader import read_tree
+from nasx.analysis.readers.phonon_sets import format_supercell, mismatch, read_phonon_set
+from nasx.analysis.readers.tree import read_tree
+from nasx.analysis.thermo.checks import percent
 from nasx.chemistry import BinarySystem
 from nasx.cli import PARTIAL_EXIT, main
 from nasx.defaults import MESH_LENGTH_A

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pymatgen.core import Composition
 
-from nasx.analysis.checks import settings_consistency
-from nasx.analysis.records import DftSettings, PhaseRecord
+from nasx.analysis.readers.records import DftSettings, PhaseRecord
+from nasx.analysis.thermo.checks import settings_consistency
 from nasx.cli import PARTIAL_EXIT, main
 from tests.documents import checked_document
 

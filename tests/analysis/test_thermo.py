@@ -3,7 +3,7 @@ from pymatgen.analysis.phase_diagram import PhaseDiagram
 from pymatgen.entries.computed_entries import ComputedStructureEntry
 
 from nasx.analysis import analyze
-from nasx.analysis.thermo import thermodynamics_at
+from nasx.analysis.thermo.phase_diagram import thermodynamics_at
 from nasx.chemistry import BinarySystem
 from nasx.structures import reference_set
 from tests.paper_data import PAPER_EF_EV_PER_ATOM, paper_entries

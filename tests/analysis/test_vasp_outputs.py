@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pymatgen.io.vasp.outputs import Vasprun
 
-from nasx.analysis.vasp_outputs import read_vasp_run
+from nasx.analysis.readers.vasp import read_vasp_run
 from nasx.errors import NasxInputError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

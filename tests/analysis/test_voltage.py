@@ -6,7 +6,7 @@ from pymatgen.apps.battery.conversion_battery import ConversionElectrode
 from pymatgen.core import Composition
 
 from nasx.analysis import analyze
-from nasx.analysis.voltage import Plateau, bypassed_plateaus, distinguishable, plateaus
+from nasx.analysis.thermo.voltage import Plateau, bypassed_plateaus, distinguishable, plateaus
 from nasx.chemistry import BinarySystem
 from tests.paper_data import paper_entries
 

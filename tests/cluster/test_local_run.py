@@ -40,8 +40,8 @@ def test_two_local_runs_on_one_database_and_their_reanalysis(
 
     assert nasx(capsys, ["analyze", "--launchpad", str(launchpad_file)], seen) == 2
     assert "holds 2 nasx workflows, choose one with --workflow ID" in seen[-1]
+    from nasx.analysis.readers.launchpad import nasx_workflows
     from nasx.workflows.launchpad import launchpad_from_file
-    from nasx.workflows.launchpad_reader import nasx_workflows
 
     ids = {
         Path(w["run_dir"]).name: w["id"]

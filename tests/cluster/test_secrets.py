@@ -163,7 +163,7 @@ def test_a_host_and_password_field_named_without_the_password(tmp_path):
 AFTER_THE_CHECK = {  # where each command uses the database after checking it
     "submit": "nasx.workflows.submission.submit_study",
     "status": "nasx.workflows.status.from_launchpad",
-    "analyze": "nasx.workflows.launchpad_reader.read_launchpad",
+    "analyze": "nasx.analysis.readers.launchpad.read_launchpad",
 }
 
 

@@ -187,8 +187,8 @@ def test_every_built_in_phase_has_its_melting_or_boiling_point():
 
 
 def test_a_temperature_above_the_polysulfides_melting_flags_every_phase():
-    from nasx.analysis.checks import phase_checks
-    from nasx.analysis.records import PhaseRecord
+    from nasx.analysis.readers.records import PhaseRecord
+    from nasx.analysis.thermo.checks import phase_checks
     from nasx.settings import PhononSettings
 
     phases = reference_set("Na-S")

@@ -16,7 +16,7 @@ from pymatgen.io.ase import AseAtomsAdaptor
 from pymatgen.io.vasp import Incar, Kpoints, Oszicar, Outcar, Poscar, Vasprun
 from pymatgen.io.vasp.sets import MPScanRelaxSet
 
-from nasx.analysis.vasp_outputs import read_vasp_file
+from nasx.analysis.readers.vasp import read_vasp_file
 from nasx.results import ForcesResult, RelaxResult
 from nasx.settings import RelaxSettings
 from nasx.structures import reference_set
@@ -167,7 +167,7 @@ def test_a_fake_vasp_call_imports_no_workflow_analysis_or_plotting_package(tmp_p
     imported = set(result.stderr.split())
     assert "nasx.workflows.calculators.stub" in imported
     unwanted = {"fireworks", "custodian", "phonopy", "matplotlib", "torch", "chgnet"}
-    unwanted |= {"nasx.analysis.study", "pymatgen.analysis.phase_diagram"}
+    unwanted |= {"nasx.analysis.thermo.study", "pymatgen.analysis.phase_diagram"}
     assert imported & unwanted == set()
 
 

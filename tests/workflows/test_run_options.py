@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from pymatgen.core import Lattice, Structure
 
-from nasx.analysis.checks import phase_checks
-from nasx.analysis.records import PhaseRecord
+from nasx.analysis.readers.records import PhaseRecord
+from nasx.analysis.thermo.checks import phase_checks
 from nasx.cli import PARTIAL_EXIT, main
 from nasx.phonons import ThermalProperties
 from nasx.results import RelaxResult

@@ -27,7 +27,7 @@ from ase.calculators.calculator import Calculator as AseCalculator
 from ase.calculators.calculator import all_changes
 from pymatgen.core import Structure
 
-from nasx.analysis.paper import NA_S
+from nasx.analysis.thermo.paper import NA_S
 from nasx.structures import PhaseSet, load_directory, reference_set
 from nasx.symmetry import INPUT_SYMPREC_A, symmetrized_primitive
 from nasx.workflows.calculators.ase_backend import AseBackedCalculator

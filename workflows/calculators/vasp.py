@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from pymatgen.core import Structure
 
-from nasx.analysis.vasp_outputs import (
+from nasx.analysis.readers.vasp import (
     VaspRun,
     custodian_corrections,
     read_vasp_run,

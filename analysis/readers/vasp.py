@@ -11,8 +11,8 @@ import numpy as np
 from pymatgen.core import Structure
 from pymatgen.io.vasp.outputs import Vasprun
 
-from nasx.analysis.records import DftSettings
-from nasx.analysis.safe_files import (
+from nasx.analysis.readers.records import DftSettings
+from nasx.analysis.readers.safe_files import (
     check_decompressed_size,
     open_decompressed,
     present,

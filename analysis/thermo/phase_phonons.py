@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nasx import phonons
-from nasx.analysis.records import PhaseRecord, PhononInput
+from nasx.analysis.readers.records import PhaseRecord, PhononInput
 from nasx.layout import CONVERGENCE_SET, PhaseDirectory, read_json, write_json_atomic
 from nasx.phonons import ThermalProperties, thermal_properties
 
 if TYPE_CHECKING:  # matplotlib is imported only where figures are drawn
-    from nasx.analysis.phonon_plots import PhononFigures
+    from nasx.analysis.report.phonon_plots import PhononFigures
 
 RECORD_VERSION = 1
 
@@ -131,7 +131,7 @@ def reused(
 ) -> PhasePhonons | None:
     """The phase's phonons from its record in ``out``, when it was made from the same inputs
     (None: no record, an unreadable one, or other inputs)."""
-    from nasx.analysis import phonon_plots
+    from nasx.analysis.report import phonon_plots
 
     files = _files(out, record)
     document = read_json(files.phonons_record)
@@ -168,7 +168,7 @@ def write_phase_files(
 ) -> PhononFigures:
     """phonopy.yaml (with forces), thermal.json, the phonon figures, band.yaml and relaxed.cif
     of a phase."""
-    from nasx.analysis import phonon_plots
+    from nasx.analysis.report import phonon_plots
 
     files = _files(out, record)
     files.root.mkdir(parents=True, exist_ok=True)

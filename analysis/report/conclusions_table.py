@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nasx.analysis.conclusions import (
+from nasx.analysis.thermo.conclusions import (
     HULL_DEPTH_DEFINITION,
     MODEL_DEPENDENT,
     NOT_EVALUATED,
@@ -10,8 +10,8 @@ from nasx.analysis.conclusions import (
     Finding,
     paper_standard_hull_depths,
 )
-from nasx.analysis.paper import CITATION
-from nasx.analysis.voltage import PLATEAU_RESOLUTION_V
+from nasx.analysis.thermo.paper import CITATION
+from nasx.analysis.thermo.voltage import PLATEAU_RESOLUTION_V
 
 
 def markdown(conclusions: Conclusions) -> str:

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from nasx import phonons
-from nasx.analysis.records import (
+from nasx.analysis.readers.records import (
     LEFT_OUT,
     NO_PHONONS,
     Calculations,
@@ -20,8 +20,8 @@ from nasx.analysis.records import (
     PhononInput,
     Problem,
 )
-from nasx.analysis.safe_files import check_regular, present, read_capped
-from nasx.analysis.vasp_outputs import (
+from nasx.analysis.readers.safe_files import check_regular, present, read_capped
+from nasx.analysis.readers.vasp import (
     custodian_corrections,
     existing_output,
     failing_run,

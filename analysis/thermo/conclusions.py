@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pymatgen.core import Composition
 from pymatgen.entries.computed_entries import ComputedEntry
 
-from nasx.analysis.claims import (
+from nasx.analysis.document_sections import ClaimRecord, ConclusionsRecord
+from nasx.analysis.thermo.claims import (
     HULL_DEPTH_DEFINITION,
     MODEL_DEPENDENT,
     NO,
@@ -26,11 +27,10 @@ from nasx.analysis.claims import (
     generic_judges,
     paper_judges,
 )
-from nasx.analysis.document_sections import ClaimRecord, ConclusionsRecord
-from nasx.analysis.paper import CITATION, Published, published_for
-from nasx.analysis.study import StudyResult
-from nasx.analysis.thermo import thermodynamics_at
-from nasx.analysis.voltage import PLATEAU_RESOLUTION_V
+from nasx.analysis.thermo.paper import CITATION, Published, published_for
+from nasx.analysis.thermo.phase_diagram import thermodynamics_at
+from nasx.analysis.thermo.study import StudyResult
+from nasx.analysis.thermo.voltage import PLATEAU_RESOLUTION_V
 from nasx.chemistry import BinarySystem
 
 __all__ = ["HULL_DEPTH_DEFINITION", "MODEL_DEPENDENT", "NOT_EVALUATED", "Claim", "Conclusions"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from nasx.analysis.committee import CommitteeSpread, ModelOutput, PathSpread, Spread
+from nasx.analysis.thermo.committee import CommitteeSpread, ModelOutput, PathSpread, Spread
 
 _MATCHING = {
     "paper's grouping": "the paper's grouping",

@@ -19,7 +19,7 @@ from nasx.analysis.document_sections import (
     PlateauCounts,
     PolymorphSummary,
 )
-from nasx.analysis.entries import (
+from nasx.analysis.thermo.entries import (
     Entry,
     common_temperatures,
     entry_label,
@@ -27,9 +27,9 @@ from nasx.analysis.entries import (
     infer_system,
     volume_A3_per_atom,
 )
-from nasx.analysis.paper import default_bypass, published_for
-from nasx.analysis.thermo import Thermodynamics, thermodynamics_at
-from nasx.analysis.voltage import (
+from nasx.analysis.thermo.paper import default_bypass, published_for
+from nasx.analysis.thermo.phase_diagram import Thermodynamics, thermodynamics_at
+from nasx.analysis.thermo.voltage import (
     PLATEAU_RESOLUTION_V,
     Plateau,
     bypassed_plateaus,

@@ -8,13 +8,13 @@ from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from nasx.analysis.document_sections import FollowedModeRecord, InstabilityRecord
-from nasx.analysis.records import PhaseRecord
+from nasx.analysis.readers.records import PhaseRecord
 from nasx.layout import BAND_STRUCTURE_PNG, BAND_YAML, THERMAL_PROPERTIES_PNG
 from nasx.mode_following import SPACEGROUP_SYMPREC_A, InstabilityResult
 from nasx.phonons import ThermalProperties
 
 if TYPE_CHECKING:
-    from nasx.analysis.phonon_plots import PhononFigures
+    from nasx.analysis.report.phonon_plots import PhononFigures
 
 
 def _g(value: float | None, fmt: str) -> str:

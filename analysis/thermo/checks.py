@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nasx.analysis.document_sections import CheckRecord, Consistency, SupercellConvergence
-from nasx.analysis.records import PhaseRecord
+from nasx.analysis.readers.records import PhaseRecord
 from nasx.phonons import ThermalProperties
 from nasx.settings import PhononSettings
 from nasx.units import MEV_PER_EV, temperature_key

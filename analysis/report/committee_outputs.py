@@ -12,16 +12,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from nasx import __version__
-from nasx.analysis import committee_plots, conclusions
-from nasx.analysis.committee import CommitteeSpread, ModelOutput, committee_spread
-from nasx.analysis.committee_report import render
-from nasx.analysis.conclusions_table import markdown
 from nasx.analysis.document import ResultsDocument, results_json_text
 from nasx.analysis.document_sections import ConclusionsRecord
-from nasx.analysis.entries import load_entries_json
-from nasx.analysis.outputs import ENTRIES_JSON
-from nasx.analysis.provenance import Provenance
-from nasx.analysis.study import StudyResult, analyze
+from nasx.analysis.report import committee_plots
+from nasx.analysis.report.committee_report import render
+from nasx.analysis.report.conclusions_table import markdown
+from nasx.analysis.report.outputs import ENTRIES_JSON
+from nasx.analysis.report.provenance import Provenance
+from nasx.analysis.thermo import conclusions
+from nasx.analysis.thermo.committee import CommitteeSpread, ModelOutput, committee_spread
+from nasx.analysis.thermo.entries import load_entries_json
+from nasx.analysis.thermo.study import StudyResult, analyze
 from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
 from nasx.layout import read_results, write_text_atomic

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from nasx.analysis.conclusions import Conclusions, evaluate, paper_standard_hull_depths
-from nasx.analysis.conclusions_table import markdown
-from nasx.analysis.paper import CITATION, Published, published_for
-from nasx.analysis.provenance import Provenance
-from nasx.analysis.study import StudyResult
-from nasx.analysis.voltage import PLATEAU_RESOLUTION_V, Plateau, distinguishable
+from nasx.analysis.report.conclusions_table import markdown
+from nasx.analysis.report.provenance import Provenance
+from nasx.analysis.thermo.conclusions import Conclusions, evaluate, paper_standard_hull_depths
+from nasx.analysis.thermo.paper import CITATION, Published, published_for
+from nasx.analysis.thermo.study import StudyResult
+from nasx.analysis.thermo.voltage import PLATEAU_RESOLUTION_V, Plateau, distinguishable
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:

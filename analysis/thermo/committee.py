@@ -21,10 +21,10 @@ from nasx.analysis.document_sections import (
     SpreadRecord,
     TemperatureSpreadRecord,
 )
-from nasx.analysis.paper import published_for
-from nasx.analysis.provenance import Provenance
-from nasx.analysis.study import StudyResult
-from nasx.analysis.voltage import BandSegment, Plateau
+from nasx.analysis.report.provenance import Provenance
+from nasx.analysis.thermo.paper import published_for
+from nasx.analysis.thermo.study import StudyResult
+from nasx.analysis.thermo.voltage import BandSegment, Plateau
 from nasx.chemistry import BinarySystem
 from nasx.units import temperature_key
 

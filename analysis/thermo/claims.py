@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pymatgen.core import Composition
 
 from nasx.analysis.document_sections import FindingRecord
-from nasx.analysis.paper import Published
-from nasx.analysis.study import StudyResult
-from nasx.analysis.thermo import PhaseThermo
-from nasx.analysis.voltage import Plateau, bypassed_plateaus, distinguishable, grouped
+from nasx.analysis.thermo.paper import Published
+from nasx.analysis.thermo.phase_diagram import PhaseThermo
+from nasx.analysis.thermo.study import StudyResult
+from nasx.analysis.thermo.voltage import Plateau, bypassed_plateaus, distinguishable, grouped
 
 YES, NO = "yes", "no"
 MODEL_DEPENDENT = "model-dependent"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasx.analysis.checks import Check, percent
 from nasx.analysis.document_sections import Consistency, Missing
-from nasx.analysis.phonon_sets import format_supercell
-from nasx.analysis.records import Calculations, PhaseRecord, Problem
+from nasx.analysis.readers.phonon_sets import format_supercell
+from nasx.analysis.readers.records import Calculations, PhaseRecord, Problem
+from nasx.analysis.thermo.checks import Check, percent
 from nasx.phonons import ThermalProperties
 from nasx.units import MEV_PER_EV
 

@@ -17,7 +17,7 @@ from math import gcd, lcm
 from pymatgen.analysis.phase_diagram import PhaseDiagram
 from pymatgen.core import Composition, Element
 
-from nasx.analysis.entries import Entry
+from nasx.analysis.thermo.entries import Entry
 from nasx.chemistry import BinarySystem
 
 PLATEAU_RESOLUTION_V = 0.05

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from nasx import phonons
-from nasx.analysis.records import (
+from nasx.analysis.readers.records import (
     LEFT_OUT,
     NO_PHONONS,
     Calculations,
@@ -23,10 +23,8 @@ from nasx.analysis.records import (
 from nasx.errors import NasxInputError
 from nasx.layout import CONVERGENCE_SET, MAIN_SET
 from nasx.results import ForcesResult, RecordError, RelaxResult
-from nasx.run_document import RunDocument
+from nasx.run_document import ANALYSIS_KEY, RUN_DIR_KEY, RUN_KEY, RunDocument
 from nasx.settings import AnalysisOptions, PhononSettings
-from nasx.workflows.graph import RUN_DIR_KEY, RUN_KEY
-from nasx.workflows.tasks import ANALYSIS_KEY
 
 
 def nasx_workflows(lp) -> list[dict]:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from nasx.analysis.records import Problem
-from nasx.analysis.safe_files import folder_link, list_folder
+from nasx.analysis.readers.records import Problem
+from nasx.analysis.readers.safe_files import folder_link, list_folder
 from nasx.errors import NasxInputError
 
 MAX_TREE_DEPTH = 64

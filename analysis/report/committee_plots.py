@@ -12,9 +12,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.patches import Patch
 
-from nasx.analysis.committee import BandSegment, CommitteeSpread
-from nasx.analysis.plots import steps
-from nasx.analysis.study import StudyResult
+from nasx.analysis.report.plots import steps
+from nasx.analysis.thermo.committee import BandSegment, CommitteeSpread
+from nasx.analysis.thermo.study import StudyResult
 
 
 def _band(ax, band: tuple[BandSegment, ...], color: str, label: str, hatch: str | None) -> None:

@@ -9,9 +9,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from nasx.analysis.paper import published_for
-from nasx.analysis.study import StudyResult
-from nasx.analysis.voltage import Plateau
+from nasx.analysis.thermo.paper import published_for
+from nasx.analysis.thermo.study import StudyResult
+from nasx.analysis.thermo.voltage import Plateau
 
 
 def steps(plateaus: list[Plateau]) -> tuple[list[float], list[float]]:

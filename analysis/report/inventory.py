@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from nasx.analysis.document_sections import PhononSetRecord
-from nasx.analysis.phonon_sets import format_supercell
-from nasx.analysis.records import Calculations, PhaseRecord, PhononInput
+from nasx.analysis.readers.phonon_sets import format_supercell
+from nasx.analysis.readers.records import Calculations, PhaseRecord, PhononInput
 
 
 def phonon_set_record(data: PhononInput, q_mesh: tuple[int, ...] | None = None) -> PhononSetRecord:

@@ -2,23 +2,23 @@
 
 Recognised, at any depth:
 
-- a nasx run directory (``run.json``): read by ``run_reader``;
+- a nasx run directory (``run.json``): read by ``run_directory``;
 - a phonon set in any of phonopy's layouts (``phonon_sets``); its displacement folders and
   files are phonon inputs only, never relaxations or energies;
 - any other folder with a ``vasprun.xml``: a VASP run, classified by its INCAR as a relaxation
   (IBRION 1–3), a static run (NSW 0), a non-self-consistent run (ICHARG ≥ 10) or a phonon run
   (IBRION 5–8). Only relaxations and static runs give energies and structures.
 
-Calculations are assigned to phases by what they contain, not by folder names: the reduced
-formula and the space group (0.1 Å tolerance) of the final structure, or of phonopy's unit cell.
-Within a phase the energy is that of the static run (else the relaxation) with the tree's most
-common functional, the highest ENCUT and the densest k-point mesh, the last in path order among
-equals (``vasp_outputs.phase_runs``, the rule of run directories too); the others are listed as
-ignored with the difference. Structure and convergence are those of the last relaxation;
-without one, the static run's structure, whose residual force must be below its EDIFFG (else
-0.05 eV/Å). A phonon set is combined with the phase only when its unit cell matches the relaxed
-structure (StructureMatcher, volume within 5 %). Folders are walked by ``tree_walk`` and files
-read by ``safe_files``: whatever cannot be read is a Problem, never skipped.
+Calculations are assigned to phases by what they contain, not by folder names: the reduced formula
+and the space group (0.1 Å tolerance) of the final structure, or of phonopy's unit cell. Within a
+phase the energy is that of the static run (else the relaxation) with the tree's most common
+functional, the highest ENCUT and the densest k-point mesh, the last in path order among equals
+(``vasp.phase_runs``, the rule of run directories too); the others are listed as ignored
+with the difference. Structure and convergence are those of the last relaxation; without one, the
+static run's structure, whose residual force must be below its EDIFFG (else 0.05 eV/Å). A phonon
+set is combined with the phase only when its unit cell matches the relaxed structure
+(StructureMatcher, volume within 5 %). Folders are walked by ``tree_walk`` and files read by
+``safe_files``: whatever cannot be read is a Problem, never skipped.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from pathlib import Path
 
 import numpy as np
 from pymatgen.core import Composition, Structure
-from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
-from nasx.analysis.phonon_sets import (
+from nasx.analysis.readers.phase_keys import PhaseKey, phase_id, phase_key, system_of
+from nasx.analysis.readers.phonon_sets import (
     PhononSet,
     at_rest_in,
     claimed_folders,
@@ -42,8 +42,8 @@ from nasx.analysis.phonon_sets import (
     same_cell,
     unitcell_structure,
 )
-from nasx.analysis.phonopy_dirs import vasprun_in
-from nasx.analysis.records import (
+from nasx.analysis.readers.phonopy_dirs import vasprun_in
+from nasx.analysis.readers.records import (
     LEFT_OUT,
     NO_PHONONS,
     Calculations,
@@ -51,9 +51,13 @@ from nasx.analysis.records import (
     PhaseRecord,
     Problem,
 )
-from nasx.analysis.run_reader import is_run_directory, read_run_directory, run_document_refusal
-from nasx.analysis.tree_walk import walk
-from nasx.analysis.vasp_outputs import (
+from nasx.analysis.readers.run_directory import (
+    is_run_directory,
+    read_run_directory,
+    run_document_refusal,
+)
+from nasx.analysis.readers.tree_walk import walk
+from nasx.analysis.readers.vasp import (
     VaspRun,
     failing_run,
     input_structure,
@@ -63,12 +67,8 @@ from nasx.analysis.vasp_outputs import (
     read_vasp_run,
     relaxation_from_vasp,
 )
-from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
-from nasx.symmetry import INPUT_SYMPREC_A
 
-PhaseKey = tuple[str, int]
-"""Reduced formula and space-group number."""
 _ORPHAN_DISPLACEMENT = re.compile(r"^disp-?\d+$")
 RUN = "its folder is read as a tree, not as a nasx run directory"
 
@@ -117,10 +117,10 @@ class _TreeReader:
         relaxations, broken = self._vasp_runs(vasp_dirs, sets, structures)
         preferred = Counter(r.functional for runs_ in relaxations.values() for r in runs_)
         functional = preferred.most_common(1)[0][0] if preferred else ""
-        system = _system(structures.values())
+        system = system_of(structures.values())
         records, nested_problems = [], []
         for key in sorted(structures, key=lambda k: (k[0], k[1])):
-            record = PhaseRecord(id=_phase_id(structures[key], key, system), status="found")
+            record = PhaseRecord(id=phase_id(structures[key], key, system), status="found")
             record.formula = system.formula(Composition(key[0])) if system else key[0]
             record.label = record.id
             self._relaxation(record, relaxations.get(key, []), broken.get(key, []), functional)
@@ -198,7 +198,7 @@ class _TreeReader:
                     Problem(self.rel(e.source), e.problem, None, NO_PHONONS) for e in found.errors
                 ]
                 continue
-            key = _key(found.unitcell)
+            key = phase_key(found.unitcell)
             structures.setdefault(key, found.unitcell)
             sets[key].append(found)
         return sets
@@ -212,10 +212,10 @@ class _TreeReader:
         cell = unitcell_structure(directory) if self.supercells else None
         if cell is None:
             return None
-        key = _key(cell)
-        system = _system([cell])
+        key = phase_key(cell)
+        system = system_of([cell])
         names = (
-            _phase_id(cell, key, system),
+            phase_id(cell, key, system),
             key[0],
             system.formula(cell.composition) if system else key[0],
         )
@@ -242,7 +242,7 @@ class _TreeReader:
                         )
                     )
                 else:
-                    key = _key(structure)
+                    key = phase_key(structure)
                     broken[key].append(problem)
                     structures.setdefault(key, structure)
                 continue
@@ -256,7 +256,7 @@ class _TreeReader:
                     )
                 )
                 continue
-            key = _key(run.structure)
+            key = phase_key(run.structure)
             structures.setdefault(key, run.structure)
             refusal = run.energy_refusal()
             if refusal is not None:
@@ -380,21 +380,3 @@ def _phonon_input_of(run: VaspRun, phonon_set: PhononSet) -> bool:
     matrix = np.asarray(phonon_set.data.phonopy.supercell_matrix)
     one_cell = round(abs(np.linalg.det(matrix))) == 1
     return not (one_cell and at_rest_in(run.structure, phonon_set.unitcell))
-
-
-def _key(structure: Structure) -> PhaseKey:
-    number = SpacegroupAnalyzer(structure, symprec=INPUT_SYMPREC_A).get_space_group_number()
-    return structure.composition.reduced_formula, number
-
-
-def _phase_id(structure: Structure, key: PhaseKey, system: BinarySystem | None) -> str:
-    symbol = SpacegroupAnalyzer(structure, symprec=INPUT_SYMPREC_A).get_space_group_symbol()
-    formula = system.formula(Composition(key[0])) if system else key[0]
-    return f"{formula}_{symbol.replace('/', '')}"
-
-
-def _system(structures) -> BinarySystem | None:
-    elements = {str(el) for s in structures for el in s.composition.elements}
-    if len(elements) != 2:
-        return None
-    return BinarySystem.from_elements(elements)

@@ -22,9 +22,15 @@ from pathlib import Path
 import numpy as np
 from phonopy import Phonopy
 
-from nasx.analysis.records import PhononInput
-from nasx.analysis.safe_files import COMPRESSIONS, is_folder, list_folder, plain_file, present
-from nasx.analysis.vasp_outputs import read_forces
+from nasx.analysis.readers.records import PhononInput
+from nasx.analysis.readers.safe_files import (
+    COMPRESSIONS,
+    is_folder,
+    list_folder,
+    plain_file,
+    present,
+)
+from nasx.analysis.readers.vasp import read_forces
 from nasx.errors import NasxInputError
 from nasx.settings import PhononSettings
 

@@ -6,12 +6,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from nasx.analysis import plots, report
-from nasx.analysis.conclusions import Conclusions, evaluate
 from nasx.analysis.document import ResultsDocument, results_json_text
-from nasx.analysis.entries import Entry, entries_json_text
-from nasx.analysis.provenance import Provenance, labelled
-from nasx.analysis.study import StudyResult
+from nasx.analysis.report import markdown as report
+from nasx.analysis.report import plots
+from nasx.analysis.report.provenance import Provenance, labelled
+from nasx.analysis.thermo.conclusions import Conclusions, evaluate
+from nasx.analysis.thermo.entries import Entry, entries_json_text
+from nasx.analysis.thermo.study import StudyResult
 from nasx.layout import write_text_atomic
 
 ENTRIES_JSON = "entries.json"

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from nasx.analysis.document_sections import ProvenanceRecord, Versions
-from nasx.analysis.entries import Entry
+from nasx.analysis.thermo.entries import Entry
 from nasx.run_document import RunDocument
 from nasx.versions import package_versions
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from pymatgen.analysis.phase_diagram import PhaseDiagram
 
-from nasx.analysis.entries import Entry, at_temperature, entry_label
+from nasx.analysis.thermo.entries import Entry, at_temperature, entry_label
 from nasx.chemistry import BinarySystem
 from nasx.units import MEV_PER_EV
 

@@ -31,7 +31,7 @@ from phonopy.structure.cells import PrimitiveMatrixAutoDefaultWarning
 from pymatgen.analysis.structure_matcher import StructureMatcher
 from pymatgen.core import Structure
 
-from nasx.analysis.phonopy_dirs import (
+from nasx.analysis.readers.phonopy_dirs import (
     displacement_files,
     find_file,
     isolated_cwd,
@@ -39,8 +39,8 @@ from nasx.analysis.phonopy_dirs import (
     plain,
     read_displacement_forces,
 )
-from nasx.analysis.records import PhononInput
-from nasx.analysis.safe_files import list_folder, present
+from nasx.analysis.readers.records import PhononInput
+from nasx.analysis.readers.safe_files import list_folder, present
 from nasx.errors import NasxInputError
 from nasx.results import unphysical
 

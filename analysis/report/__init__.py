@@ -1,0 +1,1 @@
+"""Rendering: report.md, figures and the files an analysis writes."""
