@@ -53,14 +53,10 @@ from nasx.analysis.thermo.checks import (
     settings_consistency,
 )
 from nasx.analysis.thermo.entries import FVIB_KEY
-from nasx.analysis.thermo.phase_phonons import PhasePhonons
 from nasx.analysis.thermo.study import StudyResult, analyze
 from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
-from nasx.layout import (
-    MAIN_SET,
-)
-from nasx.phonons import ThermalProperties, thermal_properties
+from nasx.phonons import ThermalProperties
 from nasx.settings import AnalysisOptions, PhononSettings, normalized_temperatures
 from nasx.units import temperature_key
 
@@ -105,106 +101,37 @@ def analyze_calculations(
     ``temperatures_K`` (besides 0 K) and ``bypass`` default to the run's own options, else to
     300 and 400 K and the study's bypass. ``phases`` keeps the phases named by id or formula.
     ``phase_files`` also writes phases/<id>/phonopy.yaml, thermal.json and phonon figures.
+
+    The steps: the phases' phonons (F, S, Cv; reused from their own jobs where their records
+    match), the entries and the study (hull, voltages) at every temperature, the checks and
+    the document; then, with ``out_dir``, the files.
     """
     run = calculations.run
-    options = run.analysis if run else AnalysisOptions()
-    temperatures = list(
-        options.temperatures_K
-        if temperatures_K is None
-        else normalized_temperatures(temperatures_K)
-    )
-    if any(t < 0 for t in temperatures):
-        raise NasxInputError(None, "temperatures must be ≥ 0 K")
-    if bypass is None:
-        bypass = options.bypass
-    if system is None and run:
-        system = BinarySystem.parse(run.system)
+    temperatures, bypass, system = _options(calculations, temperatures_K, bypass, system)
     records = selected(calculations, phases)
-    problems = [
-        p for p in calculations.problems if p.phase is None or p.phase in {r.id for r in records}
-    ]
-
+    ids = {r.id for r in records}
+    problems = [p for p in calculations.problems if p.phase is None or p.phase in ids]
     consistency = settings_consistency(records)
     calculator = _calculator(calculations, consistency)
     provenance = of_run(run) if run else Provenance(calculator.description)
     provenance = with_fake_vasp(provenance, [r.id for r in records if r.test_model], len(records))
-    if out_dir is None:
-        phase_files = False
     out = Path(out_dir) if out_dir is not None else None
-    thermal, convergence = {}, {}
-    reused: dict[str, PhasePhonons] = {}
-    for record in records:
-        for name, target, data in (
-            (MAIN_SET, thermal, record.phonons),
-            ("convergence", convergence, record.convergence),
-        ):
-            if data is not None and temperatures:
-                hit = None
-                if name == MAIN_SET and phase_files:  # computed by the phase's own job
-                    hit = phase_phonons.reused(out, record, temperatures, provenance.short_model())
-                if hit is not None:
-                    reused[record.id], target[record.id] = hit, hit.thermal
-                    continue
-                try:
-                    target[record.id] = _thermal(data, temperatures)
-                except Exception as exc:  # phonopy's errors on inconsistent data sets vary
-                    problems.append(
-                        Problem(
-                            data.source,
-                            f"phonopy failed: {type(exc).__name__}: {exc}",
-                            record.id,
-                            name,
-                        )
-                    )
-    entries = [_entry(r, thermal.get(r.id)) for r in records if r.energy_eV is not None]
-    present = {r.formula for r in records if r.energy_eV is not None}
-    named = {r.formula for r in records}
-    if bypass is not None:
-        unknown = [b for b in bypass if b not in named]
-        if unknown:
-            raise NasxInputError(
-                calculations.source,
-                f"cannot bypass {', '.join(unknown)}: no such phase (phases: {', '.join(sorted(named))})",
-            )
-        bypass = [b for b in bypass if b in present]
-
-    missing: list[Missing] = []
-    result = None
-    if not entries:
-        missing.append(Missing(NO_THERMO, "no phase has a usable energy (no relaxation found)"))
-    else:
-        result = _study(entries, temperatures, bypass, system, calculations.source, missing)
-    if result is not None:
-        for t in temperatures:
-            if t not in result.temperatures_K:
-                missing.append(
-                    Missing(
-                        f"{NO_THERMO} at {t:g} K",
-                        "no phase diagram (an elemental reference has no F_vib)",
-                    )
-                )
-            elif t in result.left_out:
-                missing.append(
-                    Missing(
-                        f"{', '.join(result.left_out[t])} at {t:g} K",
-                        "no F_vib: that temperature's hull and voltages are computed without them",
-                    )
-                )
+    reuse_from = out if phase_files else None
+    phonons = phase_phonons.phonons_of(
+        records, temperatures, reuse_from, provenance.short_model(), problems
+    )
+    entries = [_entry(r, phonons.thermal.get(r.id)) for r in records if r.energy_eV is not None]
+    bypass = _bypass_present(records, bypass, calculations.source)
+    result, missing = _thermodynamics(entries, temperatures, bypass, system, calculations.source)
     checks = phase_checks(
-        records, thermal, convergence, temperatures, run.phonons if run else PhononSettings()
+        records,
+        phonons.thermal,
+        phonons.convergence,
+        temperatures,
+        run.phonons if run else PhononSettings(),
     )
     if not consistency.consistent:
         checks.append(Check("all", "consistency", False, consistency.message))
-    calc_records = {
-        r.id: _calculation_record(
-            r,
-            thermal.get(r.id),
-            convergence.get(r.id),
-            reused[r.id].q_mesh if r.id in reused else None,
-        )
-        for r in records
-    }
-    tree = calculations.kind == "tree"
     extra = {  # the sections of results.json about the calculations (ResultsDocument's fields)
         "calculator": calculator,
         "calculation_settings": CalculationSettings(
@@ -214,35 +141,26 @@ def analyze_calculations(
         if run
         else None,
         "source": Source(calculations.kind),
-        "calculations": calc_records,
+        "calculations": {r.id: _calculation_record(r, phonons) for r in records},
         "checks": [c.to_record() for c in checks],
         "consistency": consistency,
         "problems": [ProblemRecord.of(p) for p in problems],
         "missing": missing,
         "notes": list(calculations.notes),
-        "ignored": list(calculations.ignored) if tree else None,
+        "ignored": list(calculations.ignored) if calculations.kind == "tree" else None,
         "complete": not problems and not missing,
     }
-    figures = {
-        record.id: _phase_files(
-            out, record, thermal[record.id], convergence.get(record.id), temperatures,
-            provenance.short_model(), reused.get(record.id),
-        )
-        for record in records
-        if phase_files and record.id in thermal
-    }  # fmt: skip
-    section = calculations_section(
-        records, thermal, checks, problems, missing, consistency, calculations
-    )
-    modes_section = phonon_modes_section(records, thermal, figures)
-    figures_section = phonon_figures_section(records, figures)
-    if any(r.instability is not None for r in records):
-        modes_section += "\n\n" + instabilities_section(records)
-    leading = [inventory_section(records, calculations)]
-    kept = {r.id: r.phonons for r in records if r.phonons is not None and r.id in thermal}
     document = _document(result, provenance, extra, system, temperatures)
+    kept = {r.id: r.phonons for r in records if r.phonons is not None and r.id in phonons.thermal}
     if out is None:
         return Analysis(result, document, {}, (), entries, kept)
+    sections = _Sections(calculations, records, phonons, checks, problems, missing, consistency)
+    figures = {
+        r.id: phase_phonons.write_files(out, r, phonons, temperatures, provenance.short_model())
+        for r in records
+        if phase_files and r.id in phonons.thermal
+    }
+    leading, following = sections.render(figures)
     if result is not None:
         paths = write_outputs(
             result,
@@ -250,18 +168,110 @@ def analyze_calculations(
             provenance,
             entries,
             extra=extra,
-            extra_sections=[s for s in (section, modes_section, figures_section) if s],
+            extra_sections=following,
             leading_sections=leading,
         )
     else:
-        paths = write_without_thermodynamics(
-            document,
-            out,
-            "\n\n".join(s for s in (*leading, section, modes_section, figures_section) if s),
-            provenance,
-        )
+        text = "\n\n".join([*leading, *following])
+        paths = write_without_thermodynamics(document, out, text, provenance)
         paths["entries"] = write_entries(entries, provenance, out)
-    return Analysis(result, document, paths, tuple(sorted(reused)), entries, kept)
+    return Analysis(result, document, paths, tuple(sorted(phonons.reused)), entries, kept)
+
+
+def _options(
+    calculations: Calculations,
+    temperatures_K: Sequence[float] | None,
+    bypass: Sequence[str] | None,
+    system: BinarySystem | None,
+) -> tuple[list[float], Sequence[str] | None, BinarySystem | None]:
+    """The temperatures, bypass and system asked for, else the run's own."""
+    run = calculations.run
+    options = run.analysis if run else AnalysisOptions()
+    temperatures = list(
+        options.temperatures_K
+        if temperatures_K is None
+        else normalized_temperatures(temperatures_K)
+    )
+    if any(t < 0 for t in temperatures):
+        raise NasxInputError(None, "temperatures must be ≥ 0 K")
+    if system is None and run:
+        system = BinarySystem.parse(run.system)
+    return temperatures, options.bypass if bypass is None else bypass, system
+
+
+def _bypass_present(
+    records: list[PhaseRecord], bypass: Sequence[str] | None, source: str
+) -> list[str] | None:
+    """The bypassed formulas that have an energy; a formula of no phase is refused."""
+    if bypass is None:
+        return None
+    named = {r.formula for r in records}
+    unknown = [b for b in bypass if b not in named]
+    if unknown:
+        raise NasxInputError(
+            source,
+            f"cannot bypass {', '.join(unknown)}: no such phase (phases: {', '.join(sorted(named))})",
+        )
+    present = {r.formula for r in records if r.energy_eV is not None}
+    return [b for b in bypass if b in present]
+
+
+def _thermodynamics(
+    entries: list[ComputedStructureEntry],
+    temperatures: list[float],
+    bypass: list[str] | None,
+    system: BinarySystem | None,
+    source: str,
+) -> tuple[StudyResult | None, list[Missing]]:
+    """The study at 0 K and every temperature (None without a phase diagram), and what it
+    lacks: the temperatures without a phase diagram, the phases left out at one."""
+    missing: list[Missing] = []
+    if not entries:
+        missing.append(Missing(NO_THERMO, "no phase has a usable energy (no relaxation found)"))
+        return None, missing
+    result = _study(entries, temperatures, bypass, system, source, missing)
+    if result is None:
+        return None, missing
+    for t in temperatures:
+        if t not in result.temperatures_K:
+            reason = "no phase diagram (an elemental reference has no F_vib)"
+            missing.append(Missing(f"{NO_THERMO} at {t:g} K", reason))
+        elif t in result.left_out:
+            reason = "no F_vib: that temperature's hull and voltages are computed without them"
+            missing.append(Missing(f"{', '.join(result.left_out[t])} at {t:g} K", reason))
+    return result, missing
+
+
+@dataclass
+class _Sections:
+    """The report's sections about the calculations (inventory, calculations and checks,
+    modes, figures, instabilities)."""
+
+    calculations: Calculations
+    records: list[PhaseRecord]
+    phonons: phase_phonons.PhononsFound
+    checks: list[Check]
+    problems: list[Problem]
+    missing: list[Missing]
+    consistency: Consistency
+
+    def render(self, figures: dict[str, PhononFigures]) -> tuple[list[str], list[str]]:
+        """(the sections before the figures, those after), empty ones left out."""
+        records, thermal = self.records, self.phonons.thermal
+        section = calculations_section(
+            records,
+            thermal,
+            self.checks,
+            self.problems,
+            self.missing,
+            self.consistency,
+            self.calculations,
+        )
+        modes = phonon_modes_section(records, thermal, figures)
+        if any(r.instability is not None for r in records):
+            modes += "\n\n" + instabilities_section(records)
+        following = [s for s in (section, modes, phonon_figures_section(records, figures)) if s]
+        return [inventory_section(records, self.calculations)], following
 
 
 def _document(
@@ -317,12 +327,6 @@ def selected(calculations: Calculations, names: Sequence[str] | None) -> list[Ph
     return chosen
 
 
-def _thermal(data: PhononInput, temperatures: list[float]) -> ThermalProperties:
-    return thermal_properties(
-        data.phonopy, data.forces_eV_per_A, temperatures, data.settings, data.symmetrize_fc
-    )
-
-
 def _entry(record: PhaseRecord, thermal: ThermalProperties | None) -> ComputedStructureEntry:
     fvib = {}
     if thermal is not None:
@@ -336,12 +340,13 @@ def _entry(record: PhaseRecord, thermal: ThermalProperties | None) -> ComputedSt
 
 
 def _calculation_record(
-    record: PhaseRecord,
-    thermal: ThermalProperties | None,
-    convergence: ThermalProperties | None,
-    q_mesh: tuple[int, ...] | None,
+    record: PhaseRecord, phonons: phase_phonons.PhononsFound
 ) -> CalculationRecord:
+    """results.json's ``calculations[id]`` of one phase."""
     relax, structure = record.relaxation, record.structure
+    thermal, convergence = phonons.thermal.get(record.id), phonons.convergence.get(record.id)
+    reused = phonons.reused.get(record.id)
+    q_mesh = reused.q_mesh if reused is not None else None
     return CalculationRecord(
         formula=record.formula,
         label=record.label,
@@ -371,24 +376,3 @@ def _calculator(calculations: Calculations, consistency: Consistency) -> Calcula
         info = calculations.run.calculator
         return CalculatorRecord(info.name, info.description, info.object)
     return CalculatorRecord("vasp", f"VASP outputs ({consistency.message})")
-
-
-def _phase_files(
-    out: Path,
-    record: PhaseRecord,
-    thermal: ThermalProperties,
-    convergence: ThermalProperties | None,
-    temperatures: list[float],
-    model: str,
-    reused: PhasePhonons | None,
-) -> PhononFigures:
-    """A phase's files and figures (those of its own phonons job where ``reused``), and the
-    supercell-convergence set's files where it has one."""
-    if reused is not None:
-        figures = reused.figures
-    else:
-        figures = phase_phonons.write_phase_files(out, record, thermal, temperatures, model)
-        phase_phonons.write_record(out, record, thermal, figures, temperatures, model)
-    if convergence is not None:
-        phase_phonons.write_convergence_files(out, record, convergence)
-    return figures

@@ -4,7 +4,8 @@ files and figures, and a record (phases/<id>/phonons.json) that lets a later ana
 ``nasx run`` computes them in a job per phase as soon as that phase's forces are in, while other
 phases' force jobs still run. The analysis reuses a phase's record only when it was made from
 exactly the same displacements, forces, phonon settings, temperatures, model name and phase
-changes (``fingerprint``); otherwise it computes them itself, as for any other source.
+changes (``fingerprint``); otherwise it computes them itself, as for any other source
+(``phonons_of``: every phase of an analysis, a set phonopy cannot use named as a Problem).
 """
 
 from __future__ import annotations
@@ -12,15 +13,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nasx import phonons
-from nasx.analysis.readers.records import PhaseRecord, PhononInput
-from nasx.layout import CONVERGENCE_SET, PhaseDirectory, read_json, write_json_atomic
+from nasx.analysis.readers.records import PhaseRecord, PhononInput, Problem
+from nasx.layout import CONVERGENCE_SET, MAIN_SET, PhaseDirectory, read_json, write_json_atomic
 from nasx.phonons import ThermalProperties, thermal_properties
 
 if TYPE_CHECKING:  # matplotlib is imported only where figures are drawn
@@ -195,3 +196,73 @@ def write_convergence_files(out: Path, record: PhaseRecord, convergence: Thermal
     files.root.mkdir(parents=True, exist_ok=True)
     phonons.save(record.convergence.phonopy, files.phonopy_yaml(CONVERGENCE_SET))
     write_json_atomic(files.thermal(CONVERGENCE_SET), convergence.as_dict())
+
+
+@dataclass
+class PhononsFound:
+    """Each phase's thermal properties (main set, supercell-convergence set), and the phases
+    whose main set came from their own phonons job."""
+
+    thermal: dict[str, ThermalProperties] = field(default_factory=dict)
+    convergence: dict[str, ThermalProperties] = field(default_factory=dict)
+    reused: dict[str, PhasePhonons] = field(default_factory=dict)
+
+
+def phonons_of(
+    records: list[PhaseRecord],
+    temperatures: list[float],
+    reuse_from: Path | None,
+    model: str,
+    problems: list[Problem],
+) -> PhononsFound:
+    """F, S and Cv of every phase with phonons (reused from ``reuse_from``'s phase records where
+    they match); a set phonopy cannot use is a Problem appended to ``problems``."""
+    found = PhononsFound()
+    if not temperatures:
+        return found
+    for record in records:
+        for name, target, data in (
+            (MAIN_SET, found.thermal, record.phonons),
+            ("convergence", found.convergence, record.convergence),
+        ):
+            if data is None:
+                continue
+            if name == MAIN_SET and reuse_from is not None:  # computed by the phase's own job
+                hit = reused(reuse_from, record, temperatures, model)
+                if hit is not None:
+                    found.reused[record.id], target[record.id] = hit, hit.thermal
+                    continue
+            try:
+                target[record.id] = thermal_of(data, temperatures)
+            except Exception as exc:  # phonopy's errors on inconsistent data sets vary
+                reason = f"phonopy failed: {type(exc).__name__}: {exc}"
+                problems.append(Problem(data.source, reason, record.id, name))
+    return found
+
+
+def thermal_of(data: PhononInput, temperatures: list[float]) -> ThermalProperties:
+    """F, S and Cv of one phonon set at ``temperatures`` (its force constants fitted)."""
+    return thermal_properties(
+        data.phonopy, data.forces_eV_per_A, temperatures, data.settings, data.symmetrize_fc
+    )
+
+
+def write_files(
+    out: Path,
+    record: PhaseRecord,
+    phonons: PhononsFound,
+    temperatures: list[float],
+    model: str,
+) -> PhononFigures:
+    """A phase's files and figures (those of its own phonons job where it was reused), and the
+    supercell-convergence set's files where it has one."""
+    thermal, convergence = phonons.thermal[record.id], phonons.convergence.get(record.id)
+    reused = phonons.reused.get(record.id)
+    if reused is not None:
+        figures = reused.figures
+    else:
+        figures = write_phase_files(out, record, thermal, temperatures, model)
+        write_record(out, record, thermal, figures, temperatures, model)
+    if convergence is not None:
+        write_convergence_files(out, record, convergence)
+    return figures
