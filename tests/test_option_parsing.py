@@ -167,13 +167,3 @@ def test_any_text_parses_or_gives_one_line(option, text, joined):
         assert lines[0].startswith("nasx: error: "), err
         if joined:  # the value is the option's own: the error names it
             assert lines[0].startswith(f"nasx: error: {option}: "), err
-
-
-def test_readme_shows_the_error_that_nasx_prints(capsys):
-    """The README's example of a bad option is what the command prints."""
-    from pathlib import Path
-
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    block = readme.split("$ nasx run --displacement 0.6\n", 1)[1].split("```", 1)[0]
-    assert main(["run", "--displacement", "0.6"]) == 2
-    assert capsys.readouterr().err == block
