@@ -159,6 +159,18 @@ def test_settings_are_recorded_in_run_json_and_results_json(study):
     assert read_json(out / "run.json")["software"]["gpaw"] == "26.7.0"
 
 
+def test_nasx_analyze_reads_the_gpaw_run_directory(study, tmp_path):
+    result, out, _ = study
+    analysis = nasx.analyze(out, out=tmp_path / "analysis")
+    assert analysis.complete
+    assert analysis.document["calculator"]["name"] == "gpaw"
+    for formula, phase in result.document["phases"].items():
+        assert (
+            analysis.document["phases"][formula]["formation_energy_eV_per_atom"]
+            == (phase["formation_energy_eV_per_atom"])
+        )
+
+
 def test_optical_phonon_at_gamma_equals_a_finite_difference_of_gpaw_forces(study):
     """NaS's cell is its own phonon supercell. Each atom moved by u (every site is an inversion
     centre: the same as a central difference) gives one column of the Γ force constants Φ_xx;
