@@ -141,7 +141,7 @@ def test_energies_equal_gpaw_called_directly(study):
         assert np.abs(forces).max() < FMAX
         energies[phase] = direct / len(structure)
     expected = energies["NaS_Pm-3m"] - (energies["Na_Im-3m"] + energies["S_Pm-3m"]) / 2
-    formation = result.document["phases"]["Na2S2"]["formation_energy_eV_per_atom"]["0"]
+    formation = result.to_json()["phases"]["Na2S2"]["formation_energy_eV_per_atom"]["0"]
     assert formation == pytest.approx(expected, abs=ENERGY_ATOL_EV)
     assert formation < -0.3  # NaS (CsCl) is bound in r2SCAN even at 250 eV
 
@@ -149,7 +149,7 @@ def test_energies_equal_gpaw_called_directly(study):
 def test_settings_are_recorded_in_run_json_and_results_json(study):
     result, out, _ = study
     expected = {"name": "gpaw", "settings": SETTINGS.to_document()}
-    for document in (read_json(out / "run.json"), result.document):
+    for document in (read_json(out / "run.json"), result.to_json()):
         calculator = document["calculator"]
         assert {
             "name": calculator["name"],
@@ -163,10 +163,10 @@ def test_nasx_analyze_reads_the_gpaw_run_directory(study, tmp_path):
     result, out, _ = study
     analysis = nasx.analyze(out, out=tmp_path / "analysis")
     assert analysis.complete
-    assert analysis.document["calculator"]["name"] == "gpaw"
-    for formula, phase in result.document["phases"].items():
+    assert analysis.to_json()["calculator"]["name"] == "gpaw"
+    for formula, phase in result.to_json()["phases"].items():
         assert (
-            analysis.document["phases"][formula]["formation_energy_eV_per_atom"]
+            analysis.to_json()["phases"][formula]["formation_energy_eV_per_atom"]
             == (phase["formation_energy_eV_per_atom"])
         )
 
