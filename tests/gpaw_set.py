@@ -24,6 +24,7 @@ SUPERCELLS = {"Na_Im-3m": (1, 1, 1), "S_Pm-3m": (2, 1, 1), "NaS_Pm-3m": (1, 1, 1
 CHEAP = {
     "ecut_eV": 250.0,
     "kpoint_length_A": 10.0,
+    "metal_kpoint_length_A": 10.0,
     "smearing_width_eV": 0.2,
     "scf_energy_eV_per_electron": 1e-6,
     "scf_forces_eV_per_A": 1e-4,

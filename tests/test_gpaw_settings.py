@@ -10,7 +10,7 @@ import pytest
 from nasx.arguments import ArgumentError
 from nasx.cli import main
 from nasx.errors import NasxInputError
-from nasx.gpaw_settings import GpawSettings
+from nasx.gpaw_settings import GpawSettings, is_metal
 from nasx.run_document import calculation_key_of
 from nasx.study import StudyOptions
 from nasx.workflows.calculators.gpaw_r2scan import GpawCalculator, require_gpaw
@@ -67,14 +67,23 @@ def test_kpoint_grid_follows_the_heights_of_the_cell():
     fcc = 6.54 / 2 * np.array([[0, 1, 1], [1, 0, 1], [1, 1, 0]])  # Na2S's primitive cell
     assert settings.kpoint_grid(fcc) == (7, 7, 7)  # heights a/√3 = 3.78 Å
     assert GpawSettings(kpoint_length_A=1.0).kpoint_grid(np.diag([8.0] * 3)) == (1, 1, 1)
+    bcc = 4.23 / 2 * np.array([[-1, 1, 1], [1, -1, 1], [1, 1, -1]])  # Na's primitive cell
+    assert GpawSettings().kpoint_grid(bcc) == (7, 7, 7)  # heights a/√2 = 2.99 Å, L = 20 Å
+    assert GpawSettings().kpoint_grid(bcc, metal=True) == (14, 14, 14)  # L = 40 Å
+
+
+def test_metals_are_cells_of_metallic_elements_only():
+    assert is_metal(["Na"]) and is_metal(["Na", "K"])
+    assert not is_metal(["Na", "S"]) and not is_metal(["S"]) and not is_metal(["Se"])
 
 
 def test_gpaw_parameters_carry_every_setting():
     settings = GpawSettings(ecut_eV=450, smearing="fermi-dirac", scf_max_iterations=40)
     parameters = settings.gpaw_parameters(np.diag([4.0, 4.0, 4.0]))
+    assert settings.gpaw_parameters(np.diag([4.0] * 3), metal=True)["kpts"]["size"] == (10, 10, 10)
     assert parameters["mode"] == {"name": "pw", "ecut": 450}
     assert parameters["xc"] == "MGGA_X_R2SCAN+MGGA_C_R2SCAN"
-    assert parameters["kpts"] == {"size": (7, 7, 7), "gamma": True}
+    assert parameters["kpts"] == {"size": (5, 5, 5), "gamma": True}
     assert parameters["occupations"] == {"name": "fermi-dirac", "width": 0.2}
     assert parameters["mixer"] == {"name": "pulay"}
     assert parameters["maxiter"] == 40

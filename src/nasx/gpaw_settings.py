@@ -4,15 +4,15 @@ It lives in the core, without importing GPAW, so that a study's GPAW settings ar
 before any job (an `ArgumentError` naming the setting) and travel in the calculator object
 that run.json and results.json record (and that the calculation key compares).
 
-Defaults (plane waves, 600 eV; k-points at a line density of 25 Å; Marzari–Vanderbilt smearing
-of 0.2 eV; Pulay mixing) come from the convergence tests of ``benchmarks/gpaw_convergence.py``:
-the README's "GPAW" section gives the tables.
+Defaults (plane waves, 600 eV; k-points at a line density of 20 Å, 40 Å for metals;
+Marzari–Vanderbilt smearing of 0.2 eV; Pulay mixing) come from the convergence tests of
+``benchmarks/gpaw_convergence.py``: docs/gpaw.md gives the tables.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
@@ -28,6 +28,7 @@ mixing converged it. "default" is GPAW's own choice, for whoever wants it back."
 LIMITS = {
     "ecut_eV": (50.0, 3000.0),
     "kpoint_length_A": (0.1, 200.0),
+    "metal_kpoint_length_A": (0.1, 200.0),
     "smearing_width_eV": (1e-4, 2.0),
     "scf_energy_eV_per_electron": (1e-10, 1.0),
     "scf_density_per_electron": (1e-10, 1.0),
@@ -43,7 +44,9 @@ class GpawSettings:
 
     ``ecut_eV``: plane-wave cutoff. ``kpoint_length_A``: a Γ-centred grid with
     k_i = ⌈L / h_i⌉ points along reciprocal vector i, h_i the distance between the lattice
-    planes i (for orthogonal cells the lattice length: the VASP path's "k_i · a_i ≥ L").
+    planes i (for orthogonal cells the lattice length: the VASP path's "k_i · a_i ≥ L");
+    ``metal_kpoint_length_A`` replaces it for cells made only of metallic elements (bcc Na
+    needs twice the line density of Na2S for the same accuracy).
     ``smearing``/``smearing_width_eV``: occupations (one for metals and insulators alike; the
     compounds' gaps are much wider). ``xc``: libxc's names. ``setups``: GPAW's PAW data set
     name ("paw": the standard PBE setups of the pinned gpaw-data package). The SCF stops when
@@ -55,7 +58,8 @@ class GpawSettings:
     """
 
     ecut_eV: float = 600.0
-    kpoint_length_A: float = 25.0
+    kpoint_length_A: float = 20.0
+    metal_kpoint_length_A: float = 40.0
     smearing: str = SMEARINGS[0]
     smearing_width_eV: float = 0.2
     xc: str = R2SCAN
@@ -93,23 +97,25 @@ class GpawSettings:
             values[key] = _checked(argument, key, value)
         return cls(**values)  # type: ignore[arg-type]
 
-    def kpoint_grid(self, lattice_matrix: np.ndarray) -> tuple[int, int, int]:
-        """The Γ-centred grid of a cell (rows of ``lattice_matrix``, Å)."""
+    def kpoint_grid(self, lattice_matrix: np.ndarray, metal: bool = False) -> tuple[int, int, int]:
+        """The Γ-centred grid of a cell (rows of ``lattice_matrix``, Å); ``metal``: a cell of
+        metallic elements only."""
+        length = self.metal_kpoint_length_A if metal else self.kpoint_length_A
         lattice = np.asarray(lattice_matrix, dtype=float)
         volume = abs(np.linalg.det(lattice))
         heights = [
             volume / np.linalg.norm(np.cross(lattice[(i + 1) % 3], lattice[(i + 2) % 3]))
             for i in range(3)
         ]
-        return tuple(max(1, math.ceil(self.kpoint_length_A / h - 1e-9)) for h in heights)  # type: ignore[return-value]
+        return tuple(max(1, math.ceil(length / h - 1e-9)) for h in heights)  # type: ignore[return-value]
 
-    def gpaw_parameters(self, lattice_matrix: np.ndarray) -> dict:
+    def gpaw_parameters(self, lattice_matrix: np.ndarray, metal: bool = False) -> dict:
         """Keyword arguments of ``gpaw.GPAW`` for a cell (without ``txt``)."""
         parameters: dict = {
             "mode": {"name": "pw", "ecut": self.ecut_eV},
             "xc": self.xc,
             "setups": self.setups,
-            "kpts": {"size": self.kpoint_grid(lattice_matrix), "gamma": True},
+            "kpts": {"size": self.kpoint_grid(lattice_matrix, metal), "gamma": True},
             "occupations": {"name": self.smearing, "width": self.smearing_width_eV},
             "convergence": {
                 "energy": self.scf_energy_eV_per_electron,
@@ -126,9 +132,17 @@ class GpawSettings:
     def describe(self) -> str:
         """The settings in one line, for reports."""
         return (
-            f"PW {self.ecut_eV:g} eV, k-points {self.kpoint_length_A:g} Å, "
+            f"PW {self.ecut_eV:g} eV, k-points {self.kpoint_length_A:g} Å "
+            f"({self.metal_kpoint_length_A:g} Å for metals), "
             f"{self.smearing} {self.smearing_width_eV:g} eV"
         )
+
+
+def is_metal(symbols: Iterable[str]) -> bool:
+    """Whether a cell of these elements is a metal for the k-points: all metallic elements."""
+    from pymatgen.core import Element
+
+    return all(Element(str(s)).is_metal for s in symbols)
 
 
 def _checked(argument: str, key: str, value: object) -> object:

@@ -29,7 +29,7 @@ pytest.importorskip(
 )
 
 import nasx
-from nasx.gpaw_settings import GpawSettings
+from nasx.gpaw_settings import GpawSettings, is_metal
 from nasx.layout import RunDirectory, read_json
 from nasx.settings import RelaxSettings
 from nasx.workflows.calculators import get_calculator
@@ -55,7 +55,8 @@ def _gpaw_energy_forces(structure: Structure) -> tuple[float, np.ndarray]:
     from gpaw import GPAW
 
     atoms = AseAtomsAdaptor.get_atoms(structure)
-    atoms.calc = GPAW(txt=None, **SETTINGS.gpaw_parameters(structure.lattice.matrix))
+    metal = is_metal(structure.composition.elements)
+    atoms.calc = GPAW(txt=None, **SETTINGS.gpaw_parameters(structure.lattice.matrix, metal))
     return float(atoms.get_potential_energy()), atoms.get_forces()
 
 

@@ -25,7 +25,7 @@ from ase.calculators.calculator import Calculator as AseCalculator
 from pymatgen.core import Structure
 
 from nasx.errors import NasxInputError
-from nasx.gpaw_settings import GpawSettings
+from nasx.gpaw_settings import GpawSettings, is_metal
 from nasx.layout import read_json, write_json_atomic
 from nasx.results import ForcesResult, RelaxResult
 from nasx.settings import RelaxSettings
@@ -110,7 +110,8 @@ class GpawCalculator(AseBackedCalculator):
         log = workdir / LOG_NAME
         if log.exists():  # an interrupted job's log: kept beside the new one
             log.rename(_free_name(workdir, "gpaw-interrupted", ".txt"))
-        calc = GPAW(txt=str(log), **self.settings.gpaw_parameters(structure.lattice.matrix))
+        metal = is_metal(structure.composition.elements)
+        calc = GPAW(txt=str(log), **self.settings.gpaw_parameters(structure.lattice.matrix, metal))
         inner, clock = calc.calculate_property, self.clock
 
         def calculate_property(atoms, prop):
