@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING
 from nasx import arguments, defaults
 from nasx.arguments import ArgumentError, shown
 from nasx.errors import NasxInputError
+from nasx.gpaw_settings import GpawSettings
 from nasx.settings import AnalysisOptions, PhononSettings, RelaxSettings, RunSettings
 
 if TYPE_CHECKING:
     from nasx.structures import PhaseSet
     from nasx.workflows.calculators import Calculator
 
-CALCULATORS = ("chgnet", "sevennet", "stub", "stub-stiff", "vasp")
+CALCULATORS = ("chgnet", "sevennet", "stub", "stub-stiff", "vasp", "gpaw")
 """Calculator names; the first is the default."""
 IMAGINARY_POLICIES = ("flag", "pretend_real")
 GAMMA_ACOUSTIC = ("auto", "exclude", "include")
@@ -44,7 +45,8 @@ class StudyOptions:
     ``min_length_A``. ``check_convergence`` repeats these phases' phonons (ids, formulas or
     ``"all"``) in a supercell of at least ``convergence_length_A`` (default 1.5 ×
     ``min_length_A``). ``vasp_cmd``, ``auto_kspacing`` and ``polling_seconds`` are for
-    ``calculator="vasp"`` run here.
+    ``calculator="vasp"`` run here. ``gpaw`` sets `GpawSettings` of ``calculator="gpaw"``
+    (e.g. ``{"ecut_eV": 700}``; the others keep their defaults).
     """
 
     system: str | None = None
@@ -68,6 +70,7 @@ class StudyOptions:
     vasp_cmd: str | None = None
     auto_kspacing: bool = False
     polling_seconds: float = 10.0
+    gpaw: GpawSettings | None = None
 
     @classmethod
     def from_arguments(cls, **given: object) -> StudyOptions:
@@ -85,6 +88,10 @@ class StudyOptions:
     def resolve(self) -> Study:
         """The phases, settings and calculators of this study, every option checked against
         the phases; nothing is written and no model is loaded."""
+        if self.gpaw is not None and "gpaw" not in self.calculator:
+            raise ArgumentError(
+                "gpaw", "GPAW settings given, but gpaw is not a calculator of this study"
+            )
         if self.follow_instabilities and "vasp" in self.calculator:
             raise ArgumentError(
                 "follow_instabilities",
@@ -175,6 +182,7 @@ class Study:
             vasp_cmd=options.vasp_cmd,
             auto_kspacing=options.auto_kspacing,
             polling_seconds=options.polling_seconds,
+            gpaw=options.gpaw,
         )
         return [get_calculator(name, calculator_options) for name in options.calculator]
 
@@ -351,4 +359,5 @@ _CHECKS = {
     "vasp_cmd": _text,
     "auto_kspacing": _flag,
     "polling_seconds": lambda a, v: arguments.positive(a, v, "s"),
+    "gpaw": GpawSettings.from_mapping,
 }

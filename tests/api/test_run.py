@@ -53,7 +53,7 @@ def test_a_rerun_prints_nothing_and_progress_goes_to_the_callback(
         ({"temperatures_K": [300, 6000]}, "temperatures_K", "6000 K is above 5000 K"),
         ({"temperatures_K": 300}, "temperatures_K", "expected a list"),
         ({"calculator": ["stub", "stub"]}, "calculator", "given more than once"),
-        ({"calculator": "gpaw"}, "calculator", "invalid choice: 'gpaw'"),
+        ({"calculator": "cp2k"}, "calculator", "invalid choice: 'cp2k'"),
         ({"supercell": {"Na_Im-3m": (0, 1, 1)}}, "supercell", "each from 1 to 20"),
         ({"supercell": {"nope": (1, 1, 1)}}, "supercell", "unknown phase id 'nope'"),
         ({"phases": ["Na2S"]}, "phases", "no elemental reference"),

@@ -16,6 +16,7 @@ REGISTRY = {
     "stub": "nasx.workflows.calculators.stub:StubCalculator",
     "stub-stiff": "nasx.workflows.calculators.stub:StiffStubCalculator",
     "vasp": "nasx.workflows.calculators.vasp:VaspCalculator",
+    "gpaw": "nasx.workflows.calculators.gpaw_r2scan:GpawCalculator",
 }
 """Command-line name → ``module:class``; the first is the default."""
 

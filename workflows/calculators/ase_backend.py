@@ -1,4 +1,4 @@
-"""Relaxation and forces for calculators that are ASE calculators (CHGNet, the stub)."""
+"""Relaxation and forces for calculators that are ASE calculators (CHGNet, the stub, GPAW)."""
 
 from __future__ import annotations
 
@@ -41,15 +41,24 @@ class AseBackedCalculator(Calculator):
         calc.calculate = calculate
         return calc
 
+    def calculator_for(self, structure: Structure, workdir: Path) -> AseCalculator:
+        """The (timed) ASE calculator of one relaxation or force job on ``structure`` (a backend
+        whose settings depend on the cell, or that writes files, overrides it)."""
+        return self._timed_ase_calculator()
+
+    def relaxation_step(self, atoms, steps: int, workdir: Path) -> None:
+        """Called after every optimizer step (a backend may keep a checkpoint)."""
+
     def relax(self, structure: Structure, settings: RelaxSettings, workdir: Path) -> RelaxResult:
         atoms = AseAtomsAdaptor.get_atoms(structure)
-        atoms.calc = self._timed_ase_calculator()
+        atoms.calc = self.calculator_for(structure, workdir)
         if settings.symprec is not None:  # None: free (following an unstable mode)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # spglib deprecation chatter from FixSymmetry
                 atoms.set_constraint(FixSymmetry(atoms, symprec=settings.symprec))
         target = FrechetCellFilter(atoms) if settings.relax_cell else atoms
         optimizer = BFGS(target, logfile=str(Path(workdir) / "relax.log"))
+        optimizer.attach(lambda: self.relaxation_step(atoms, optimizer.nsteps, Path(workdir)))
         with warnings.catch_warnings():
             warnings.simplefilter(
                 "ignore", RuntimeWarning
@@ -70,5 +79,5 @@ class AseBackedCalculator(Calculator):
 
     def forces(self, structure: Structure, workdir: Path) -> ForcesResult:
         atoms = AseAtomsAdaptor.get_atoms(structure)
-        atoms.calc = self._timed_ase_calculator()
+        atoms.calc = self.calculator_for(structure, workdir)
         return ForcesResult(float(atoms.get_potential_energy()), np.array(atoms.get_forces()))

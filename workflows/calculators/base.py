@@ -18,6 +18,7 @@ from pathlib import Path
 from monty.json import MSONable
 from pymatgen.core import Structure
 
+from nasx.gpaw_settings import GpawSettings
 from nasx.results import ForcesResult, RelaxResult
 from nasx.run_document import CalculatorInfo
 from nasx.settings import RelaxSettings
@@ -31,13 +32,14 @@ class CalculatorOptions:
     """What the command line knows that a calculator may need.
 
     ``structures_dir`` is the user's phase set (None: built-in Na–S), ``phase_set`` the phases
-    of the run; the rest is for VASP."""
+    of the run; ``gpaw`` the GPAW settings (None: the defaults); the rest is for VASP."""
 
     structures_dir: str | None = None
     phase_set: PhaseSet | None = None
     vasp_cmd: str | None = None
     auto_kspacing: bool = False
     polling_seconds: float = 10.0
+    gpaw: GpawSettings | None = None
 
 
 @dataclass

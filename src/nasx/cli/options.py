@@ -20,6 +20,7 @@ from nasx.arguments import (
     ArgumentError,
     shown,
 )
+from nasx.gpaw_settings import GpawSettings
 
 CEILINGS = {f"--{k.removesuffix('_A').replace('_', '-')}": v for k, v in arguments.CEILINGS.items()}
 """The largest value each of these options accepts (Å), as `nasx.arguments.CEILINGS` states
@@ -65,6 +66,16 @@ def supercell(text: str) -> tuple[str, tuple[int, int, int]]:
             "e.g. S8_Fddd=1x1x1"
         )
     return name.strip(), numbers  # type: ignore[return-value]
+
+
+def gpaw_setting(text: str) -> tuple[str, str]:
+    """``KEY=VALUE`` of one GPAW setting (checked with the others by `GpawSettings`)."""
+    key, equals, value = text.partition("=")
+    if not (equals and key.strip() and value.strip()):
+        raise argparse.ArgumentTypeError(
+            f"'{shown(text)}': expected KEY=VALUE, e.g. ecut_eV=700 (keys: see --help)"
+        )
+    return key.strip(), value.strip()
 
 
 def add_out(parser: argparse.ArgumentParser, default: str, help: str) -> None:
@@ -243,6 +254,15 @@ def add_calculation_options(parser: argparse.ArgumentParser) -> argparse._Argume
         "report the structure found, its space group and the energy gained per atom "
         "(phases/<id>/instability/, results.json, report); one extra job per phase; not with "
         "VASP",
+    )
+    gpaw = parser.add_argument_group("GPAW (--calculator gpaw)")
+    gpaw.add_argument(
+        "--gpaw",
+        type=gpaw_setting,
+        nargs="+",
+        metavar="KEY=VALUE",
+        help="GPAW settings other than the defaults: "
+        + ", ".join(f"{k}={v}" for k, v in GpawSettings().to_document().items()),
     )
     vasp = parser.add_argument_group("VASP (--calculator vasp)")
     vasp.add_argument(

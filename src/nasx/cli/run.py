@@ -52,7 +52,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="chgnet: CHGNet's r2SCAN model (no VASP needed); sevennet: SevenNet 7net-mf-0's r2SCAN "
         'head (optional: pip install "nasx[sevennet]"); stub, stub-stiff: analytic test models '
         "(stub-stiff: the compounds' springs × 1.5); vasp: r2SCAN VASP under custodian, run here with "
-        "--vasp-cmd. Several names: a committee, one run per model in DIR/models/<name>/ and "
+        "--vasp-cmd; gpaw: r2SCAN DFT with GPAW (optional: scripts/install_gpaw.sh; settings: "
+        "--gpaw). Several names: a committee, one run per model in DIR/models/<name>/ and "
         "the spread across them in DIR (default chgnet)",
     )
     parser.add_argument(
@@ -134,6 +135,7 @@ def study_options(args: argparse.Namespace):
     names = {f.name for f in fields(StudyOptions)}
     values = {k: v for k, v in given.items() if k in names}
     values["supercell"] = dict(given.get("supercell") or [])
+    values["gpaw"] = dict(given["gpaw"]) if given.get("gpaw") else None
     return StudyOptions.from_arguments(**values)
 
 

@@ -1,0 +1,178 @@
+"""GPAW r2SCAN (plane waves, PAW) through ASE: real DFT without a VASP licence.
+
+The optional extra ``gpaw`` installs GPAW (built from source: ``scripts/install_gpaw.sh`` says
+what a machine needs) and its PAW setups (``gpaw-data``). The calculation settings are one
+`GpawSettings` record, part of the calculator object that run.json and results.json record.
+
+What this module adds to the ASE path that CHGNet takes:
+- the cell is Niggli-reduced first (GPAW warns that oblique cells may give wrong results);
+  the reduction keeps every atom's Cartesian position, so energies and forces are unchanged;
+- each job writes GPAW's own log, ``gpaw.txt``, beside its other files;
+- an SCF that does not converge within ``scf_max_iterations`` raises `GpawScfNotConverged`:
+  the job fails and records nothing (no energy from it ever enters an analysis);
+- a relaxation keeps a checkpoint (``relax/checkpoint.json``, written atomically after every
+  step): a relaxation killed midway resumes from its last geometry, not from the start.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from ase.calculators.calculator import Calculator as AseCalculator
+from pymatgen.core import Structure
+
+from nasx.errors import NasxInputError
+from nasx.gpaw_settings import GpawSettings, is_metal
+from nasx.layout import read_json, write_json_atomic
+from nasx.results import ForcesResult, RelaxResult
+from nasx.settings import RelaxSettings
+from nasx.workflows.calculators.ase_backend import AseBackedCalculator
+from nasx.workflows.calculators.base import CalculatorOptions
+
+EXTRA_INSTALL = (
+    'scripts/install_gpaw.sh (system packages, GPAW_CONFIG, then pip install "nasx[gpaw]")'
+)
+LOG_NAME = "gpaw.txt"
+CHECKPOINT_NAME = "checkpoint.json"
+
+
+class GpawScfNotConverged(RuntimeError):
+    """GPAW's self-consistent field did not converge: there is no energy to record."""
+
+
+def require_gpaw() -> None:
+    """Refuse, in one line naming the install, when GPAW or its setups are missing."""
+    missing = [m for m in ("gpaw", "gpaw_data") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise NasxInputError(
+            "--calculator gpaw",
+            f"needs the optional package {' and '.join(missing)}, not installed: {EXTRA_INSTALL}",
+        )
+
+
+def niggli_reduced(structure: Structure) -> Structure:
+    """The same crystal in its Niggli-reduced cell: same site order and Cartesian positions
+    (up to lattice translations), so energies and forces are those of ``structure``."""
+    reduced = structure.get_reduced_structure("niggli")
+    if [s.species for s in reduced] != [s.species for s in structure]:  # pragma: no cover
+        raise ValueError("Niggli reduction reordered the sites")
+    return reduced
+
+
+class GpawCalculator(AseBackedCalculator):
+    """r2SCAN DFT with GPAW's plane-wave PAW code, one process (no MPI), settings ``settings``."""
+
+    name = "gpaw"
+    packages = ("ase", "gpaw", "gpaw-data")
+
+    def __init__(self, settings: GpawSettings | dict | None = None) -> None:
+        if not isinstance(settings, GpawSettings):
+            settings = GpawSettings.from_document(settings or {})
+        self.settings = settings
+
+    @classmethod
+    def from_options(cls, options: CalculatorOptions) -> GpawCalculator:
+        require_gpaw()
+        return cls(options.gpaw)
+
+    def as_dict(self) -> dict:
+        return {
+            "@module": type(self).__module__,
+            "@class": type(self).__name__,
+            "settings": self.settings.to_document(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> GpawCalculator:
+        return cls(d.get("settings"))
+
+    def describe(self) -> str:
+        import gpaw
+
+        return f"GPAW {gpaw.__version__} r2SCAN DFT ({self.settings.describe()}, PAW setups)"
+
+    def ase_calculator(self) -> AseCalculator:
+        raise NotImplementedError("GPAW's calculator depends on the cell: use calculator_for")
+
+    def relaxation_cell(self, structure: Structure) -> Structure:
+        return niggli_reduced(super().relaxation_cell(structure))
+
+    def calculator_for(self, structure: Structure, workdir: Path):
+        """A GPAW calculator for this cell, logging to ``workdir/gpaw.txt``; each SCF counts
+        as one model call, and the time inside GPAW as model time."""
+        from gpaw import GPAW
+
+        workdir = Path(workdir)
+        workdir.mkdir(parents=True, exist_ok=True)
+        log = workdir / LOG_NAME
+        if log.exists():  # an interrupted job's log: kept beside the new one
+            log.rename(_free_name(workdir, "gpaw-interrupted", ".txt"))
+        metal = is_metal(structure.composition.elements)
+        calc = GPAW(txt=str(log), **self.settings.gpaw_parameters(structure.lattice.matrix, metal))
+        inner, clock = calc.calculate_property, self.clock
+
+        def calculate_property(atoms, prop):
+            start = time.perf_counter()
+            try:
+                return inner(atoms, prop)
+            finally:
+                clock.seconds += time.perf_counter() - start
+
+        calc.calculate_property = calculate_property
+        calc.hooks["converged"] = lambda: setattr(clock, "calls", clock.calls + 1)
+        return calc
+
+    def relaxation_step(self, atoms, steps: int, workdir: Path) -> None:
+        """Checkpoint the geometry after each step (steps counted across interruptions)."""
+        done = steps + self.__dict__.get("_steps_before", 0)
+        structure = Structure(
+            atoms.cell[:], atoms.get_chemical_symbols(), atoms.positions, coords_are_cartesian=True
+        )
+        write_json_atomic(
+            workdir / CHECKPOINT_NAME, {"structure": structure.as_dict(), "steps": done}
+        )
+
+    def relax(self, structure: Structure, settings: RelaxSettings, workdir: Path) -> RelaxResult:
+        """Relax from ``structure``, or from the checkpoint an interrupted relaxation left."""
+        workdir = Path(workdir)
+        start, steps_before = self._checkpoint(workdir) or (structure, 0)
+        self.__dict__["_steps_before"] = steps_before
+        remaining = replace(settings, max_steps=max(settings.max_steps - steps_before, 0))
+        parent = super()
+        result = self._converged(lambda: parent.relax(start, remaining, workdir), workdir)
+        return replace(result, steps=result.steps + steps_before)
+
+    def forces(self, structure: Structure, workdir: Path) -> ForcesResult:
+        reduced, parent = niggli_reduced(structure), super()
+        return self._converged(lambda: parent.forces(reduced, workdir), workdir)
+
+    def _converged(self, compute, workdir: Path):
+        from gpaw import ConvergenceError
+
+        try:
+            return compute()
+        except ConvergenceError as exc:
+            raise GpawScfNotConverged(
+                f"{workdir}: GPAW's SCF did not converge within "
+                f"{self.settings.scf_max_iterations} iterations ({type(exc).__name__}; see "
+                f"{LOG_NAME}); no energy recorded"
+            ) from None
+
+    @staticmethod
+    def _checkpoint(workdir: Path) -> tuple[Structure, int] | None:
+        """The last geometry and step count of an interrupted relaxation, if one is readable."""
+        document = read_json(Path(workdir) / CHECKPOINT_NAME)
+        try:
+            return Structure.from_dict(document["structure"]), int(document["steps"])
+        except Exception:  # missing or unreadable: start from the input
+            return None
+
+
+def _free_name(directory: Path, stem: str, suffix: str) -> Path:
+    n = 1
+    while (directory / f"{stem}-{n}{suffix}").exists():
+        n += 1
+    return directory / f"{stem}-{n}{suffix}"
