@@ -18,7 +18,8 @@ Targets (issue 29): the formation energy of Na2S within 2 meV/atom and forces wi
 its own k-point convergence is a separate, shorter table (a molecular crystal with a wide gap
 converges with few k-points). Every calculation is cached in ``--cache`` (JSON, written after
 each one; the decisive ones first), so an interrupted run continues and ``--only-tables``
-prints what is there.
+prints what is there. ``benchmarks/gpaw_convergence_results.json`` holds the runs of 2026-12-07
+(docs/gpaw-details.md): ``--cache`` it to print their tables or to continue them.
 """
 
 from __future__ import annotations
