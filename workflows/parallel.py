@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from nasx.wording import counted
 from nasx.workflows.launch_context import interruptible
 from nasx.workflows.local_launches import local_worker_name
 from nasx.workflows.progress import Progress
@@ -90,7 +91,7 @@ def launch_parallel(
                             pool.stop.set()
                             pool.kill()
                             raise WorkersFailed(
-                                f"{pool.replaced} workers died; see {launch_dir / 'jobs.log'}"
+                                f"{counted(pool.replaced, 'worker')} died; see {launch_dir / 'jobs.log'}"
                             )
                     if not pool.processes:
                         ready = any(fw["state"] == "READY" for fw in snapshot())

@@ -25,6 +25,7 @@ from nasx.layout import CONVERGENCE_SET, MAIN_SET
 from nasx.results import ForcesResult, RecordError, RelaxResult
 from nasx.run_document import ANALYSIS_KEY, RUN_DIR_KEY, RUN_KEY, RunDocument
 from nasx.settings import AnalysisOptions, PhononSettings
+from nasx.wording import counted
 
 
 def nasx_workflows(lp) -> list[dict]:
@@ -201,5 +202,5 @@ class _JobReader:
             symmetrize_fc=settings.symmetrize_fc,
             source=self.name(setups[0]),
             description=f"phonopy_disp.yaml of job {setups[0]['fw_id']} + forces of "
-            f"{len(forces)} jobs",
+            f"{counted(len(forces), 'job')}",
         )

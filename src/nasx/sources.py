@@ -18,6 +18,7 @@ from nasx.arguments import ArgumentError
 from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
 from nasx.layout import MODELS_DIR, committee_models
+from nasx.wording import counted
 
 if TYPE_CHECKING:
     from nasx.analysis.readers.records import Calculations
@@ -178,7 +179,9 @@ def inventory(request: Request) -> tuple[str, bool]:
     records = selected(calculations, request.phases)
     ids = {r.id for r in records}
     usable = not any(p.phase in {None, *ids} for p in calculations.problems)
-    header = f"nasx analyze --inventory: {len(records)} phases from {calculations.source}\n\n"
+    header = (
+        f"nasx analyze --inventory: {counted(len(records), 'phase')} from {calculations.source}\n\n"
+    )
     return header + inventory_text(records, calculations), usable
 
 

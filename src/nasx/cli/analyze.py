@@ -8,6 +8,7 @@ import sys
 from nasx.cli import options
 from nasx.cli.parser import add_command
 from nasx.cli.results import PARTIAL_EXIT, exit_status, print_committee, print_results
+from nasx.wording import counted
 
 SUMMARY = (
     "analyse finished calculations: a run directory, a tree of VASP/phonopy folders, "
@@ -151,9 +152,9 @@ def command(args: argparse.Namespace) -> int:
 def _summary(result, name: str | None = None) -> int:
     """The voltages, checks and problems of one result, its report, and its exit status."""
     if result.document.calculations is not None:
-        what = f"{len(result.document.calculations)} phases"
+        what = counted(len(result.document.calculations), "phase")
     else:
-        what = f"{len(result.entries_0K or [])} entries"
+        what = counted(len(result.entries_0K or []), "entry", "entries")
     print(f"nasx analyze: {what} from {result.source} -> {result.directory}")
     print_results(result.to_json())
     print(f"report: {result.directory / 'report.md'}")

@@ -6,6 +6,7 @@ import argparse
 
 from nasx.cli import options
 from nasx.cli.parser import add_command
+from nasx.wording import counted
 
 SUMMARY = "list a phase set with provenance, or validate a directory of CIFs"
 
@@ -40,7 +41,7 @@ def command(args: argparse.Namespace) -> int:
         options = StudyOptions.from_arguments(system=args.system)
     phase_set = options.full_set()
     print(
-        f"{phase_set.system.name} set from {phase_set.source}: {len(phase_set)} phases "
+        f"{phase_set.system.name} set from {phase_set.source}: {counted(len(phase_set), 'phase')} "
         f"(working ion {phase_set.system.working_ion}, anion {phase_set.system.anion})"
     )
     print(

@@ -6,6 +6,7 @@ import argparse
 
 from nasx.cli import options
 from nasx.cli.parser import add_command
+from nasx.wording import counted
 
 SUMMARY = "add the VASP workflow to your LaunchPad for cluster workers (qlaunch / rlaunch)"
 
@@ -40,7 +41,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--force", action="store_true", help="add the study even if it is already on the LaunchPad"
     )
     options.add_study_options(parser)
-    options.add_calculation_options(parser)
+    options.add_calculation_options(parser, local=False)
 
 
 def command(args: argparse.Namespace) -> int:
@@ -50,7 +51,7 @@ def command(args: argparse.Namespace) -> int:
     study = study_options(args).resolve()
     jobs = submit_study(study, launchpad=args.launchpad, out=args.out, force=args.force)
     print(
-        f"added {len(jobs)} jobs for {len(study.phase_set)} phases of "
+        f"added {counted(len(jobs), 'job')} for {counted(len(study.phase_set), 'phase')} of "
         f"{study.phase_set.system.name} (run directory {args.out.resolve()}):"
     )
     for fw_id, name in jobs.items():
