@@ -22,13 +22,20 @@ class Progress:
         ("committee", "committee"),
     )
 
-    def __init__(self, enabled: bool | Callable[[str], None]) -> None:
-        """``enabled``: False silent, True on stderr, a function: called with every line."""
+    def __init__(
+        self,
+        enabled: bool | Callable[[str], None],
+        seconds: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        """``enabled``: False silent, True on stderr, a function: called with every line;
+        ``seconds``: the clock."""
         self.enabled = bool(enabled)
         self.sink = enabled if callable(enabled) else None
         self.tty = self.sink is None and sys.stderr.isatty()
-        self.start = time.perf_counter()
-        self.done_at_start: int | None = None
+        self.seconds = seconds
+        self.start = seconds()
+        self.first_forces: tuple[float, int] | None = None
+        """When every force job was first known, and how many were done then."""
         self.last_line = ""
         self.last_milestone: tuple = ()
         self.now: list[str] = []
@@ -45,16 +52,9 @@ class Progress:
         done = Counter(fw["spec"].get("nasx_kind") for fw in fws if fw["state"] == "COMPLETED")
         total = Counter(fw["spec"].get("nasx_kind") for fw in fws)
         n_done, n_total = sum(done.values()), len(fws)
-        if self.done_at_start is None:
-            self.done_at_start = n_done
-        elapsed = time.perf_counter() - self.start
-        rate = (n_done - self.done_at_start) / elapsed if elapsed > 0 else 0
-        pending = " + force jobs of phases not set up yet" if done["setup"] < total["setup"] else ""
-        eta = (
-            f"~{clock((n_total - n_done) / rate)} left{pending}"
-            if rate > 0 and n_done < n_total
-            else ""
-        )
+        now = self.seconds()
+        elapsed = now - self.start
+        eta = self.left(done, total, now)
         parts = " · ".join(f"{label} {done[k]}/{total[k]}" for k, label in self.KINDS if total[k])
         line = f"[{clock(elapsed)}] jobs {n_done}/{n_total} · {parts} · running: {', '.join(self.now) or '-'} {eta}".rstrip()
         if self.sink is not None:
@@ -71,6 +71,20 @@ class Progress:
             self.last_milestone = milestone
         sys.stderr.flush()
         self.last_line = line
+
+    def left(self, done: Counter, total: Counter, now: float) -> str:
+        """The time left, from the rate of force jobs (most of a study's work, and of similar
+        cost), once every phase is set up and so every force job is known; before, '' (an
+        estimate from the relaxations, a few slow jobs, would swing by minutes)."""
+        if done["setup"] < total["setup"] or total["forces"] == 0:
+            return "ETA once the relaxations end" if total["setup"] else ""
+        if self.first_forces is None:
+            self.first_forces = (now, done["forces"])
+        since, done_then = self.first_forces
+        remaining = total["forces"] - done["forces"]
+        if remaining == 0 or done["forces"] == done_then or now <= since:
+            return ""
+        return f"~{clock(remaining * (now - since) / (done['forces'] - done_then))} left"
 
     def close(self, fws: list[dict]) -> None:
         if self.enabled:
