@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -84,6 +85,15 @@ class StudyOptions:
                 )
         values = {k: v for k, v in given.items() if v is not None or k in _NULLABLE}
         return cls(**{k: _CHECKS.get(k, _same)(k, v) for k, v in values.items()})
+
+    def python_call(self, **call: object) -> str:
+        """The ``nasx.run(...)`` call of these options (those that differ from the defaults)
+        and of ``call``'s keywords that are not None: how to make or resume this study."""
+        default = StudyOptions()
+        given = {f.name: getattr(self, f.name) for f in fields(self)}
+        changed = {k: v for k, v in given.items() if v != getattr(default, k)}
+        words = [f"{k}={_literal(v)!r}" for k, v in {**changed, **call}.items() if v is not None]
+        return f"nasx.run({', '.join(words)})"
 
     def resolve(self) -> Study:
         """The phases, settings and calculators of this study, every option checked against
@@ -174,12 +184,13 @@ class Study:
         from nasx.workflows.calculators import CalculatorOptions, get_calculator
 
         options = self.options
+        vasp_cmd = options.vasp_cmd
         if "vasp" in options.calculator:
-            check_vasp_cmd(options.vasp_cmd)
+            vasp_cmd = resolve_vasp_cmd(vasp_cmd)
         calculator_options = CalculatorOptions(
             structures_dir=str(options.structures.resolve()) if options.structures else None,
             phase_set=self.phase_set,
-            vasp_cmd=options.vasp_cmd,
+            vasp_cmd=vasp_cmd,
             auto_kspacing=options.auto_kspacing,
             polling_seconds=options.polling_seconds,
             gpaw=options.gpaw,
@@ -230,8 +241,10 @@ class Study:
         return lines
 
 
-def check_vasp_cmd(vasp_cmd: str | None) -> None:
-    """Refuse a missing VASP command, or one whose program is not on PATH."""
+def resolve_vasp_cmd(vasp_cmd: str | None) -> str:
+    """The VASP command, its program found on PATH or, for a bare name, beside this Python (so
+    ``.venv/bin/nasx ... --vasp-cmd nasx-fake-vasp`` works without activating the environment);
+    a missing command or program is refused."""
     try:
         words = shlex.split(vasp_cmd or "")
     except ValueError as exc:
@@ -242,12 +255,16 @@ def check_vasp_cmd(vasp_cmd: str | None) -> None:
             "calculator vasp runs VASP here and needs its command, e.g. "
             "'mpirun -n 8 vasp_std' (cluster workers: use nasx submit)",
         )
-    if shutil.which(words[0]) is None:
-        raise ArgumentError(
-            "vasp_cmd",
-            f"'{shown(words[0])}' is not on PATH; give its full path or load the module that "
-            "provides it",
-        )
+    if shutil.which(words[0]) is not None:
+        return vasp_cmd
+    beside = Path(sys.executable).parent / words[0]
+    if "/" not in words[0] and shutil.which(beside) is not None:
+        return shlex.join([str(beside), *words[1:]])
+    raise ArgumentError(
+        "vasp_cmd",
+        f"'{shown(words[0])}' is not on PATH; give its full path or load the module that "
+        "provides it",
+    )
 
 
 def calculator_names(argument: str, value: object) -> tuple[str, ...]:
@@ -263,6 +280,15 @@ def calculator_names(argument: str, value: object) -> tuple[str, ...]:
             argument, f"{', '.join(repeated)} given more than once; name each model once"
         )
     return names
+
+
+def _literal(value: object) -> object:
+    """``value`` as a Python literal of itself: paths as strings, settings as dicts."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, GpawSettings):
+        return value.to_document()
+    return value
 
 
 def _check_names(root: Path) -> None:
