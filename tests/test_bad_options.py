@@ -197,10 +197,15 @@ CASES: dict[str, tuple[list[str], str, str]] = {
     "submit_no_launchpad": (["submit"], "--launchpad", "required"),
     "submit_fmax": (["submit", "--launchpad", "{lp}", "--fmax", "-1"], "--fmax", "is not > 0"),
     "submit_bypass": (["submit", "--launchpad", "{lp}", "--bypass", "Na2S3"], "--bypass", "Na2S3"),
-    "submit_follow": (
+    "submit_follow": (  # not listed by `nasx submit --help`: the cluster runs VASP
         ["submit", "--launchpad", "{lp}", "--follow-instabilities"],
         "--follow-instabilities",
-        "the VASP relaxation keeps the space group",
+        "not an option or argument of 'nasx submit'",
+    ),
+    "submit_gpaw": (
+        ["submit", "--launchpad", "{lp}", "--gpaw", "ecut_eV=300"],
+        "--gpaw",
+        "not an option or argument of 'nasx submit'",
     ),
     "submit_supercell": (
         ["submit", "--launchpad", "{lp}", "--supercell", "S8"],

@@ -41,3 +41,13 @@ def test_other_os_errors_are_not_disguised(tmp_path, monkeypatch):
     monkeypatch.setattr(layout.tempfile, "mkstemp", denied)
     with pytest.raises(PermissionError):
         layout.write_text_atomic(tmp_path / "x.json", "{}")
+
+
+def test_the_default_output_directories_are_not_committed():
+    from pathlib import Path
+
+    from nasx import defaults
+
+    ignored = (Path(__file__).parents[1] / ".gitignore").read_text().split()
+    for directory in (defaults.RUN_DIR, "nasx-vasp", "nasx-analysis"):
+        assert f"{directory}/" in ignored

@@ -85,6 +85,7 @@ def _check_or_write_committee(
     phase_set: PhaseSet,
     calculators: Sequence[Calculator],
     plans: list[tuple[Calculator, RunSettings, Path]],
+    command: str = "",
 ) -> None:
     """Refuse a directory holding another run (a single model's, or other models); then check
     or write every model's run.json and the committee's."""
@@ -99,7 +100,9 @@ def _check_or_write_committee(
             "use another --out for new calculations",
         )
     for calculator, model_settings, model_dir in plans:
-        check_or_write_settings(RunDirectory(model_dir), phase_set, calculator, model_settings)
+        check_or_write_settings(
+            RunDirectory(model_dir), phase_set, calculator, model_settings, command
+        )
     write_json_atomic(RunDirectory(run_dir).settings, document)
 
 
@@ -112,14 +115,16 @@ def run_committee(
     progress: bool | Callable[[str], None] = True,
     workers: int = 1,
     launchpad_file: Path | None = None,
+    command: str = "",
 ) -> RunSummary:
     """Compute ``phase_set`` with every calculator into ``run_dir`` (see the module), as
-    ``run_study`` does for one: resumable, on ``workers`` processes, on ``launchpad``."""
+    ``run_study`` does for one: resumable, on ``workers`` processes, on ``launchpad``;
+    ``command`` is recorded in each model's run.json."""
     run_dir = Path(run_dir).resolve()
     plans = _plans(calculators, settings, run_dir)
     return run_workflow(
         run_dir,
-        lambda: _check_or_write_committee(run_dir, phase_set, calculators, plans),
+        lambda: _check_or_write_committee(run_dir, phase_set, calculators, plans, command),
         lambda: build_committee_workflow(phase_set, calculators, settings, run_dir),
         settings.analysis,
         launchpad=launchpad,

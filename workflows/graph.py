@@ -26,9 +26,13 @@ from nasx.workflows.priorities import PRIORITY_KEY, SETUP_PRIORITY, relax_priori
 from nasx.workflows.tasks import ANALYSIS_KEY, AnalysisTask, PhononSetupTask, RelaxTask
 
 
-def run_document(phase_set: PhaseSet, calculator: Calculator, settings: RunSettings) -> RunDocument:
-    """The run's settings (run.json, and the workflow's metadata)."""
-    return RunDocument.for_study(phase_set, calculator.info(), settings, calculator.software())
+def run_document(
+    phase_set: PhaseSet, calculator: Calculator, settings: RunSettings, command: str = ""
+) -> RunDocument:
+    """The run's settings (run.json, and the workflow's metadata); ``command`` started it."""
+    return RunDocument.for_study(
+        phase_set, calculator.info(), settings, calculator.software(), command
+    )
 
 
 def build_workflow(

@@ -50,27 +50,61 @@ class RunDirectoryBusy(NasxInputError):
     """Another nasx process owns this run directory's embedded store."""
 
 
-def lock_run_directory(directory: Path) -> IO[str]:
+class RunLock:
+    """The run directory's exclusive lock, held while this process works on it; ``close``
+    releases it and removes run.lock (a kill -9 leaves the file, but the kernel releases the
+    lock, so a stale file never blocks a run)."""
+
+    def __init__(self, path: Path, handle: IO[str]) -> None:
+        self.path, self._handle = path, handle
+
+    def close(self) -> None:
+        if self._handle.closed:
+            return
+        if _same_file(self.path, self._handle):  # removed while held: no one can take it between
+            self.path.unlink(missing_ok=True)
+        self._handle.close()
+
+    def __enter__(self) -> RunLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _same_file(path: Path, handle: IO[str]) -> bool:
+    try:
+        return os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+    except FileNotFoundError:
+        return False
+
+
+def lock_run_directory(directory: Path) -> RunLock:
     """Take the run directory's exclusive lock (released when the process ends, even on kill -9):
     one nasx run per directory, on the embedded store or on a MongoDB (--launchpad) alike."""
     directory.mkdir(parents=True, exist_ok=True)
-    handle = open(directory / LOCK_NAME, "a+")  # noqa: SIM115 - held for the life of the run
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        owner = handle.read().strip() or "unknown"
-        handle.close()
-        raise RunDirectoryBusy(
-            directory,
-            f"another nasx run (pid {owner}) is using this directory; wait for it to finish or "
-            "choose another --out (one run computes on many cores: --workers N)",
-        ) from None
+    path = directory / LOCK_NAME
+    while True:
+        handle = open(path, "a+")  # noqa: SIM115 - held for the life of the run
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            owner = handle.read().strip() or "unknown"
+            handle.close()
+            raise RunDirectoryBusy(
+                directory,
+                f"another nasx run (pid {owner}) is using this directory; wait for it to finish "
+                "or choose another --out (one run computes on many cores: --workers N)",
+            ) from None
+        if _same_file(path, handle):
+            break
+        handle.close()  # its owner removed the file as we opened it: take the new one
     handle.seek(0)
     handle.truncate()
     handle.write(str(os.getpid()))
     handle.flush()
-    return handle
+    return RunLock(path, handle)
 
 
 class EmbeddedStore:

@@ -69,15 +69,19 @@ def run_study(
     progress: bool | Callable[[str], None] = True,
     workers: int = 1,
     launchpad_file: Path | None = None,
+    command: str = "",
 ) -> RunSummary:
     """Compute ``phase_set`` into ``run_dir`` on ``launchpad`` (None: the embedded store in
     ``run_dir``; a real database needs its ``launchpad_file`` for ``workers`` > 1) with
-    ``workers`` processes. Resumes an interrupted run; on a finished run only redoes the analysis."""
+    ``workers`` processes. Resumes an interrupted run; on a finished run only redoes the analysis.
+    ``command`` (what started it) is recorded in run.json for ``nasx status``."""
     run_dir = Path(run_dir).resolve()
     settings = settings.for_calculator(calculator.translation_invariant)
     return run_workflow(
         run_dir,
-        lambda: check_or_write_settings(RunDirectory(run_dir), phase_set, calculator, settings),
+        lambda: check_or_write_settings(
+            RunDirectory(run_dir), phase_set, calculator, settings, command
+        ),
         lambda: build_workflow(phase_set, calculator, settings, run_dir),
         settings.analysis,
         launchpad=launchpad,

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nasx.errors import NasxInputError
+from nasx.wording import counted
 from nasx.workflows.graph import RUN_DIR_KEY
 from nasx.workflows.local_launches import dead_local_worker
 
@@ -58,6 +60,7 @@ class WorkflowStatus:
     running: list[RunningJob] = field(default_factory=list)
     inconsistent: list[int] = field(default_factory=list)  # RUNNING, but the launch ended
     duplicate_of: int | None = None  # the workflow to keep of two in one run directory
+    command: str = ""  # what started it (run.json), to run again
 
     @property
     def total(self) -> Counter:
@@ -146,7 +149,7 @@ def from_run_directory(run_dir: Path) -> StudyStatus:
             else "not a nasx run directory (no run.json, no launchpad.json)"
         )
         raise NasxInputError(run_dir, hint)
-    owner = _owner(run_dir / LOCK_NAME)
+    owner = owner_of(run_dir / LOCK_NAME)
     status = from_launchpad(open_launchpad(run_dir), str(run_dir), None, None, lost_after_s=0)
     status.owner = owner
     for workflow in status.workflows:  # no owner: whatever is RUNNING was interrupted
@@ -156,11 +159,13 @@ def from_run_directory(run_dir: Path) -> StudyStatus:
     return status
 
 
-def _owner(lock: Path) -> str | None:
+def owner_of(lock: Path) -> str | None:
     """The pid of the nasx process that holds the run directory's lock, or None."""
-    if not lock.exists():
+    try:
+        handle = open(lock)  # noqa: SIM115 - closed below
+    except FileNotFoundError:  # removed by the run that held it, when it ended
         return None
-    with open(lock) as handle:
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -179,6 +184,7 @@ def _workflow(
         document["name"],
         document["metadata"][RUN_DIR_KEY],
         submitted="nasx_fingerprint" in document["metadata"],
+        command=_command(Path(document["metadata"][RUN_DIR_KEY])),
     )
     for job in jobs:
         kind = job.get("spec", {}).get("nasx_kind", "other")
@@ -250,7 +256,7 @@ def render(status: StudyStatus) -> str:
         total = workflow.total
         done, jobs = total["COMPLETED"], sum(total.values())
         lines.append(
-            f"workflow {workflow.workflow_id}: {workflow.name}, {done}/{jobs} jobs completed "
+            f"workflow {workflow.workflow_id}: {workflow.name}, {done}/{counted(jobs, 'job')} completed "
             f"(run directory {workflow.run_dir})"
         )
         for kind in [*KINDS, *sorted(set(workflow.counts) - set(KINDS))]:
@@ -278,6 +284,15 @@ def render(status: StudyStatus) -> str:
     return "\n".join(lines)
 
 
+def _command(run_dir: Path) -> str:
+    """The command recorded in ``run_dir``'s run.json ('' if none can be read)."""
+    try:
+        command = json.loads((run_dir / "run.json").read_text()).get("command", "")
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return command if isinstance(command, str) else ""
+
+
 def _advice(status: StudyStatus, workflow: WorkflowStatus) -> list[str]:
     if workflow.code == COMPLETE:
         return [f"complete: {Path(workflow.run_dir) / 'report.md'}"]
@@ -302,7 +317,12 @@ def _advice(status: StudyStatus, workflow: WorkflowStatus) -> list[str]:
         why = "failed jobs are retried" if workflow.failed else "finished jobs are kept"
         if workflow.ended:
             why = "jobs of an ended nasx are put back, " + why
-        steps.append(f"run the same nasx run{where} --out {workflow.run_dir} ... again ({why})")
+        again = (
+            f"run again: {workflow.command}"
+            if workflow.command
+            else f"run the command that made it again, with{where} --out {workflow.run_dir}"
+        )
+        steps.append(f"{again} ({why})")
     elif steps or workflow.total["READY"]:
         steps.append(
             "start workers for the ready jobs: qlaunch ... rapidfire, or rlaunch ... rapidfire "

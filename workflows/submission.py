@@ -22,11 +22,16 @@ from nasx.workflows.graph import build_workflow, run_document
 
 
 def check_or_write_settings(
-    run: RunDirectory, phase_set: PhaseSet, calculator: Calculator, settings: RunSettings
+    run: RunDirectory,
+    phase_set: PhaseSet,
+    calculator: Calculator,
+    settings: RunSettings,
+    command: str = "",
 ) -> None:
     """Write run.json, or refuse a run directory that holds other calculations (a committee,
-    or other calculation settings: only the analysis options may change on a rerun)."""
-    document = run_document(phase_set, calculator, settings)
+    or other calculation settings: only the analysis options may change on a rerun).
+    ``command`` is what started this run (recorded for ``nasx status``)."""
+    document = run_document(phase_set, calculator, settings, command)
     previous = read_json(run.settings)
     if previous is not None and "committee" in previous:
         raise NasxInputError(

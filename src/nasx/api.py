@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nasx import arguments, interrupts
+from nasx import arguments, defaults, interrupts
 from nasx.arguments import ArgumentError
 from nasx.errors import NasxInputError
 from nasx.study import Study, StudyOptions
@@ -38,7 +38,7 @@ class StartupInterrupted(KeyboardInterrupt):
 def run(
     system: str | None = None,
     *,
-    out: str | Path = "nasx-run",
+    out: str | Path = defaults.RUN_DIR,
     workers: int | None = None,
     launchpad: str | Path | None = None,
     progress: Progress = False,
@@ -61,14 +61,16 @@ def run(
 def execute(
     study: Study,
     *,
-    out: str | Path = "nasx-run",
+    out: str | Path = defaults.RUN_DIR,
     workers: int | None = None,
     launchpad: str | Path | None = None,
     progress: Progress = False,
     on_start: Callable[[str], None] | None = None,
+    command: str | None = None,
 ) -> Result | CommitteeResult:
     """`run` for a study already checked (`StudyOptions.resolve`). ``on_start`` is called with
-    the models' description once everything is checked, just before the first job."""
+    the models' description once everything is checked, just before the first job.
+    ``command`` is what `nasx status` will advise to resume it (default: this Python call)."""
     for variable in THREAD_VARIABLES:  # before torch and numpy's BLAS start their pools
         os.environ.setdefault(variable, "1")
     from nasx.analysis.result import load_json
@@ -100,6 +102,7 @@ def execute(
         progress=progress,
         workers=workers,
         launchpad_file=launchpad_file,
+        command=command or study.options.python_call(out=out, launchpad=launchpad_file),
     )
     result = load_json(summary.run_dir)
     result.jobs_launched, result.seconds = summary.jobs_launched, summary.seconds
@@ -216,16 +219,19 @@ def status(
     workflow_id: int | None = None,
     lost_after_s: float | None = None,
 ) -> StudyStatus:
-    """Where a study stands, from its run directory or from the MongoDB of a ``launchpad`` file
-    (every nasx workflow there, or the one holding job ``workflow_id``); nothing is changed.
+    """Where a study stands, from its run directory (default: ``nasx-run``, as `run` writes) or
+    from the MongoDB of a ``launchpad`` file (every nasx workflow there, or the one holding job
+    ``workflow_id``); nothing is changed.
     A running job without a heartbeat for ``lost_after_s`` is lost (default: FireWorks'
     RUN_EXPIRATION_SECS). ``StudyStatus.code`` is the command line's exit status."""
     from nasx.workflows import status as status_module
 
     run_dir = arguments.path("run_dir", run_dir)
     launchpad = arguments.path("launchpad", launchpad)
-    if (run_dir is None) == (launchpad is None):
-        raise ArgumentError("run_dir", "give either a run directory or a launchpad")
+    if run_dir is not None and launchpad is not None:
+        raise ArgumentError("run_dir", "give either a run directory or a launchpad, not both")
+    if run_dir is None and launchpad is None:
+        run_dir = Path(defaults.RUN_DIR)
     if workflow_id is not None:
         if launchpad is None:
             raise ArgumentError("workflow_id", "needs a launchpad")

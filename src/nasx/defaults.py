@@ -5,6 +5,8 @@ fmax 5e-3 eV/Å left Na2S4's volume 0.7 % off and moved F_vib(300 K) by up to 7 
 α-S8's F_vib moved 1.6 meV/atom from a 10 Å to a 14 Å supercell and < 0.2 beyond.
 """
 
+RUN_DIR = "nasx-run"
+"""Where ``nasx run`` writes, and where ``nasx status`` and ``nasx analyze`` look, by default."""
 FMAX_EV_PER_A = 1e-3
 MAX_STEPS = 500
 RELAX_SYMPREC_A = 1e-3

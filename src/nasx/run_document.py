@@ -89,6 +89,9 @@ class RunDocument:
     """Package versions where the run was started (not part of the calculation key: a rerun
     with newer packages is allowed, and records them)."""
     follow_instabilities: bool = False
+    command: str = ""
+    """The command (or Python call) that started the run, for ``nasx status``'s advice on
+    resuming it; not part of the calculation key."""
 
     @classmethod
     def for_study(
@@ -97,6 +100,7 @@ class RunDocument:
         calculator: CalculatorInfo,
         settings: RunSettings,
         software: dict[str, str] | None = None,
+        command: str = "",
     ) -> RunDocument:
         return cls(
             calculator=calculator,
@@ -112,6 +116,7 @@ class RunDocument:
             analysis=settings.analysis,
             software=dict(software or {}),
             follow_instabilities=settings.follow_instabilities,
+            command=command,
         )
 
     def phonon_settings(self, phonon_set: str) -> PhononSettings:
@@ -149,6 +154,7 @@ class RunDocument:
             **self._settings_document(),
             "analysis": self.analysis.to_document(),
             "software": dict(self.software),
+            **({"command": self.command} if self.command else {}),
         }
 
     @classmethod
@@ -173,6 +179,7 @@ class RunDocument:
             ),
             software=dict(d.get("software", {})),
             follow_instabilities=bool(d.get("follow_instabilities", False)),
+            command=str(d.get("command", "")),
         )
 
 

@@ -16,10 +16,16 @@ def test_a_finished_run_is_complete(small_run):
     assert workflow.code == COMPLETE
 
 
+def test_the_default_run_directory_is_nasx_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(nasx.NasxInputError, match="not a nasx run directory") as caught:
+        nasx.status()
+    assert str(caught.value.source).endswith("nasx-run")
+
+
 @pytest.mark.parametrize(
     ("arguments", "name"),
     [
-        ({}, "run_dir"),
         ({"run_dir": ".", "launchpad": "lp.yaml"}, "run_dir"),
         ({"run_dir": ".", "workflow_id": 3}, "workflow_id"),
         ({"launchpad": "lp.yaml", "workflow_id": 0}, "workflow_id"),

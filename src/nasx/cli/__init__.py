@@ -11,6 +11,7 @@ from nasx import interrupts
 
 interrupts.record_until_first_job()  # before the imports below: a Ctrl-C now is kept, not lost
 
+import shlex  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 
@@ -77,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = None
     try:
         args = build_parser().parse_args(argv)
+        args.command_line = redact(shlex.join(["nasx", *(sys.argv[1:] if argv is None else argv)]))
         if interrupts.requested():
             print(STARTUP_INTERRUPTED, file=sys.stderr)
             return INTERRUPTED_EXIT

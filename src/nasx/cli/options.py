@@ -164,8 +164,11 @@ def add_choice(
     group.add_argument(flag, choices=list(choices), default=choices[0], help=help)
 
 
-def add_calculation_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
-    """The settings that fix a run directory's calculations; returns the VASP group."""
+def add_calculation_options(
+    parser: argparse.ArgumentParser, local: bool = True
+) -> argparse._ArgumentGroup:
+    """The settings that fix a run directory's calculations; returns the VASP group. ``local``
+    (``nasx run``): also those of calculators other than VASP (``nasx submit`` runs VASP only)."""
     group = parser.add_argument_group(
         "calculation settings (fixed for a run directory; for others use another --out)"
     )
@@ -245,25 +248,26 @@ def add_calculation_options(parser: argparse.ArgumentParser) -> argparse._Argume
         "minimum supercell height of the convergence check",
         default_text="1.5 × --min-length",
     )
-    group.add_argument(
-        "--follow-instabilities",
-        action="store_true",
-        help="for each phase with a mode below the imaginary tolerance after symmetrising (an "
-        "instability, not noise), displace along its lowest mode in the smallest supercell "
-        "that holds its q, relax cell and positions without the symmetry constraint, and "
-        "report the structure found, its space group and the energy gained per atom "
-        "(phases/<id>/instability/, results.json, report); one extra job per phase; not with "
-        "VASP",
-    )
-    gpaw = parser.add_argument_group("GPAW (--calculator gpaw)")
-    gpaw.add_argument(
-        "--gpaw",
-        type=gpaw_setting,
-        nargs="+",
-        metavar="KEY=VALUE",
-        help="GPAW settings other than the defaults: "
-        + ", ".join(f"{k}={v}" for k, v in GpawSettings().to_document().items()),
-    )
+    if local:
+        group.add_argument(
+            "--follow-instabilities",
+            action="store_true",
+            help="for each phase with a mode below the imaginary tolerance after symmetrising (an "
+            "instability, not noise), displace along its lowest mode in the smallest supercell "
+            "that holds its q, relax cell and positions without the symmetry constraint, and "
+            "report the structure found, its space group and the energy gained per atom "
+            "(phases/<id>/instability/, results.json, report); one extra job per phase; not with "
+            "VASP",
+        )
+        gpaw = parser.add_argument_group("GPAW (--calculator gpaw)")
+        gpaw.add_argument(
+            "--gpaw",
+            type=gpaw_setting,
+            nargs="+",
+            metavar="KEY=VALUE",
+            help="GPAW settings other than the defaults: "
+            + ", ".join(f"{k}={v}" for k, v in GpawSettings().to_document().items()),
+        )
     vasp = parser.add_argument_group("VASP (--calculator vasp)")
     vasp.add_argument(
         "--auto-kspacing",

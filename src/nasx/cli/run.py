@@ -10,6 +10,7 @@ from nasx.cli import options
 from nasx.cli.parser import add_command
 from nasx.cli.results import exit_status, print_results
 from nasx.study import CALCULATORS
+from nasx.wording import counted
 
 STARTUP_INTERRUPTED = "nasx: interrupted before the first job; nothing was changed"
 
@@ -98,8 +99,9 @@ def command(args: argparse.Namespace) -> int:
             workers=args.workers,
             launchpad=args.launchpad,
             progress=not args.quiet,
+            command=args.command_line,
             on_start=lambda models: print(
-                f"nasx run: {len(study.phase_set)} phases of {study.phase_set.system.name} "
+                f"nasx run: {counted(len(study.phase_set), 'phase')} of {study.phase_set.system.name} "
                 f"with {models} -> {args.out}"
             ),
         )
@@ -120,7 +122,7 @@ def command(args: argparse.Namespace) -> int:
         return _committee_summary(result, list(calculators))
     print_results(result.to_json())
     print(
-        f"{result.jobs_launched} jobs in {result.seconds:.0f} s; report: {result.directory / 'report.md'}"
+        f"{counted(result.jobs_launched, 'job')} in {result.seconds:.0f} s; report: {result.directory / 'report.md'}"
     )
     return exit_status(result.to_json())
 
@@ -151,6 +153,6 @@ def _committee_summary(result, names: list[str]) -> int:
         statuses.append(exit_status(model.to_json()))
     print_committee(result.to_json())
     print(
-        f"{result.jobs_launched} jobs in {result.seconds:.0f} s; report: {result.directory / 'report.md'}"
+        f"{counted(result.jobs_launched, 'job')} in {result.seconds:.0f} s; report: {result.directory / 'report.md'}"
     )
     return max(statuses)

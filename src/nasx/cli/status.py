@@ -24,7 +24,11 @@ exit status: 0 complete, 1 a job failed or was lost (the printed command recover
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = add_command(commands, "status", SUMMARY, DESCRIPTION, command)
     parser.add_argument(
-        "run_dir", type=options.path, nargs="?", metavar="RUN_DIR", help="a nasx run directory"
+        "run_dir",
+        type=options.path,
+        nargs="?",
+        metavar="RUN_DIR",
+        help="a nasx run directory (default: nasx-run, where 'nasx run' writes)",
     )
     parser.add_argument(
         "--launchpad", type=options.path, metavar="FILE", help="my_launchpad.yaml of your MongoDB"
