@@ -56,7 +56,8 @@ class Progress:
         elapsed = now - self.start
         eta = self.left(done, total, now)
         parts = " · ".join(f"{label} {done[k]}/{total[k]}" for k, label in self.KINDS if total[k])
-        line = f"[{clock(elapsed)}] jobs {n_done}/{n_total} · {parts} · running: {', '.join(self.now) or '-'} {eta}".rstrip()
+        line = f"[{clock(elapsed)}] jobs {n_done}/{n_total} · {parts} · running: {', '.join(self.now) or '-'}"
+        line += f" · {eta}" if eta else ""
         if self.sink is not None:
             if line != self.last_line:
                 self.sink(line)

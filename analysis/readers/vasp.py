@@ -21,6 +21,7 @@ from nasx.analysis.readers.safe_files import (
 from nasx.defaults import FAKE_VASP_SUBVERSION
 from nasx.errors import NasxInputError
 from nasx.results import RelaxResult, unphysical
+from nasx.wording import counted
 
 STATIC_FMAX_EV_PER_A = 0.05
 """Residual force above which the structure of a run that states no threshold (EDIFFG ≥ 0) is
@@ -346,7 +347,9 @@ def read_forces(path: Path, n_atoms: int) -> np.ndarray:
     except Exception as exc:  # expat raises on truncated XML
         raise NasxInputError(path, f"is not a complete vasprun.xml ({_brief(exc)})") from None
     if not parsed:
-        raise NasxInputError(path, f"holds no forces for the {n_atoms} atoms of the supercell")
+        raise NasxInputError(
+            path, f"holds no forces for the {counted(n_atoms, 'atom')} of the supercell"
+        )
     forces = np.asarray(parsed["forces"][0], dtype=float)
     problem = unphysical(forces_eV_per_A=forces)
     if problem is not None:

@@ -10,6 +10,7 @@ from nasx.analysis.readers.records import PhaseRecord
 from nasx.phonons import ThermalProperties
 from nasx.settings import PhononSettings
 from nasx.units import MEV_PER_EV, temperature_key
+from nasx.wording import counted
 
 
 @dataclass
@@ -46,7 +47,7 @@ def phase_checks(
                     record.id,
                     "relaxation",
                     relax.converged,
-                    f"relaxed in {relax.steps} steps, residual force {relax.max_force_eV_per_A:.2e} eV/Å"
+                    f"relaxed in {counted(relax.steps, 'step')}, residual force {relax.max_force_eV_per_A:.2e} eV/Å"
                     + ("" if relax.converged else ": NOT converged"),
                 )
             )
@@ -141,7 +142,7 @@ def settings_consistency(records: list[PhaseRecord]) -> Consistency:
     else:
         first = known[0].dft
         message = (
-            f"all {len(known)} phases: {first.functional}, ENCUT {first.encut_eV:g} eV, "
+            f"all {counted(len(known), 'phase')}: {first.functional}, ENCUT {first.encut_eV:g} eV, "
             f"POTCARs {first.potcar_family}"
         )
     return Consistency(**values, consistent=not mixed, message=message)

@@ -22,6 +22,7 @@ from nasx.arguments import ArgumentError, shown
 from nasx.errors import NasxInputError
 from nasx.gpaw_settings import GpawSettings
 from nasx.settings import AnalysisOptions, PhononSettings, RelaxSettings, RunSettings
+from nasx.wording import counted
 
 if TYPE_CHECKING:
     from nasx.structures import PhaseSet
@@ -234,8 +235,9 @@ class Study:
             independent = len(set(dataset.equivalent_atoms)) if dataset else len(cell)
             lines.append(
                 f"{phase.id}: its phonon supercell {'x'.join(map(str, repeats))} of "
-                f"{len(cell)} atoms holds {atoms} atoms, and {independent}–{6 * independent} "
-                f"displacements ({independent} symmetry-distinct atoms) each need a calculation "
+                f"{counted(len(cell), 'atom')} holds {atoms} atoms, and {independent}–"
+                f"{6 * independent} displacements ({counted(independent, 'symmetry-distinct atom')}) "
+                "each need a calculation "
                 f"of all of them; set {names[0]} or {names[1]} to change it"
             )
         return lines
