@@ -119,10 +119,10 @@ def command(args: argparse.Namespace) -> int:
         )
         return 130
     if len(calculators) > 1:
-        return _committee_summary(result, list(calculators))
+        return _committee_summary(result, list(calculators), args.out)
     print_results(result.to_json())
     print(
-        f"{counted(result.jobs_launched, 'job')} in {result.seconds:.0f} s; report: {result.directory / 'report.md'}"
+        f"{counted(result.jobs_launched, 'job')} in {result.seconds:.0f} s; report: {args.out / 'report.md'}"
     )
     return exit_status(result.to_json())
 
@@ -141,7 +141,7 @@ def study_options(args: argparse.Namespace):
     return StudyOptions.from_arguments(**values)
 
 
-def _committee_summary(result, names: list[str]) -> int:
+def _committee_summary(result, names: list[str], out) -> int:
     """Each model's voltages, then the committee's spread of the plateaus; the worst status."""
     from nasx.cli.results import print_committee
 
@@ -153,6 +153,6 @@ def _committee_summary(result, names: list[str]) -> int:
         statuses.append(exit_status(model.to_json()))
     print_committee(result.to_json())
     print(
-        f"{counted(result.jobs_launched, 'job')} in {result.seconds:.0f} s; report: {result.directory / 'report.md'}"
+        f"{counted(result.jobs_launched, 'job')} in {result.seconds:.0f} s; report: {out / 'report.md'}"
     )
     return max(statuses)
