@@ -82,15 +82,16 @@ def markdown(conclusions: Conclusions) -> str:
         groups = published.plateau_groups
         merged = {g: [f for f, h in groups.items() if h == g] for g in groups.values()}
         lines.append(
-            "- Plateaus: a claim of n plateaus holds (**yes**) when the profile has n "
-            f"distinguishable plateaus, steps closer than {RESOLUTION_MV:.0f} mV counting as one. "
-            "The count in the paper's grouping, where "
+            "- Plateaus: a claim of n plateaus holds (**yes**) when the profile has n plateaus "
+            f"distinguishable at {RESOLUTION_MV:.0f} mV (closer steps count as one) and they are "
+            "the paper's: its grouping, where "
             + "; ".join(
                 f"the steps to {' and '.join(fs)} count as one ({g})"
                 for g, fs in merged.items()
                 if len(fs) > 1
             )
-            + ", is shown beside it and decides only the bypass claim."
+            + ", merges no distinguishable steps and keeps none apart that are not. The grouping "
+            "alone decides the bypass claim."
         )
     else:
         lines.append(

@@ -118,7 +118,7 @@ def test_four_distinguishable_plateaus_are_not_the_papers_three():
         "| The thermodynamic path has three plateaus (distinguishable at 50 mV) | **no**: 4 "
         in text
     )
-    assert "distinguishable plateaus, steps closer than 50 mV counting as one" in text
+    assert "n plateaus distinguishable at 50 mV (closer steps count as one) and they are" in text
     # a committee with a model that gives the paper's three: model-dependent, never a yes
     paper = evaluate(analyze(entries(PAPER_EF_EV_PER_ATOM)))
     both = combine({"paper": paper, "deep": conclusions})
