@@ -54,7 +54,7 @@ def render(
     if tests:
         lines += [
             f"**Test models: the numbers of {', '.join(tests)} come from a test model for "
-            "checking nasx, not from r2SCAN or any physical calculation. Do not use them as "
+            "checking nasx, not from a physical calculation. Do not use them as "
             "results.**",
             "",
         ]

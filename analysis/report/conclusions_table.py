@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nasx.analysis.thermo.claims import RESOLUTION_MV
 from nasx.analysis.thermo.conclusions import (
     HULL_DEPTH_DEFINITION,
     MODEL_DEPENDENT,
@@ -11,7 +12,6 @@ from nasx.analysis.thermo.conclusions import (
     paper_standard_hull_depths,
 )
 from nasx.analysis.thermo.paper import CITATION
-from nasx.analysis.thermo.voltage import PLATEAU_RESOLUTION_V
 
 
 def markdown(conclusions: Conclusions) -> str:
@@ -82,17 +82,20 @@ def markdown(conclusions: Conclusions) -> str:
         groups = published.plateau_groups
         merged = {g: [f for f, h in groups.items() if h == g] for g in groups.values()}
         lines.append(
-            "- Plateaus in the paper's grouping: "
+            "- Plateaus: a claim of n plateaus holds (**yes**) when the profile has n plateaus "
+            f"distinguishable at {RESOLUTION_MV:.0f} mV (closer steps count as one) and they are "
+            "the paper's: its grouping, where "
             + "; ".join(
                 f"the steps to {' and '.join(fs)} count as one ({g})"
                 for g, fs in merged.items()
                 if len(fs) > 1
             )
-            + f"; distinguishable plateaus: steps closer than {PLATEAU_RESOLUTION_V:.2f} V count as one."
+            + ", merges no distinguishable steps and keeps none apart that are not. The grouping "
+            "alone decides the bypass claim."
         )
     else:
         lines.append(
-            f"- Plateaus: steps closer than {PLATEAU_RESOLUTION_V:.2f} V count as one; a single "
+            f"- Plateaus: steps closer than {RESOLUTION_MV:.0f} mV count as one; a single "
             "bypass removes a plateau when the profile without that phase has fewer."
         )
     return "\n".join(lines)

@@ -16,6 +16,7 @@ from nasx.versions import package_versions
 
 TEST_CALCULATORS = ("stub", "stub-stiff")
 FAKE_VASP_PROGRAM = "nasx-fake-vasp"
+FAKE_VASP_MODEL = "nasx's fake VASP (the analytic stub written in VASP's file formats)"
 MODEL_KEY = "calculator"
 TEST_MODEL_KEY = "test_model"
 """Keys of ``entry.data`` in entries.json: the model's description and whether it is a test."""
@@ -31,6 +32,11 @@ class Provenance:
     computed_with: dict[str, str] | None = None
     stated: bool = True
     """False when the inputs do not say which model made them (then entries are not labelled)."""
+    test_source: str | None = None
+    """The test model that wrote the numbers where ``model`` also names what it stands in for
+    (nasx's fake VASP in VASP's place); None: ``model`` itself."""
+    test_phases: tuple[str, ...] = ()
+    """The phases whose files the test model wrote, when it did not write every phase's."""
 
     def short_model(self) -> str:
         """The model for figure titles: the description up to its first parenthesis."""
@@ -40,10 +46,16 @@ class Provenance:
         """The report's top line for a test model, else None."""
         if not self.test_model:
             return None
+        source = f"{self.test_source or self.model}, a test model for checking nasx"
+        if self.test_phases:
+            return (
+                f"**Test model: the files of {', '.join(self.test_phases)} come from {source}, "
+                "not from a physical calculation; every number that depends on them is the test "
+                "model's. Do not use them as results.**"
+            )
         return (
-            f"**Test model: every number in this report comes from {self.model}, a test model "
-            "for checking nasx, not from r2SCAN or any physical calculation. Do not use them "
-            "as results.**"
+            f"**Test model: every number in this report comes from {source}, not from a "
+            "physical calculation. Do not use them as results.**"
         )
 
     def to_record(self) -> ProvenanceRecord:
@@ -60,11 +72,15 @@ def is_test_calculator(name: str, calculator_object: dict) -> bool:
 
 
 def of_run(run: RunDocument) -> Provenance:
-    """A run's model, as its run document names it."""
+    """A run's model, as its run document names it; a run through the fake VASP is named as
+    the fake standing in for the VASP calculator it replaced."""
     info = run.calculator
-    return Provenance(
-        info.description, is_test_calculator(info.name, info.object), dict(run.software) or None
-    )
+    test = is_test_calculator(info.name, info.object)
+    software = dict(run.software) or None
+    if test and info.name == "vasp":
+        model = f"{FAKE_VASP_MODEL}, standing in for {info.description}"
+        return Provenance(model, True, software, test_source=FAKE_VASP_MODEL)
+    return Provenance(info.description, test, software)
 
 
 def of_entries(entries: Sequence[Entry], source: str) -> Provenance:
@@ -83,12 +99,11 @@ def with_fake_vasp(provenance: Provenance, fake: Sequence[str], phases: int) -> 
     ``phases`` in all) were written by nasx's fake VASP; unchanged if it already is one."""
     if not fake or provenance.test_model:
         return provenance
-    stub = "nasx's fake VASP (the analytic stub written in VASP's file formats)"
+    marked = replace(provenance, test_model=True, test_source=FAKE_VASP_MODEL)
     if len(fake) == phases:
-        model = f"{stub}: {provenance.model}"
-    else:
-        model = f"{provenance.model}, where the files of {', '.join(fake)} come from {stub}"
-    return replace(provenance, model=model, test_model=True)
+        return replace(marked, model=f"{FAKE_VASP_MODEL}, standing in for {provenance.model}")
+    model = f"{provenance.model}, where the files of {', '.join(fake)} come from {FAKE_VASP_MODEL}"
+    return replace(marked, model=model, test_phases=tuple(fake))
 
 
 def labelled(entries: Sequence[Entry], provenance: Provenance) -> list[Entry]:

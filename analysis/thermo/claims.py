@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from pymatgen.core import Composition
 
@@ -15,7 +16,13 @@ from nasx.analysis.document_sections import FindingRecord
 from nasx.analysis.thermo.paper import Published
 from nasx.analysis.thermo.phase_diagram import PhaseThermo
 from nasx.analysis.thermo.study import StudyResult
-from nasx.analysis.thermo.voltage import Plateau, bypassed_plateaus, distinguishable, grouped
+from nasx.analysis.thermo.voltage import (
+    PLATEAU_RESOLUTION_V,
+    Plateau,
+    bypassed_plateaus,
+    distinguishable,
+    grouped,
+)
 
 YES, NO = "yes", "no"
 MODEL_DEPENDENT = "model-dependent"
@@ -24,6 +31,9 @@ NOT_EVALUATED = "not evaluated"
 """The verdict where a phase the claim needs is not in the analysis (or a model lacks the
 temperature)."""
 PAPER_SHALLOWEST = "Na2S2"
+RESOLUTION_MV = PLATEAU_RESOLUTION_V * 1000
+"""The resolution in the plateau claims' words: a paper claim of n plateaus holds ("yes") when
+the profile has n plateaus distinguishable at it, without the paper's grouping."""
 
 HULL_DEPTH_DEFINITION = (
     "a stable compound's formation energy minus that of the mixture of its two neighbouring hull "
@@ -82,13 +92,13 @@ def paper_judges(published: Published) -> list[tuple[Claim, Judge]]:
         distances = {f: ground[f].hull_distance_meV_per_atom for f in compounds}
         stable = [f for f in compounds if ground[f].stable]
         unstable = [f for f in compounds if not ground[f].stable]
+        summary = f"{len(stable)} of {len(compounds)}"
         if unstable:
-            summary = f"{len(stable)} of {len(compounds)}; " + ", ".join(
-                f"{f} {distances[f]:+.1f} meV/atom above the hull" for f in unstable
-            )
-        else:
-            least = max(stable, key=lambda f: distances[f])
-            summary = f"{len(stable)} of {len(compounds)}; least deep {least} {distances[least]:.1f} meV/atom"
+            summary += "; " + ", ".join(f"{f} {distances[f]:+.1f}" for f in unstable)
+            summary += " meV/atom above the hull"
+        if stable:  # every depth here: "is Na2S2 stable, and by how much" is answered in this row
+            summary += "; hull depths " + ", ".join(f"{f} {distances[f]:.1f}" for f in stable)
+            summary += " meV/atom"
         numbers = {"stable": stable, "stable_count": len(stable)}
         numbers["hull_distance_meV_per_atom"] = distances
         return Finding(NO if unstable else YES, summary, numbers)
@@ -144,11 +154,11 @@ def paper_judges(published: Published) -> list[tuple[Claim, Judge]]:
         shallowest = _depth_words(ground, ranked[:1]) if ranked else "none is stable"
         return Finding(NO, f"{mine}; shallowest {shallowest}", numbers)
 
-    grouping = "in the paper's grouping"
+    resolution = f"(distinguishable at {RESOLUTION_MV:.0f} mV)"
     statements = {
         "all_intermediates_stable": f"All four intermediates ({', '.join(compounds)}) are on the hull",
-        "thermodynamic_three_plateaus": f"The thermodynamic path has three plateaus {grouping}",
-        "kinetic_two_plateaus": f"The kinetic path ({bypass} bypassed) has two plateaus {grouping}",
+        "thermodynamic_three_plateaus": f"The thermodynamic path has three plateaus {resolution}",
+        "kinetic_two_plateaus": f"The kinetic path ({bypass} bypassed) has two plateaus {resolution}",
         "bypass_removes_a_plateau": f"Bypassing {bypass} removes a plateau (paper's grouping); "
         "which other single bypass does",
         "na2s2_shallowest": f"{PAPER_SHALLOWEST} is the shallowest intermediate (hull depth)",
@@ -226,8 +236,9 @@ def generic_judges(result: StudyResult) -> list[tuple[Claim, Judge]]:
 def _plateau_finding(
     steps: list[Plateau], published: Published | None, expected: int | None
 ) -> Finding:
-    """Plateau counts of a profile; with ``published``, judged against ``expected`` plateaus in
-    the paper's grouping."""
+    """Plateau counts of a profile; with ``published``, judged against the paper's ``expected``
+    plateaus: yes when ``expected`` are distinguishable and they are the paper's (its grouping
+    merges no distinguishable steps and keeps none apart that are not)."""
     voltages = [p.voltage_V for p in steps]
     count = distinguishable(steps)
     numbers: dict[str, object] = {
@@ -241,8 +252,33 @@ def _plateau_finding(
         return Finding(str(count), summary, numbers)
     in_grouping = grouped(steps, published.plateau_groups)
     numbers = {"plateaus_in_paper_grouping": in_grouping, **numbers}
-    summary = f"{in_grouping} in the paper's grouping ({count} distinguishable): {shown}"
-    return Finding(YES if in_grouping == expected else NO, summary, numbers)
+    differences = _grouping_differences(steps, published.plateau_groups)
+    summary = f"{count} distinguishable at {RESOLUTION_MV:.0f} mV"
+    if count != expected:
+        summary += f", not {expected}"
+    elif differences:
+        summary += f", not the paper's {expected}"
+    summary += f" ({shown}); {in_grouping} in the paper's grouping"
+    summary += f", which {differences}" if differences else ""
+    return Finding(YES if count == expected and not differences else NO, summary, numbers)
+
+
+def _grouping_differences(steps: list[Plateau], groups: dict[str, str]) -> str:
+    """Where the paper's grouping and the resolution count neighbouring steps differently: the
+    grouping merges steps that are distinguishable, or keeps apart steps that are not."""
+    merged, apart = [], []
+    for previous, current in pairwise(steps):
+        same = groups.get(previous.phase_end, previous.phase_end) == groups.get(
+            current.phase_end, current.phase_end
+        )
+        gap_mV = abs(previous.voltage_V - current.voltage_V) * 1000
+        pair = f"{previous.voltage_V:.2f} and {current.voltage_V:.2f} V ({gap_mV:.0f} mV apart)"
+        if same and gap_mV >= RESOLUTION_MV:
+            merged.append(pair)
+        elif not same and gap_mV < RESOLUTION_MV:
+            apart.append(pair)
+    words = [f"merges {p}" for p in merged] + [f"keeps apart {p}" for p in apart]
+    return " and ".join(words)
 
 
 def _without(result: StudyResult, t: float, bypass: tuple[str, ...]) -> list[Plateau]:

@@ -163,7 +163,11 @@ def _verdict_words(paper: bool) -> dict[str, str]:
         NOT_EVALUATED: "a phase the claim needs is missing (or a model lacks the temperature)",
     }
     if paper:
-        return {YES: "the claim holds", NO: "the claim does not hold", **words}
+        return {
+            YES: "the claim holds as stated (n plateaus: n distinguishable at plateau_resolution_V)",
+            NO: "the claim does not hold (the deciding numbers say which way it differs)",
+            **words,
+        }
     return {"value": "the generic claims' verdict is their value", **words}
 
 

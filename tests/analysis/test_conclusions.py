@@ -75,13 +75,69 @@ def test_the_paper_entries_file_gives_the_same_verdicts(paper_entries_json: Path
     assert [r.finding.verdict for r in from_file.rows] == ["yes", "yes", "yes", "yes", "no"]
 
 
-def test_na2s2_shallowest_and_every_claim_holds():
-    # Na2S2 2.5 meV/atom below Na2S4 + Na2S; Na2S5 and Na2S4 deeper (−11.1 and −7.4)
+def test_na2s2_shallowest_splits_the_first_plateau_and_merges_the_last_two():
+    # Na2S2 2.5 meV/atom below Na2S4 + Na2S; Na2S5 and Na2S4 deeper (−11.1 and −7.4). A shallow
+    # Na2S2 brings its two steps within 50 mV and a deep Na2S5 parts the first two: three
+    # distinguishable plateaus, but not the paper's three, and three on the kinetic path
     ef = {**PAPER_EF_EV_PER_ATOM, "Na2S5": -0.600, "Na2S2": -0.958}
-    assert verdicts(ef) == dict.fromkeys(PAPER_CLAIMS, "yes")
-    finding = evaluate(analyze(entries(ef))).row("na2s2_shallowest", 0.0).finding
+    assert verdicts(ef) == {
+        **dict.fromkeys(PAPER_CLAIMS, "yes"),
+        "thermodynamic_three_plateaus": "no",
+        "kinetic_two_plateaus": "no",
+    }
+    conclusions = evaluate(analyze(entries(ef)))
+    finding = conclusions.row("na2s2_shallowest", 0.0).finding
     assert finding.numbers["hull_depth_meV_per_atom"]["Na2S2"] == pytest.approx(-2.5, abs=1e-9)
     assert finding.summary == "Na2S2 -2.5 meV/atom; next Na2S4 -7.4 meV/atom"
+    thermodynamic = conclusions.row("thermodynamic_three_plateaus", 0.0).finding
+    assert thermodynamic.summary == (
+        "3 distinguishable at 50 mV, not the paper's 3 (2.10 / 1.91 / 1.77 / 1.76 V); 3 in the "
+        "paper's grouping, which merges 2.10 and 1.91 V (195 mV apart) and keeps apart 1.77 and "
+        "1.76 V (15 mV apart)"
+    )
+
+
+def test_four_distinguishable_plateaus_are_not_the_papers_three():
+    # Na2S5 and Na2S4 deeper than the paper's, as under CHGNet: the first two steps are 275 mV
+    # apart, which only the paper's grouping counts as one plateau
+    ef = {**PAPER_EF_EV_PER_ATOM, "Na2S5": -0.65, "Na2S4": -0.74, "Na2S2": -1.0}
+    conclusions = evaluate(analyze(entries(ef)))
+    thermodynamic = conclusions.row("thermodynamic_three_plateaus", 0.0).finding
+    assert thermodynamic.verdict == "no"
+    assert thermodynamic.numbers["distinguishable_plateaus"] == 4
+    assert thermodynamic.numbers["plateaus_in_paper_grouping"] == 3
+    assert thermodynamic.summary == (
+        "4 distinguishable at 50 mV, not 3 (2.28 / 2.00 / 1.78 / 1.67 V); 3 in the paper's "
+        "grouping, which merges 2.28 and 2.00 V (275 mV apart)"
+    )
+    kinetic = conclusions.row("kinetic_two_plateaus", 0.0).finding
+    assert kinetic.verdict == "no" and kinetic.numbers["distinguishable_plateaus"] == 3
+    assert kinetic.summary.startswith("3 distinguishable at 50 mV, not 2 (")
+    text = markdown(conclusions)
+    assert (
+        "| The thermodynamic path has three plateaus (distinguishable at 50 mV) | **no**: 4 "
+        in text
+    )
+    assert "n plateaus distinguishable at 50 mV (closer steps count as one) and they are" in text
+    # a committee with a model that gives the paper's three: model-dependent, never a yes
+    paper = evaluate(analyze(entries(PAPER_EF_EV_PER_ATOM)))
+    both = combine({"paper": paper, "deep": conclusions})
+    for claim in ("thermodynamic_three_plateaus", "kinetic_two_plateaus"):
+        assert both.row(claim, 0.0).finding.verdict == MODEL_DEPENDENT
+    assert "| **model-dependent** (paper: yes; deep: no) |" in markdown(both)
+
+
+def test_the_on_the_hull_row_gives_every_intermediates_depth():
+    """ "Is Na2S2 stable, and by how much" is answered in the row that asks it."""
+    paper = evaluate(analyze(entries(PAPER_EF_EV_PER_ATOM)))
+    assert paper.row("all_intermediates_stable", 0.0).finding.summary == (
+        "4 of 4; hull depths Na2S5 -2.1, Na2S4 -10.4, Na2S2 -20.5, Na2S -573.3 meV/atom"
+    )
+    off_hull = evaluate(analyze(entries({**PAPER_EF_EV_PER_ATOM, "Na2S2": -0.945})))
+    assert off_hull.row("all_intermediates_stable", 0.0).finding.summary == (
+        "3 of 4; Na2S2 +10.5 meV/atom above the hull; hull depths Na2S5 -2.1, Na2S4 -16.9, "
+        "Na2S -594.0 meV/atom"
+    )
 
 
 def test_na2s2_off_the_hull():

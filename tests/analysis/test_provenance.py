@@ -12,9 +12,10 @@ from monty.serialization import loadfn
 from pymatgen.analysis.phase_diagram import PhaseDiagram
 from pymatgen.entries.computed_entries import ComputedEntry, ComputedStructureEntry
 
-from nasx.analysis.report.provenance import is_test_calculator
+from nasx.analysis.report.provenance import Provenance, is_test_calculator, of_run, with_fake_vasp
 from nasx.cli import PARTIAL_EXIT, main
 from nasx.defaults import FAKE_VASP_SUBVERSION
+from nasx.run_document import RunDocument
 
 
 def _results(directory: Path) -> dict:
@@ -146,3 +147,37 @@ def test_a_tree_of_fake_vasp_files_is_named_a_test_model(tmp_path):
     assert provenance["model"].startswith("nasx's fake VASP (the analytic stub")
     lines = (out / "report.md").read_text().splitlines()
     assert lines[2].startswith("**Test model: every number in this report comes from nasx's fake")
+
+
+FAKE = "nasx's fake VASP (the analytic stub written in VASP's file formats)"
+
+
+def test_a_fake_vasp_run_says_once_that_the_fake_made_its_numbers(stub_run):
+    """The report of a run through the fake VASP names the fake as the source of its numbers,
+    and VASP r2SCAN only as what the fake stands in for."""
+    from nasx.workflows.calculators.vasp import VaspCalculator
+
+    document = json.loads((stub_run / "run.json").read_text())
+    vasp = VaspCalculator(vasp_cmd="nasx-fake-vasp").info()
+    document["calculator"] = vasp.to_document()
+    provenance = of_run(RunDocument.from_document(document))
+    assert provenance.test_model is True
+    assert provenance.model == f"{FAKE}, standing in for {vasp.description}"
+    assert provenance.short_model() == "nasx's fake VASP"  # the figures' titles
+    assert provenance.warning() == (
+        f"**Test model: every number in this report comes from {FAKE}, a test model for checking "
+        "nasx, not from a physical calculation. Do not use them as results.**"
+    )
+    # files of some phases from the fake: the warning names those phases, not every number
+    tree = with_fake_vasp(Provenance("VASP outputs (settings consistent)"), ["Na2S2_P6_3mmc"], 6)
+    assert (
+        tree.model
+        == f"VASP outputs (settings consistent), where the files of Na2S2_P6_3mmc come from {FAKE}"
+    )
+    assert tree.warning() == (
+        f"**Test model: the files of Na2S2_P6_3mmc come from {FAKE}, a test model for checking "
+        "nasx, not from a physical calculation; every number that depends on them is the test "
+        "model's. Do not use them as results.**"
+    )
+    every = with_fake_vasp(Provenance("VASP outputs (settings consistent)"), ["a", "b"], 2)
+    assert every.warning() == provenance.warning()
