@@ -8,6 +8,7 @@ from nasx.analysis.thermo.conclusions import Conclusions, evaluate, paper_standa
 from nasx.analysis.thermo.paper import CITATION, Published, published_for
 from nasx.analysis.thermo.study import StudyResult
 from nasx.analysis.thermo.voltage import PLATEAU_RESOLUTION_V, Plateau, distinguishable
+from nasx.wording import counted
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -156,9 +157,7 @@ def render(
     ):
         for t in temps:
             steps = by_t[t]
-            title = (
-                f"### {name}, {t:g} K: {len(steps)} steps, {distinguishable(steps)} distinguishable"
-            )
+            title = f"### {name}, {t:g} K: {counted(len(steps), 'step')}, {distinguishable(steps)} distinguishable"
             if t in result.left_out:
                 title += f" (without {', '.join(result.left_out[t])}: no F_vib)"
             lines += [

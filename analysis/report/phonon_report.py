@@ -12,6 +12,7 @@ from nasx.analysis.readers.records import PhaseRecord
 from nasx.layout import BAND_STRUCTURE_PNG, BAND_YAML, THERMAL_PROPERTIES_PNG
 from nasx.mode_following import SPACEGROUP_SYMPREC_A, InstabilityResult
 from nasx.phonons import ThermalProperties
+from nasx.wording import counted
 
 if TYPE_CHECKING:
     from nasx.analysis.report.phonon_plots import PhononFigures
@@ -150,10 +151,12 @@ def instabilities_section(records: list[PhaseRecord]) -> str:
             continue
         q = ", ".join(f"{v:.3g}" for v in f.q_reduced)
         before, after = f.space_group_before, f.space_group_after
-        unconverged = "" if f.converged else f" (relaxation unconverged after {f.steps} steps)"
+        unconverged = (
+            "" if f.converged else f" (relaxation unconverged after {counted(f.steps, 'step')})"
+        )
         lines.append(
             f"| {record.id} | {f.frequency_THz:.3f} THz at q=({q}) branch {f.branch} "
-            f"| {'×'.join(map(str, f.supercell))} ({f.n_atoms} atoms) "
+            f"| {'×'.join(map(str, f.supercell))} ({counted(f.n_atoms, 'atom')}) "
             f"| {before.symbol} ({before.number}) → {after.symbol} ({after.number}) "
             f"| {f.max_displacement_A:.3f} | {f.energy_gain_meV_per_atom:.3f}{unconverged} |"
         )

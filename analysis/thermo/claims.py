@@ -23,6 +23,7 @@ from nasx.analysis.thermo.voltage import (
     distinguishable,
     grouped,
 )
+from nasx.wording import counted
 
 YES, NO = "yes", "no"
 MODEL_DEPENDENT = "model-dependent"
@@ -200,7 +201,7 @@ def generic_judges(result: StudyResult) -> list[tuple[Claim, Judge]]:
         base = distinguishable(result.thermodynamic[t])
         without = {f: distinguishable(s) for f, s in result.single_bypass[t].items()}
         removing = [f for f, n in without.items() if n < base]
-        summary = f"{base} plateaus; without " + (
+        summary = f"{counted(base, 'plateau')}; without " + (
             ", ".join(f"{f}: {n}" for f, n in without.items()) or "–"
         )
         numbers = {"distinguishable_plateaus": base, "distinguishable_plateaus_without": without}
@@ -248,7 +249,7 @@ def _plateau_finding(
     }
     shown = " / ".join(f"{v:.2f}" for v in voltages) + " V"
     if published is None:
-        summary = f"{count} distinguishable ({len(steps)} steps): {shown}"
+        summary = f"{count} distinguishable ({counted(len(steps), 'step')}): {shown}"
         return Finding(str(count), summary, numbers)
     in_grouping = grouped(steps, published.plateau_groups)
     numbers = {"plateaus_in_paper_grouping": in_grouping, **numbers}
