@@ -49,8 +49,8 @@ def test_a_dead_runs_jobs_are_lost_and_a_duplicate_is_named(launchpad_file, tmp_
     [job] = [line.strip() for line in report.splitlines() if line.strip().startswith(("lo", "ru"))]
     assert job.startswith(f"lost    {first} relax ") and f"(its process {pid} has ended)" in job
     assert (
-        f"next: run the same nasx run --launchpad {launchpad_file} --out {run_dir} ... again "
-        "(jobs of an ended nasx are put back, finished jobs are kept)"
+        f"next: run the command that made it again, with --launchpad {launchpad_file} --out "
+        f"{run_dir} (jobs of an ended nasx are put back, finished jobs are kept)"
     ) in report
     assert "detect_lostruns" not in report  # its heartbeat is recent: that would not find it
 
