@@ -1,0 +1,325 @@
+"""The convex-hull figure: formation energies and the hull at 0 K (eV/atom), the hull distance
+of every compound at 0 K beside the paper's values, and its change with temperature (meV/atom,
+linear axes, every value printed)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from pymatgen.core import Composition
+
+from nasx.analysis.report.figure_text import formula_text, place, text_box
+from nasx.analysis.report.plots import LABEL_FONT_SIZE
+from nasx.analysis.thermo.conclusions import paper_standard_hull_depths
+from nasx.analysis.thermo.paper import Published, published_for
+from nasx.analysis.thermo.study import StudyResult
+
+OFF_SCALE_FACTOR = 4.0
+"""A compound whose deepest hull distance is this many times deeper than every other
+compound's is drawn off scale (its bars cut at the axis, its values printed): on one linear
+axis Na2S's −570 meV/atom would flatten the intermediates' −2 … −40 meV/atom to nothing."""
+VALUE = "hull distance value"
+"""The gid of the printed values."""
+CUT_VALUE = "hull distance value of a cut bar"
+"""The gid of the values printed inside bars cut at the axis."""
+BACKING = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
+"""Behind each printed value: lines and bars under it stay visible, the value stays readable."""
+
+
+def hull(result: StudyResult, path: Path, model: str) -> Path:
+    """``hull_figure`` saved to ``path``."""
+    fig = hull_figure(result, model)
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path
+
+
+def hull_figure(result: StudyResult, model: str) -> Figure:
+    """Formation energies and the hull at 0 K (the lowest temperature), the compounds' hull
+    distances there beside the paper's, and (with more than one temperature) each compound's
+    hull distance against T."""
+    system = result.system
+    published = published_for(system)
+    temps = result.temperatures_K
+    first = temps[0]
+    compounds = [f for f in result.thermo[first].ground_states() if f not in system.elements]
+    by_t = {
+        t: {
+            f: p.hull_distance_meV_per_atom
+            for f, p in result.thermo[t].ground_states().items()
+            if f in compounds
+        }
+        for t in temps
+    }
+    bars = {f"nasx {first:g} K": by_t[first]}
+    if published:
+        bars["paper as published"] = {
+            f: v for f, (v, _) in published.hull_depth_meV_per_atom.items() if f in compounds
+        }
+        bars["paper's E_f, nasx's definition"] = {
+            f: v for f, v in paper_standard_hull_depths(published).items() if f in compounds
+        }
+    series = [*bars.values(), *by_t.values()]
+    off_scale = off_scale_compounds(compounds, series)
+    limits = axis_limits([v for s in series for f, v in s.items() if f not in off_scale])
+    panels = 3 if len(temps) > 1 else 2
+    fig, axes = plt.subplots(
+        1, panels, figsize=(5.0 * panels, 4.6), gridspec_kw={"width_ratios": [1, 1.2, 1][:panels]}
+    )
+    _formation_energies(axes[0], result, first, published)
+    _bars(axes[1], compounds, bars, off_scale, limits)
+    axes[1].set_title(f"hull distance at {first:g} K", fontsize=9)
+    if panels == 3:
+        _against_temperature(axes[2], compounds, by_t, off_scale, limits)
+    fig.suptitle(f"{system.working_ion}–{system.anion} convex hull: {model}", fontsize=10)
+    fig.tight_layout()
+    _spread(axes[1])
+    if panels == 3:
+        _stack(axes[2])
+    return fig
+
+
+def off_scale_compounds(
+    compounds: Sequence[str], series: Sequence[Mapping[str, float]]
+) -> tuple[str, ...]:
+    """The compounds whose deepest value is OFF_SCALE_FACTOR times deeper than that of every
+    compound still on the scale (taken deepest first)."""
+    deepest = {f: min([s[f] for s in series if f in s], default=0.0) for f in compounds}
+    order = sorted(compounds, key=lambda f: deepest[f])
+    off = []
+    for i, f in enumerate(order[:-1]):
+        rest = min(deepest[g] for g in order[i + 1 :])
+        if deepest[f] < 0 and deepest[f] < OFF_SCALE_FACTOR * min(rest, -1.0):
+            off.append(f)
+        else:
+            break
+    return tuple(off)
+
+
+def axis_limits(values: Sequence[float]) -> tuple[float, float]:
+    """A linear meV/atom range holding ``values`` and 0 with room for the printed values."""
+    low, high = min([0.0, *values]), max([0.0, *values])
+    span = max(high - low, 5.0)
+    return low - 0.22 * span, high + 0.14 * span
+
+
+def _formation_energies(
+    ax: Axes, result: StudyResult, t: float, published: Published | None
+) -> None:
+    system = result.system
+    thermo = result.thermo[t]
+    ax.scatter(
+        [p.ion_fraction for p in thermo.entries],
+        [p.formation_energy_eV_per_atom for p in thermo.entries],
+        s=18,
+        color="C0",
+        zorder=3,
+    )
+    stable = sorted(
+        (p.ion_fraction, p.formation_energy_eV_per_atom) for p in thermo.entries if p.stable
+    )
+    ax.plot(*zip(*stable, strict=True), color="C0", lw=1.2, label=f"nasx hull, {t:g} K")
+    if published:
+        paper = [
+            (system.ion_fraction(Composition(f)), v)
+            for f, v in published.formation_energy_eV_per_atom.items()
+        ]
+        ax.scatter(
+            *zip(*paper, strict=True),
+            s=40,
+            marker="D",
+            facecolors="none",
+            edgecolors="0.45",
+            zorder=4,
+            label="paper, r2SCAN 0 K",
+        )
+    for formula, item in thermo.ground_states().items():
+        ax.annotate(
+            formula_text(formula),
+            (item.ion_fraction, item.formation_energy_eV_per_atom),
+            textcoords="offset points",
+            xytext=(5, -11),
+            fontsize=LABEL_FONT_SIZE,
+        )
+    ax.set_xlabel(f"{system.working_ion} fraction x")
+    ax.set_ylabel("formation energy (eV/atom)")
+    ax.set_title(f"formation energy at {t:g} K (the meV changes with T: right)", fontsize=9)
+    ax.legend(fontsize=7, loc="lower left")
+    ax.grid(alpha=0.3)
+
+
+BAR_STYLES = ({"facecolor": "C0"}, {"facecolor": "0.55"}, {"facecolor": "0.85", "hatch": "//"})
+
+
+def _bars(
+    ax: Axes,
+    compounds: Sequence[str],
+    bars: Mapping[str, Mapping[str, float]],
+    off_scale: Sequence[str],
+    limits: tuple[float, float],
+) -> None:
+    """Grouped bars per compound, each value printed; off-scale bars cut at the axis edge."""
+    width = 0.8 / len(bars)
+    low, high = limits
+    for i, values in enumerate(bars.values()):
+        for k, f in enumerate(compounds):
+            if f not in values:
+                continue
+            x = k + (i - (len(bars) - 1) / 2) * width
+            v = values[f]
+            drawn = min(max(v, low), high)
+            ax.bar(x, drawn, width, edgecolor="k", lw=0.4, **BAR_STYLES[i % 3])
+            _value(ax, (x, drawn), v, cut=drawn != v)
+    ax.set_xticks(range(len(compounds)), [formula_text(f) for f in compounds])
+    _frame(ax, limits, off_scale, "bars cut ↓, values printed")
+    handles = [
+        Patch(edgecolor="k", lw=0.4, label=label, **BAR_STYLES[i % 3])
+        for i, label in enumerate(bars)
+    ]
+    _legend_below(ax, handles)
+
+
+def _against_temperature(
+    ax: Axes,
+    compounds: Sequence[str],
+    by_t: Mapping[float, Mapping[str, float]],
+    off_scale: Sequence[str],
+    limits: tuple[float, float],
+) -> None:
+    """Each compound's hull distance at every temperature, each value printed."""
+    temps = list(by_t)
+    for k, f in enumerate(compounds):
+        points = [(t, by_t[t][f]) for t in temps if f in by_t[t]]
+        if f in off_scale:
+            values = " → ".join(_number(v) for _, v in points)
+            ax.plot([], [], color=f"C{k + 1}", marker="o", label=f"{formula_text(f)}: {values}")
+            continue
+        ax.plot(*zip(*points, strict=True), color=f"C{k + 1}", marker="o", label=formula_text(f))
+        for t, v in points:
+            ax.annotate(
+                _number(v),
+                (t, v),
+                textcoords="offset points",
+                xytext=(5, 0),
+                va="center",
+                fontsize=6.5,
+                color=f"C{k + 1}",
+                gid=VALUE,
+                bbox=BACKING,
+            )
+    ax.set_xticks(temps, [f"{t:g}" for t in temps])
+    room = 0.18 * (temps[-1] - temps[0])
+    ax.set_xlim(temps[0] - 0.06 * (temps[-1] - temps[0]), temps[-1] + room)
+    ax.set_xlabel("T (K)")
+    ax.set_title("hull distance against temperature", fontsize=9)
+    _frame(ax, limits, off_scale, "values in the legend")
+    _legend_below(ax, ax.get_legend_handles_labels()[0])
+
+
+def _legend_below(ax: Axes, handles: list) -> None:
+    ax.legend(
+        handles=handles,
+        fontsize=7,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.13),
+        ncol=2,
+        frameon=False,
+    )
+
+
+def _stack(ax: Axes) -> None:
+    """The printed values beside the points of one temperature moved apart vertically (in
+    display pixels) where two would overlap, keeping their order."""
+    gap_px = 1.3 * 6.5 * ax.figure.dpi / 72
+    columns: dict[float, list] = {}
+    for text in (t for t in ax.texts if t.get_gid() == VALUE):
+        columns.setdefault(text.xy[0], []).append(text)
+    for texts in columns.values():
+        at = {id(t): float(ax.transData.transform(t.xy)[1]) for t in texts}
+        texts.sort(key=lambda t: -at[id(t)])
+        y_px = [at[id(t)] for t in texts]
+        for i in range(1, len(y_px)):
+            y_px[i] = min(y_px[i], y_px[i - 1] - gap_px)
+        lift = sum(at[id(t)] - y for t, y in zip(texts, y_px, strict=True)) / len(texts)
+        for text, y in zip(texts, y_px, strict=True):  # centred on the points they label
+            moved = y + lift - at[id(text)]
+            text.xyann = (text.xyann[0], moved * 72 / ax.figure.dpi)
+
+
+def _frame(ax: Axes, limits: tuple[float, float], off_scale: Sequence[str], where: str) -> None:
+    ax.set_ylim(*limits)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_ylabel("hull distance (meV/atom); < 0: below the hull")
+    ax.grid(alpha=0.3, axis="y")
+    if off_scale:
+        names = ", ".join(formula_text(f) for f in off_scale)
+        ax.annotate(
+            f"{names}: off scale ({where})",
+            (0.01, 0.01),
+            xycoords="axes fraction",
+            fontsize=6,
+            color="0.3",
+        )
+
+
+def _number(v: float) -> str:
+    """A hull distance as printed: one decimal, a true minus sign."""
+    return f"{round(v, 1) + 0.0:.1f}".replace("-", "−")
+
+
+def _value(ax: Axes, xy: tuple[float, float], v: float, cut: bool) -> None:
+    """``v`` printed at the end of its bar; a cut bar's value written upwards inside the bar
+    from the cut, with an arrow saying the bar goes on."""
+    if cut:
+        ax.annotate(
+            f"↓ {_number(v)}",
+            xy,
+            textcoords="offset points",
+            xytext=(0, 3),
+            ha="center",
+            va="bottom",
+            rotation=90,
+            fontsize=6.5,
+            gid=CUT_VALUE,
+            bbox=BACKING,
+        )
+        return
+    below = xy[1] < 0
+    ax.annotate(
+        _number(v),
+        xy,
+        textcoords="offset points",
+        xytext=(0, -2 if below else 2),
+        ha="center",
+        va="top" if below else "bottom",
+        fontsize=6.5,
+        gid=VALUE,
+        bbox=BACKING,
+    )
+
+
+def _spread(ax: Axes) -> None:
+    """Printed values moved apart where two would overlap: each tries beside, then above or
+    below its point, clear of the values already placed."""
+    placed = []
+    for text in [t for t in ax.texts if t.get_gid() == VALUE]:
+        x, y = text.xy
+        dy = text.xyann[1]
+        va = text.get_verticalalignment()
+        spots = [
+            ((x, y), (0, dy), "center", va),
+            ((x, y), (4, 0), "left", "center"),
+            ((x, y), (-4, 0), "right", "center"),
+            ((x, y), (0, -dy), "center", "bottom" if va == "top" else "top"),
+        ]
+        place(ax, text, spots, placed)
+        box = text_box(ax, text)
+        placed.append(((box.x0, box.y0), (box.x1, box.y1)))
