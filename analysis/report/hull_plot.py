@@ -75,6 +75,10 @@ def hull_figure(result: StudyResult, model: str) -> Figure:
         1, panels, figsize=(5.0 * panels, 4.6), gridspec_kw={"width_ratios": [1, 1.2, 1][:panels]}
     )
     _formation_energies(axes[0], result, first, published)
+    if panels == 3:
+        axes[0].set_title(
+            f"formation energy at {first:g} K (its meV changes with T: right)", fontsize=9
+        )
     _bars(axes[1], compounds, bars, off_scale, limits)
     axes[1].set_title(f"hull distance at {first:g} K", fontsize=9)
     if panels == 3:
@@ -151,7 +155,7 @@ def _formation_energies(
         )
     ax.set_xlabel(f"{system.working_ion} fraction x")
     ax.set_ylabel("formation energy (eV/atom)")
-    ax.set_title(f"formation energy at {t:g} K (the meV changes with T: right)", fontsize=9)
+    ax.set_title(f"formation energy at {t:g} K", fontsize=9)
     ax.legend(fontsize=7, loc="lower left")
     ax.grid(alpha=0.3)
 

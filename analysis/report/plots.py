@@ -53,7 +53,7 @@ def voltage_profile_figure(result: StudyResult, model: str) -> Figure:
     published = published_for(system)
     temps = result.temperatures_K
     fig, axes = plt.subplots(
-        1, len(temps), figsize=(4.6 * len(temps), 4.8), sharey=True, squeeze=False
+        1, len(temps), figsize=(max(4.6 * len(temps), 7.0), 4.8), sharey=True, squeeze=False
     )
     bypass = "+".join(formula_text(f) for f in result.bypassed) or "none"
     legend = {
@@ -83,9 +83,15 @@ def voltage_profile_figure(result: StudyResult, model: str) -> Figure:
     axes[0][0].set_ylim(low - 0.08 * span, high + 0.14 * span)  # room for the names above
     axes[0][0].set_ylabel(f"OCV (V vs {system.working_ion}/{system.working_ion}⁺)")
     fig.suptitle(f"{system.working_ion}–{system.anion} OCV: {model}", fontsize=10)
-    rows = (len(legend) + 1) // 2
+    columns = 2 if len(temps) > 1 else 1  # one panel: too narrow for two columns
+    rows = (len(legend) + columns - 1) // columns
     fig.legend(
-        list(legend.values()), list(legend), loc="lower center", ncol=2, fontsize=7, frameon=False
+        list(legend.values()),
+        list(legend),
+        loc="lower center",
+        ncol=columns,
+        fontsize=7,
+        frameon=False,
     )
     fig.tight_layout(rect=(0, 0.04 * rows + 0.01, 1, 1))
     for ax, t in zip(axes[0], temps, strict=True):
