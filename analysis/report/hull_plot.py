@@ -16,22 +16,22 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from pymatgen.core import Composition
 
-from nasx.analysis.report.figure_text import formula_text, place, text_box
+from nasx.analysis.report.distance_axis import (
+    BACKING,
+    VALUE,
+    axis_limits,
+    frame,
+    legend_below,
+    number,
+    off_scale_compounds,
+    print_value,
+    spread_values,
+)
+from nasx.analysis.report.figure_text import formula_text
 from nasx.analysis.report.plots import LABEL_FONT_SIZE
 from nasx.analysis.thermo.conclusions import paper_standard_hull_depths
 from nasx.analysis.thermo.paper import Published, published_for
 from nasx.analysis.thermo.study import StudyResult
-
-OFF_SCALE_FACTOR = 4.0
-"""A compound whose deepest hull distance is this many times deeper than every other
-compound's is drawn off scale (its bars cut at the axis, its values printed): on one linear
-axis Na2S's −570 meV/atom would flatten the intermediates' −2 … −40 meV/atom to nothing."""
-VALUE = "hull distance value"
-"""The gid of the printed values."""
-CUT_VALUE = "hull distance value of a cut bar"
-"""The gid of the values printed inside bars cut at the axis."""
-BACKING = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
-"""Behind each printed value: lines and bars under it stay visible, the value stays readable."""
 
 
 def hull(result: StudyResult, path: Path, model: str) -> Path:
@@ -85,34 +85,10 @@ def hull_figure(result: StudyResult, model: str) -> Figure:
         _against_temperature(axes[2], compounds, by_t, off_scale, limits)
     fig.suptitle(f"{system.working_ion}–{system.anion} convex hull: {model}", fontsize=10)
     fig.tight_layout()
-    _spread(axes[1])
+    spread_values(axes[1])
     if panels == 3:
         _stack(axes[2])
     return fig
-
-
-def off_scale_compounds(
-    compounds: Sequence[str], series: Sequence[Mapping[str, float]]
-) -> tuple[str, ...]:
-    """The compounds whose deepest value is OFF_SCALE_FACTOR times deeper than that of every
-    compound still on the scale (taken deepest first)."""
-    deepest = {f: min([s[f] for s in series if f in s], default=0.0) for f in compounds}
-    order = sorted(compounds, key=lambda f: deepest[f])
-    off = []
-    for i, f in enumerate(order[:-1]):
-        rest = min(deepest[g] for g in order[i + 1 :])
-        if deepest[f] < 0 and deepest[f] < OFF_SCALE_FACTOR * min(rest, -1.0):
-            off.append(f)
-        else:
-            break
-    return tuple(off)
-
-
-def axis_limits(values: Sequence[float]) -> tuple[float, float]:
-    """A linear meV/atom range holding ``values`` and 0 with room for the printed values."""
-    low, high = min([0.0, *values]), max([0.0, *values])
-    span = max(high - low, 5.0)
-    return low - 0.22 * span, high + 0.14 * span
 
 
 def _formation_energies(
@@ -181,14 +157,14 @@ def _bars(
             v = values[f]
             drawn = min(max(v, low), high)
             ax.bar(x, drawn, width, edgecolor="k", lw=0.4, **BAR_STYLES[i % 3])
-            _value(ax, (x, drawn), v, cut=drawn != v)
+            print_value(ax, (x, drawn), v, cut=drawn != v)
     ax.set_xticks(range(len(compounds)), [formula_text(f) for f in compounds])
-    _frame(ax, limits, off_scale, "bars cut ↓, values printed")
+    frame(ax, limits, off_scale, "bars cut ↓, values printed")
     handles = [
         Patch(edgecolor="k", lw=0.4, label=label, **BAR_STYLES[i % 3])
         for i, label in enumerate(bars)
     ]
-    _legend_below(ax, handles)
+    legend_below(ax, handles)
 
 
 def _against_temperature(
@@ -203,13 +179,13 @@ def _against_temperature(
     for k, f in enumerate(compounds):
         points = [(t, by_t[t][f]) for t in temps if f in by_t[t]]
         if f in off_scale:
-            values = " → ".join(_number(v) for _, v in points)
+            values = " → ".join(number(v) for _, v in points)
             ax.plot([], [], color=f"C{k + 1}", marker="o", label=f"{formula_text(f)}: {values}")
             continue
         ax.plot(*zip(*points, strict=True), color=f"C{k + 1}", marker="o", label=formula_text(f))
         for t, v in points:
             ax.annotate(
-                _number(v),
+                number(v),
                 (t, v),
                 textcoords="offset points",
                 xytext=(5, 0),
@@ -224,19 +200,8 @@ def _against_temperature(
     ax.set_xlim(temps[0] - 0.06 * (temps[-1] - temps[0]), temps[-1] + room)
     ax.set_xlabel("T (K)")
     ax.set_title("hull distance against temperature", fontsize=9)
-    _frame(ax, limits, off_scale, "values in the legend")
-    _legend_below(ax, ax.get_legend_handles_labels()[0])
-
-
-def _legend_below(ax: Axes, handles: list) -> None:
-    ax.legend(
-        handles=handles,
-        fontsize=7,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.13),
-        ncol=2,
-        frameon=False,
-    )
+    frame(ax, limits, off_scale, "values in the legend")
+    legend_below(ax, ax.get_legend_handles_labels()[0])
 
 
 def _stack(ax: Axes) -> None:
@@ -256,74 +221,3 @@ def _stack(ax: Axes) -> None:
         for text, y in zip(texts, y_px, strict=True):  # centred on the points they label
             moved = y + lift - at[id(text)]
             text.xyann = (text.xyann[0], moved * 72 / ax.figure.dpi)
-
-
-def _frame(ax: Axes, limits: tuple[float, float], off_scale: Sequence[str], where: str) -> None:
-    ax.set_ylim(*limits)
-    ax.axhline(0, color="k", lw=0.8)
-    ax.set_ylabel("hull distance (meV/atom); < 0: below the hull")
-    ax.grid(alpha=0.3, axis="y")
-    if off_scale:
-        names = ", ".join(formula_text(f) for f in off_scale)
-        ax.annotate(
-            f"{names}: off scale ({where})",
-            (0.01, 0.01),
-            xycoords="axes fraction",
-            fontsize=6,
-            color="0.3",
-        )
-
-
-def _number(v: float) -> str:
-    """A hull distance as printed: one decimal, a true minus sign."""
-    return f"{round(v, 1) + 0.0:.1f}".replace("-", "−")
-
-
-def _value(ax: Axes, xy: tuple[float, float], v: float, cut: bool) -> None:
-    """``v`` printed at the end of its bar; a cut bar's value written upwards inside the bar
-    from the cut, with an arrow saying the bar goes on."""
-    if cut:
-        ax.annotate(
-            f"↓ {_number(v)}",
-            xy,
-            textcoords="offset points",
-            xytext=(0, 3),
-            ha="center",
-            va="bottom",
-            rotation=90,
-            fontsize=6.5,
-            gid=CUT_VALUE,
-            bbox=BACKING,
-        )
-        return
-    below = xy[1] < 0
-    ax.annotate(
-        _number(v),
-        xy,
-        textcoords="offset points",
-        xytext=(0, -2 if below else 2),
-        ha="center",
-        va="top" if below else "bottom",
-        fontsize=6.5,
-        gid=VALUE,
-        bbox=BACKING,
-    )
-
-
-def _spread(ax: Axes) -> None:
-    """Printed values moved apart where two would overlap: each tries beside, then above or
-    below its point, clear of the values already placed."""
-    placed = []
-    for text in [t for t in ax.texts if t.get_gid() == VALUE]:
-        x, y = text.xy
-        dy = text.xyann[1]
-        va = text.get_verticalalignment()
-        spots = [
-            ((x, y), (0, dy), "center", va),
-            ((x, y), (4, 0), "left", "center"),
-            ((x, y), (-4, 0), "right", "center"),
-            ((x, y), (0, -dy), "center", "bottom" if va == "top" else "top"),
-        ]
-        place(ax, text, spots, placed)
-        box = text_box(ax, text)
-        placed.append(((box.x0, box.y0), (box.x1, box.y1)))

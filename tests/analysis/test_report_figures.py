@@ -1,7 +1,7 @@
-"""What voltage_profile.png and hull.png show, read off the matplotlib figures: every line
-explained by a legend, formulas subscripted, names inside the frame and off the steps, the
-paper's values present, hull distances on a linear meV axis with their values printed, and the
-temperature effect drawn where it can be seen."""
+"""What voltage_profile.png and hull.png show (one model's and a committee's), read off the
+matplotlib figures: every line explained by a legend, formulas subscripted, names inside the
+frame and off the steps, the paper's values present, hull distances on a linear meV axis with
+their values printed, and the temperature effect drawn where it can be seen."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import pytest
 from pymatgen.core import Composition
 from pymatgen.entries.computed_entries import ComputedEntry
 
+from nasx.analysis.report import committee_plots
 from nasx.analysis.report.outputs import write_outputs
 from nasx.analysis.report.provenance import Provenance
+from nasx.analysis.thermo.committee import committee_spread
 from nasx.analysis.thermo.paper import NA_S
 from nasx.analysis.thermo.study import StudyResult, analyze
 from tests.figures import (
@@ -194,3 +196,27 @@ def test_the_temperature_effect_is_drawn_on_a_meV_scale_and_formation_energies_o
             assert list(drawn_at[0].get_xdata()) == temps
         else:  # off scale: its values in the legend
             assert f"{f}: " + " → ".join(f"{v:.1f}" for v in values) in labels
+
+
+def test_the_committee_figures_read_like_the_single_model_ones(tmp_path, saved_figures):
+    models = {"paper+F_vib": study(PAPER_WITH_PHONONS), "CHGNet": study(CHGNET_EF)}
+    spread = committee_spread(models)
+    committee_plots.voltage_profile(spread, models, tmp_path / "voltage_profile.png")
+    committee_plots.hull_depths(spread, tmp_path / "hull.png")
+    voltage, hull = saved_figures["voltage_profile.png"], saved_figures["hull.png"]
+    # one legend for every panel: the 300 and 400 K lines are explained as well as the 0 K ones
+    # (colour: the model; dashes: the kinetic path)
+    entries = [style(h) for legend in voltage.legends for h in legend.get_lines()]
+    colours, dashes = {c for c, _ in entries}, {d for _, d in entries}
+    for ax in voltage.axes:
+        for colour, dash in map(style, ax.lines):
+            assert colour in colours and dash in dashes, ax.get_title()
+    # hull distances: linear, every model's value printed at every temperature
+    for ax, t in zip(hull.axes, (0.0, 300.0, 400.0), strict=True):
+        assert ax.get_yscale() == "linear"
+        for result in models.values():
+            for f, p in result.thermo[t].ground_states().items():
+                if f not in ("Na", "S"):
+                    assert f"{p.hull_distance_meV_per_atom:.1f}" in printed(ax), (t, f)
+        for text in ax.texts:
+            assert inside(ax, text), text.get_text()
