@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from matplotlib.axes import Axes
 
-from nasx.analysis.report.figure_text import formula_text, place, text_box
+from nasx.analysis.report.figure_text import BACKING, formula_text, place, text_box
 
 OFF_SCALE_FACTOR = 4.0
 """A compound whose deepest hull distance is this many times deeper than every other
@@ -19,8 +19,6 @@ VALUE = "hull distance value"
 """The gid of the printed values."""
 CUT_VALUE = "hull distance value of a cut bar"
 """The gid of the values printed inside bars cut at the axis."""
-BACKING = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
-"""Behind each printed value: lines and bars under it stay visible, the value stays readable."""
 
 
 def off_scale_compounds(

@@ -12,6 +12,8 @@ from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox
 from pymatgen.util.string import unicodeify
 
+BACKING = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
+"""Behind a printed name or value: a line under it stays visible, the text stays readable."""
 Segment = tuple[tuple[float, float], tuple[float, float]]
 """Two end points in display pixels."""
 

@@ -17,7 +17,6 @@ from matplotlib.patches import Patch
 from pymatgen.core import Composition
 
 from nasx.analysis.report.distance_axis import (
-    BACKING,
     VALUE,
     axis_limits,
     frame,
@@ -27,7 +26,7 @@ from nasx.analysis.report.distance_axis import (
     print_value,
     spread_values,
 )
-from nasx.analysis.report.figure_text import formula_text
+from nasx.analysis.report.figure_text import BACKING, formula_text
 from nasx.analysis.report.plots import LABEL_FONT_SIZE
 from nasx.analysis.thermo.conclusions import paper_standard_hull_depths
 from nasx.analysis.thermo.paper import Published, published_for

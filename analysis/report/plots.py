@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from nasx.analysis.report.figure_text import Spot, formula_text, line_segments, place
+from nasx.analysis.report.figure_text import BACKING, Spot, formula_text, line_segments, place
 from nasx.analysis.thermo.paper import Published, published_for
 from nasx.analysis.thermo.study import StudyResult
 from nasx.analysis.thermo.voltage import Plateau
@@ -146,5 +146,6 @@ def _name_plateaus(ax: Axes, plateaus: list[Plateau]) -> None:
             fontsize=LABEL_FONT_SIZE,
             color="C0",
             gid=PRODUCT,
+            bbox=BACKING,
         )
         place(ax, text, spots, paths, references)
