@@ -19,7 +19,7 @@ from nasx.analysis.report.distance_axis import (
     print_value,
     spread_values,
 )
-from nasx.analysis.report.figure_text import formula_text
+from nasx.analysis.report.figure_text import formula_text, margins_in
 from nasx.analysis.report.plots import steps
 from nasx.analysis.thermo.committee import BandSegment, CommitteeSpread
 from nasx.analysis.thermo.study import StudyResult
@@ -80,7 +80,8 @@ def voltage_profile(
         f"{system.working_ion}–{system.anion} OCV, committee: {', '.join(spread.models)}",
         fontsize=10,
     )
-    fig.tight_layout(rect=(0, 0.04 * ((len(legend) + 4) // 5) + 0.01, 1, 1))
+    rows = (len(legend) + 4) // 5
+    margins_in(fig, left=0.75, right=0.2, bottom=0.7 + 0.17 * rows, top=0.65, wspace=0.05)
     fig.savefig(path, dpi=130)
     plt.close(fig)
     return path
@@ -141,7 +142,7 @@ def hull_depths(spread: CommitteeSpread, path: Path) -> Path:
         f"{system.working_ion}–{system.anion} hull distances, committee: {', '.join(models)}",
         fontsize=10,
     )
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    margins_in(fig, left=0.75, right=0.2, bottom=0.85, top=0.65, wspace=0.05)
     for ax in axes[0]:
         spread_values(ax)
     fig.savefig(path, dpi=130)

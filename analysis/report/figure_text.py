@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from itertools import pairwise
 
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox
@@ -21,6 +22,22 @@ Segment = tuple[tuple[float, float], tuple[float, float]]
 def formula_text(formula: str) -> str:
     """``Na2S5`` as ``Na₂S₅`` (Unicode subscripts: no mathtext, same font as the rest)."""
     return unicodeify(formula)
+
+
+def margins_in(
+    fig: Figure, left: float, right: float, bottom: float, top: float, wspace: float
+) -> None:
+    """Fixed margins in inches (``wspace``: the gap between panels, a fraction of their width):
+    the same layout every time and a third cheaper than tight_layout, which lays out every
+    text once more."""
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        bottom=bottom / height,
+        top=1 - top / height,
+        wspace=wspace,
+    )
 
 
 def line_segments(lines: Iterable[Line2D]) -> list[Segment]:

@@ -26,7 +26,7 @@ from nasx.analysis.report.distance_axis import (
     print_value,
     spread_values,
 )
-from nasx.analysis.report.figure_text import BACKING, formula_text
+from nasx.analysis.report.figure_text import BACKING, formula_text, margins_in
 from nasx.analysis.report.plots import LABEL_FONT_SIZE
 from nasx.analysis.thermo.conclusions import paper_standard_hull_depths
 from nasx.analysis.thermo.paper import Published, published_for
@@ -83,7 +83,7 @@ def hull_figure(result: StudyResult, model: str) -> Figure:
     if panels == 3:
         _against_temperature(axes[2], compounds, by_t, off_scale, limits)
     fig.suptitle(f"{system.working_ion}–{system.anion} convex hull: {model}", fontsize=10)
-    fig.tight_layout()
+    margins_in(fig, left=0.75, right=0.2, bottom=1.05, top=0.6, wspace=0.3)
     spread_values(axes[1])
     if panels == 3:
         _stack(axes[2])

@@ -13,7 +13,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from nasx.analysis.report.figure_text import BACKING, Spot, formula_text, line_segments, place
+from nasx.analysis.report.figure_text import (
+    BACKING,
+    Spot,
+    formula_text,
+    line_segments,
+    margins_in,
+    place,
+)
 from nasx.analysis.thermo.paper import Published, published_for
 from nasx.analysis.thermo.study import StudyResult
 from nasx.analysis.thermo.voltage import Plateau
@@ -93,7 +100,7 @@ def voltage_profile_figure(result: StudyResult, model: str) -> Figure:
         fontsize=7,
         frameon=False,
     )
-    fig.tight_layout(rect=(0, 0.04 * rows + 0.01, 1, 1))
+    margins_in(fig, left=0.75, right=0.2, bottom=0.7 + 0.17 * rows, top=1.15, wspace=0.05)
     for ax, t in zip(axes[0], temps, strict=True):
         _name_plateaus(ax, result.thermodynamic[t])
     return fig
