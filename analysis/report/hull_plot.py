@@ -60,10 +60,10 @@ def hull_figure(result: StudyResult, model: str) -> Figure:
     }
     bars = {f"nasx {first:g} K": by_t[first]}
     if published:
-        bars["paper as published"] = {
+        bars["paper as published (0 K)"] = {
             f: v for f, (v, _) in published.hull_depth_meV_per_atom.items() if f in compounds
         }
-        bars["paper's E_f, nasx's definition"] = {
+        bars["paper's 0 K E_f, nasx's definition"] = {
             f: v for f, v in paper_standard_hull_depths(published).items() if f in compounds
         }
     series = [*bars.values(), *by_t.values()]
