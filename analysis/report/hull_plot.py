@@ -179,7 +179,9 @@ def _against_temperature(
         points = [(t, by_t[t][f]) for t in temps if f in by_t[t]]
         if f in off_scale:
             values = " → ".join(number(v) for _, v in points)
-            ax.plot([], [], color=f"C{k + 1}", marker="o", label=f"{formula_text(f)}: {values}")
+            ax.plot(
+                [], [], color=f"C{k + 1}", marker="o", label=f"{formula_text(f)}: {values} meV/atom"
+            )
             continue
         ax.plot(*zip(*points, strict=True), color=f"C{k + 1}", marker="o", label=formula_text(f))
         for t, v in points:

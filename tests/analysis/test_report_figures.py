@@ -195,7 +195,7 @@ def test_the_temperature_effect_is_drawn_on_a_meV_scale_and_formation_energies_o
             drawn_at = [line for line in ax.lines if list(line.get_ydata()) == values]
             assert list(drawn_at[0].get_xdata()) == temps
         else:  # off scale: its values in the legend
-            assert f"{f}: " + " → ".join(f"{v:.1f}" for v in values) in labels
+            assert f"{f}: " + " → ".join(f"{v:.1f}" for v in values) + " meV/atom" in labels
 
 
 def test_the_committee_figures_read_like_the_single_model_ones(tmp_path, saved_figures):
