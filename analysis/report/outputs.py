@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from nasx.analysis.document import ResultsDocument, results_json_text
+from nasx.analysis.report import hull_plot, plots
 from nasx.analysis.report import markdown as report
-from nasx.analysis.report import plots
 from nasx.analysis.report.provenance import Provenance, labelled
 from nasx.analysis.thermo.conclusions import Conclusions, evaluate
 from nasx.analysis.thermo.entries import Entry, entries_json_text
@@ -61,7 +61,7 @@ def write_outputs(
     }
     model = provenance.short_model()
     plots.voltage_profile(result, paths["voltage_profile"], model)
-    plots.hull(result, paths["hull"], model)
+    hull_plot.hull(result, paths["hull"], model)
     text = report.render(result, provenance, extra_sections, leading_sections, conclusions)
     write_text_atomic(paths["report"], text)
     write_text_atomic(paths["results"], results_json_text(document))

@@ -1,5 +1,6 @@
 """Per-phase phonon figures and files: the band structure with the DOS beside it (and
-phonopy's band.yaml), and F, S and Cv against T with the phase's phase changes marked.
+phonopy's band.yaml), and F, S and Cv against T with the phase's phase changes marked (the
+curves grey beyond the first).
 
 Units on the axes: THz; states/THz/atom; meV/atom for F; meV/K/atom for S and Cv (nasx's eV
 contract; 1 meV/K/atom = 96.485 J/K/mol of atoms, and 3k_B = 0.2585 meV/K/atom, the classical
@@ -175,7 +176,9 @@ def _thermal_plot(
     phase_changes: Sequence[PhaseChange],
 ) -> tuple[Path, tuple[PhaseChange, ...]]:
     """F, S and Cv per atom from 0 K to T_MAX_K (or the highest requested T), the requested
-    temperatures dotted and every phase change in that range dashed and named in a legend."""
+    temperatures dotted and every phase change in that range dashed and named in a legend;
+    beyond the first phase change the curves are thin and grey on a grey band (the harmonic
+    crystal's values there describe a phase that has changed)."""
     n_atoms = len(ph.primitive)
     t_max = max([T_MAX_K, *temperatures_K])
     with warnings.catch_warnings():  # phonopy's notes are recorded by the analysis already
@@ -193,9 +196,13 @@ def _thermal_plot(
         ),
     ]
     marked = marked_changes(phase_changes, temperatures_K)
+    end = marked[0] if marked else None
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.6))
     for ax, (values, label, color) in zip(axes, panels, strict=True):
-        ax.plot(tp.temperatures, values, color=color)
+        for temps, part, style in _split(tp.temperatures, np.asarray(values), end, color):
+            ax.plot(temps, part, **style)
+        if end is not None:
+            ax.axvspan(end.temperature_K, t_max, color="0.5", alpha=0.08, lw=0)
         for t in temperatures_K:
             ax.axvline(t, color="0.6", ls=":", lw=0.8)
         for i, change in enumerate(marked):
@@ -214,9 +221,42 @@ def _thermal_plot(
     axes[2].set_ylim(top=max(axes[2].get_ylim()[1], 3.3 * K_B_MEV_PER_K))
     if marked:
         axes[0].legend(fontsize=7, loc="lower left", title="phase changes", title_fontsize=7)
-    fig.suptitle(f"{phase_id}: harmonic F, S and Cv per atom (dotted: requested T)\n{model}")
+    beyond = (
+        f"; grey beyond {end.temperature_K:g} K: the phase no longer exists there"
+        if end is not None
+        else ""
+    )
+    fig.suptitle(
+        f"{phase_id}: harmonic F, S and Cv per atom (dotted: requested T{beyond})\n{model}",
+        fontsize=10,
+    )
     fig.subplots_adjust(left=0.075, right=0.98, bottom=0.14, top=0.82, wspace=0.32)
     return _save(fig, path), marked
+
+
+EXTRAPOLATED = "harmonic extrapolation beyond the first phase change"
+"""The gid of the grey part of each curve."""
+
+
+def _split(
+    temperatures: np.ndarray, values: np.ndarray, end: PhaseChange | None, color: str
+) -> list[tuple[np.ndarray, np.ndarray, dict]]:
+    """The curve in ``color`` up to the phase's first phase change ``end`` and thin grey beyond
+    it (both parts meet at ``end``, interpolated); the whole curve in ``color`` without one."""
+    solid = {"color": color}
+    if end is None:
+        return [(temperatures, values, solid)]
+    t_end = end.temperature_K
+    at_end = float(np.interp(t_end, temperatures, values))
+    below, above = temperatures < t_end, temperatures > t_end
+    return [
+        (np.append(temperatures[below], t_end), np.append(values[below], at_end), solid),
+        (
+            np.insert(temperatures[above], 0, t_end),
+            np.insert(values[above], 0, at_end),
+            {"color": "0.6", "lw": 0.9, "gid": EXTRAPOLATED},
+        ),
+    ]
 
 
 def marked_changes(

@@ -90,7 +90,8 @@ def phonon_figures_section(records: list[PhaseRecord], figures: dict[str, Phonon
         "the imaginary tolerance is shaded, and the DOS is beside the bands on the same axis. "
         "The frequencies along the path are in each phase's `band.yaml` (phonopy's format). "
         "F_vib, S and Cv are per atom (meV/atom, meV/K/atom); dashed lines mark the phase's "
-        "known phase changes, above which the harmonic values are an extrapolation.",
+        "known phase changes, and beyond the first the curves are grey: the harmonic values "
+        "there describe a crystal that has changed or melted.",
     ]
     for record in shown:
         figure = figures[record.id]

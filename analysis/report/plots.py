@@ -1,4 +1,5 @@
-"""Figures: voltage profiles (thermodynamic and kinetic paths) and the convex hull."""
+"""The voltage-profile figure: nasx's thermodynamic and kinetic paths, one panel per
+temperature, with the paper's computed path and its measured (GITT) plateaus beside them."""
 
 from __future__ import annotations
 
@@ -8,13 +9,33 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-from nasx.analysis.thermo.paper import published_for
+from nasx.analysis.report.figure_text import (
+    BACKING,
+    Spot,
+    formula_text,
+    line_segments,
+    margins_in,
+    place,
+)
+from nasx.analysis.thermo.paper import Published, published_for
 from nasx.analysis.thermo.study import StudyResult
 from nasx.analysis.thermo.voltage import Plateau
 
+GITT_STYLES = {"discharge": ("C2", ":"), "charge": ("C4", "-.")}
+"""Colour and line style of the paper's measured plateaus, by direction."""
+LABEL_FONT_SIZE = 8
+PATH = "voltage path"
+"""The gid of the step lines (nasx's paths, the paper's computed path) that no name may cross."""
+PRODUCT = "plateau product"
+"""The gid of the plateau names."""
+
 
 def steps(plateaus: list[Plateau]) -> tuple[list[float], list[float]]:
+    """The step line of ``plateaus``: x (A fraction) and V at both ends of each plateau."""
     xs, vs = [], []
     for p in plateaus:
         xs += [p.x_start, p.x_end]
@@ -23,44 +44,36 @@ def steps(plateaus: list[Plateau]) -> tuple[list[float], list[float]]:
 
 
 def voltage_profile(result: StudyResult, path: Path, model: str) -> Path:
-    """One panel per temperature: thermodynamic (solid) and kinetic (dashed) OCV vs A fraction;
+    """``voltage_profile_figure`` saved to ``path``."""
+    fig = voltage_profile_figure(result, model)
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path
+
+
+def voltage_profile_figure(result: StudyResult, model: str) -> Figure:
+    """One panel per temperature: thermodynamic (solid) and kinetic (dashed) OCV vs A fraction,
+    each plateau named by its product; the paper's r2SCAN 0 K path on the 0 K panel and its
+    GITT plateaus (temperature stated) on every panel; one legend for all panels below them.
     ``model`` names the calculator in the title."""
     system = result.system
     published = published_for(system)
     temps = result.temperatures_K
     fig, axes = plt.subplots(
-        1, len(temps), figsize=(4.6 * len(temps), 4.2), sharey=True, squeeze=False
+        1, len(temps), figsize=(max(4.6 * len(temps), 7.0), 4.8), sharey=True, squeeze=False
     )
+    bypass = "+".join(formula_text(f) for f in result.bypassed) or "none"
+    legend = {
+        "thermodynamic path (nasx)": Line2D([], [], color="C0", lw=2),
+        f"kinetic path (nasx, {bypass} bypassed)": Line2D([], [], color="C3", lw=1.6, ls="--"),
+    }
+    voltages = []
     for ax, t in zip(axes[0], temps, strict=True):
-        ax.plot(*steps(result.thermodynamic[t]), color="C0", lw=2, label="thermodynamic path")
-        bypass = "+".join(result.bypassed) or "none"
-        ax.plot(
-            *steps(result.kinetic[t]),
-            color="C3",
-            lw=1.6,
-            ls="--",
-            label=f"kinetic path (bypass {bypass})",
-        )
+        ax.plot(*steps(result.thermodynamic[t]), color="C0", lw=2, gid=PATH)
+        ax.plot(*steps(result.kinetic[t]), color="C3", lw=1.6, ls="--", gid=PATH)
+        voltages += [p.voltage_V for p in (*result.thermodynamic[t], *result.kinetic[t])]
         if published:
-            if t == 0:
-                paper = [
-                    Plateau("", p.voltage_V, p.x_start, p.x_end, 0, 0, "", "")
-                    for p in published.ocv_V
-                ]
-                ax.plot(*steps(paper), color="0.55", lw=1, label="paper, r2SCAN 0 K")
-            for v in published.gitt_ocv_V["discharge"]:
-                ax.axhline(v, color="C2", lw=0.8, ls=":")
-            ax.plot([], [], color="C2", lw=0.8, ls=":", label="paper, GITT discharge 90 °C")
-        for p in result.thermodynamic[t]:
-            ax.annotate(
-                p.phase_end,
-                ((p.x_start + p.x_end) / 2, p.voltage_V),
-                textcoords="offset points",
-                xytext=(0, 5),
-                ha="center",
-                fontsize=7,
-                color="C0",
-            )
+            voltages += _paper_lines(ax, published, t, legend)
         ax.set_title(f"{t:g} K")
         ax.set_xlabel(
             f"{system.working_ion} fraction x = {system.working_ion}/({system.working_ion}+{system.anion})"
@@ -72,79 +85,74 @@ def voltage_profile(result: StudyResult, path: Path, model: str) -> Path:
         )
         top.set_xlabel(f"capacity (mAh per g {system.anion})", fontsize=8)
         ax.grid(alpha=0.3)
+    low, high = min(voltages), max(voltages)
+    span = max(high - low, 0.1)
+    axes[0][0].set_ylim(low - 0.08 * span, high + 0.14 * span)  # room for the names above
     axes[0][0].set_ylabel(f"OCV (V vs {system.working_ion}/{system.working_ion}⁺)")
-    axes[0][0].legend(fontsize=7, loc="lower left")
     fig.suptitle(f"{system.working_ion}–{system.anion} OCV: {model}", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-    return path
-
-
-def hull(result: StudyResult, path: Path, model: str) -> Path:
-    """Formation energies with the hull at each temperature, and hull distances per phase."""
-    system = result.system
-    published = published_for(system)
-    temps = result.temperatures_K
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
-    for i, t in enumerate(temps):
-        thermo = result.thermo[t]
-        xs = [p.ion_fraction for p in thermo.entries]
-        ys = [p.formation_energy_eV_per_atom for p in thermo.entries]
-        left.scatter(xs, ys, s=18, color=f"C{i}", zorder=3)
-        stable = sorted(
-            (p.ion_fraction, p.formation_energy_eV_per_atom) for p in thermo.entries if p.stable
-        )
-        left.plot(*zip(*stable, strict=True), color=f"C{i}", lw=1.2, label=f"hull {t:g} K")
-    for formula, item in result.thermo[temps[0]].ground_states().items():
-        left.annotate(
-            formula,
-            (item.ion_fraction, item.formation_energy_eV_per_atom),
-            textcoords="offset points",
-            xytext=(4, -10),
-            fontsize=7,
-        )
-    left.set_xlabel(f"{system.working_ion} fraction x")
-    left.set_ylabel("formation energy (eV/atom)")
-    left.legend(fontsize=8)
-    left.grid(alpha=0.3)
-
-    compounds = [f for f in result.thermo[temps[0]].ground_states() if f not in system.elements]
-    width = 0.8 / (len(temps) + (1 if published else 0))
-    for i, t in enumerate(temps):
-        ground = result.thermo[t].ground_states()
-        values = [  # NaN (no bar) where a phase was left out at this temperature
-            ground[f].hull_distance_meV_per_atom if f in ground else float("nan") for f in compounds
-        ]
-        right.bar(
-            [k + i * width for k in range(len(compounds))],
-            values,
-            width,
-            color=f"C{i}",
-            label=f"nasx {t:g} K",
-        )
-    if published:
-        values = [
-            published.hull_depth_meV_per_atom.get(f, (float("nan"), ""))[0] for f in compounds
-        ]
-        right.bar(
-            [k + len(temps) * width for k in range(len(compounds))],
-            values,
-            width,
-            color="0.6",
-            label="paper (published)",
-        )
-    right.set_xticks(
-        [k + width * (len(temps) - (0 if published else 1)) / 2 for k in range(len(compounds))],
-        compounds,
+    columns = 2 if len(temps) > 1 else 1  # one panel: too narrow for two columns
+    rows = (len(legend) + columns - 1) // columns
+    fig.legend(
+        list(legend.values()),
+        list(legend),
+        loc="lower center",
+        ncol=columns,
+        fontsize=7,
+        frameon=False,
     )
-    right.axhline(0, color="k", lw=0.8)
-    right.set_yscale("symlog", linthresh=20)
-    right.set_ylabel("hull distance (meV/atom); < 0: depth below hull")
-    right.legend(fontsize=8)
-    right.grid(alpha=0.3, axis="y")
-    fig.suptitle(f"{system.working_ion}–{system.anion} convex hull: {model}", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-    return path
+    margins_in(fig, left=0.75, right=0.2, bottom=0.7 + 0.17 * rows, top=1.15, wspace=0.05)
+    for ax, t in zip(axes[0], temps, strict=True):
+        _name_plateaus(ax, result.thermodynamic[t])
+    return fig
+
+
+def _paper_lines(
+    ax: Axes, published: Published, t: float, legend: dict[str, Line2D]
+) -> list[float]:
+    """The paper's 0 K path (on the 0 K panel) and its GITT plateaus; their voltages."""
+    voltages = []
+    if t == 0:
+        paper = [
+            Plateau("", p.voltage_V, p.x_start, p.x_end, 0, 0, "", "") for p in published.ocv_V
+        ]
+        ax.plot(*steps(paper), color="0.55", lw=1, gid=PATH)
+        legend["paper, r2SCAN 0 K (0 K panel)"] = Line2D([], [], color="0.55", lw=1)
+        voltages += [p.voltage_V for p in paper]
+    at = f"{published.gitt_temperature_C:g} °C"
+    for direction, values in published.gitt_ocv_V.items():
+        color, style = GITT_STYLES[direction]
+        for v in values:
+            ax.axhline(v, color=color, lw=0.9, ls=style)
+        label = f"paper, measured (GITT) {direction} plateaus at {at}: " + ", ".join(
+            f"{v:.2f}" for v in values
+        )
+        legend[label + " V"] = Line2D([], [], color=color, lw=0.9, ls=style)
+        voltages += list(values)
+    return voltages
+
+
+def _name_plateaus(ax: Axes, plateaus: list[Plateau]) -> None:
+    """Each plateau's product, subscripted, above (or else beside or below) the plateau where
+    it stays inside the frame and crosses no drawn path (nor, where possible, a GITT line)."""
+    paths = line_segments(line for line in ax.lines if line.get_gid() == PATH)
+    references = line_segments(line for line in ax.lines if line.get_gid() != PATH)
+    for p in plateaus:
+        middle = ((p.x_start + p.x_end) / 2, p.voltage_V)
+        spots: list[Spot] = [
+            (middle, (0, 3), "center", "bottom"),
+            ((p.x_end, p.voltage_V), (3, 3), "left", "bottom"),
+            (middle, (0, -3), "center", "top"),
+            ((p.x_start, p.voltage_V), (3, -3), "left", "top"),
+            ((p.x_end, p.voltage_V), (3, -3), "left", "top"),
+        ]
+        text = ax.annotate(
+            formula_text(p.phase_end),
+            middle,
+            textcoords="offset points",
+            xytext=(0, 3),
+            fontsize=LABEL_FONT_SIZE,
+            color="C0",
+            gid=PRODUCT,
+            bbox=BACKING,
+        )
+        place(ax, text, spots, paths, references)

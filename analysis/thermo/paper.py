@@ -32,7 +32,9 @@ class Published:
     """Hull depths as published, with the phases they were measured against."""
     ocv_V: tuple[PublishedPlateau, ...]
     gitt_ocv_V: dict[str, tuple[float, ...]]
-    """GITT plateaus at 90 °C vs Na/Na⁺ (discharge, charge)."""
+    """Measured (GITT) OCV plateaus vs Na/Na⁺ at ``gitt_temperature_C`` (discharge, charge)."""
+    gitt_temperature_C: float
+    """The temperature of the GITT measurements."""
     kinetic_bypass: tuple[str, ...]
     plateau_groups: dict[str, str]
     """The study's plateaus by reaction product: its first plateau is S8 → Na2S5 + Na2S4."""
@@ -69,7 +71,10 @@ NA_S = Published(
         PublishedPlateau("Na2S2", 1.84, 1 / 3, 1 / 2),
         PublishedPlateau("Na2S", 1.72, 1 / 2, 2 / 3),
     ),
+    # the paper's GITT of its all-solid-state cells, measured at 90 °C (PAPER.md, "Published
+    # numbers": discharge 2.10, 1.81, 1.52 V; charge 2.16, 1.92, 1.72 V vs Na/Na⁺)
     gitt_ocv_V={"discharge": (2.10, 1.81, 1.52), "charge": (2.16, 1.92, 1.72)},
+    gitt_temperature_C=90.0,
     kinetic_bypass=("Na2S2",),
     plateau_groups={
         "Na2S5": "S8 → Na2S5/Na2S4",

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from matplotlib.colors import to_rgba
 
 from nasx.analysis.report import phonon_plots
 from nasx.structures import PhaseChange
@@ -57,3 +58,39 @@ def test_without_a_path_the_dos_is_still_drawn_and_no_stale_bands_stay(tmp_path,
     assert not (tmp_path / "band.yaml").exists()
     assert (tmp_path / "band_structure.png").exists()
     assert figures.phase_changes_marked == ()
+
+
+def test_f_s_and_cv_are_grey_beyond_the_first_phase_change(tmp_path, saved_figures):
+    # sodium melts at 370.9 K: beyond it the harmonic crystal's F, S and Cv describe nothing
+    phonon_plots.write(
+        cubic_chain(1.0, 0.5), tmp_path, "Na_Pm-3m", [300.0], "test model", [FAR, MELTS]
+    )
+    fig = saved_figures["thermal_properties.png"]
+    panels = [ax for ax in fig.axes if ax.get_xlabel() == "T (K)"]
+    assert [ax.get_ylabel() for ax in panels] == [
+        "F_vib (meV/atom)",
+        "S (meV/K/atom)",
+        "Cv (meV/K/atom)",
+    ]
+    for ax in panels:
+        curves = [line for line in ax.lines if len(line.get_xdata()) > 2]
+        grey = [line for line in curves if to_rgba(line.get_color())[:3] == (0.6, 0.6, 0.6)]
+        coloured = [line for line in curves if line not in grey]
+        assert len(coloured) == 1 and len(grey) == 1, ax.get_ylabel()
+        assert max(coloured[0].get_xdata()) == pytest.approx(MELTS.temperature_K)
+        assert min(grey[0].get_xdata()) == pytest.approx(MELTS.temperature_K)
+        assert max(grey[0].get_xdata()) == pytest.approx(800.0)
+        # the two parts meet: one curve, only its colour changes
+        assert coloured[0].get_ydata()[-1] == pytest.approx(grey[0].get_ydata()[0])
+    assert "grey beyond 370.9 K" in fig.get_suptitle()
+
+
+def test_without_a_phase_change_in_range_the_curves_stay_coloured_to_the_end(
+    tmp_path, saved_figures
+):
+    phonon_plots.write(cubic_chain(1.0, 0.5), tmp_path, "Na2S", [300.0], "test model", [FAR])
+    fig = saved_figures["thermal_properties.png"]
+    for ax in (ax for ax in fig.axes if ax.get_xlabel() == "T (K)"):
+        curves = [line for line in ax.lines if len(line.get_xdata()) > 2]
+        assert len(curves) == 1 and max(curves[0].get_xdata()) == pytest.approx(800.0)
+    assert "grey" not in fig.get_suptitle()
