@@ -83,16 +83,11 @@ def relax_inputs(
     structure: Structure,
     grid: tuple[int, int, int] | None,
     metallic: set[str],
-    fmax_eV_per_A: float,
-    max_steps: int,
+    tolerances: dict,
 ) -> MPScanRelaxSet:
-    """Full relaxation of cell and positions (ISIF 3) at ENCUT 680 eV; ``grid`` None: automatic k-spacing."""
-    return _input_set(
-        structure,
-        grid,
-        {"ISIF": 3, "IBRION": 2, "NSW": max_steps, "EDIFFG": -abs(fmax_eV_per_A), "EDIFF": 1e-6},
-        metallic,
-    )
+    """Full relaxation of cell and positions (ISIF 3) at ENCUT 680 eV; ``grid`` None: automatic
+    k-spacing; ``tolerances``: NSW, EDIFFG and EDIFF (`VaspSettings.relax_incar`)."""
+    return _input_set(structure, grid, {"ISIF": 3, "IBRION": 2, **tolerances}, metallic)
 
 
 def static_inputs(

@@ -21,6 +21,7 @@ from nasx.arguments import ArgumentError, shown
 from nasx.errors import NasxInputError
 from nasx.gpaw_settings import GpawSettings
 from nasx.settings import AnalysisOptions, PhononSettings, RelaxSettings, RunSettings
+from nasx.vasp_settings import VaspSettings
 
 if TYPE_CHECKING:
     from nasx.structures import PhaseSet
@@ -46,7 +47,10 @@ class StudyOptions:
     ``"all"``) in a supercell of at least ``convergence_length_A`` (default 1.5 ×
     ``min_length_A``). ``vasp_cmd``, ``auto_kspacing`` and ``polling_seconds`` are for
     ``calculator="vasp"`` run here. ``gpaw`` sets `GpawSettings` of ``calculator="gpaw"``
-    (e.g. ``{"ecut_eV": 700}``; the others keep their defaults).
+    (e.g. ``{"ecut_eV": 700}``; the others keep their defaults). ``vasp`` sets `VaspSettings`
+    of ``calculator="vasp"`` (its relaxation tolerances, e.g. ``{"ediffg_eV_per_A": 0.01}``:
+    ``fmax_eV_per_A`` and ``max_steps`` are the other calculators'); ``born_charges`` adds a
+    DFPT Born-charge job per polar phase (VASP only) for the non-analytic correction.
     """
 
     system: str | None = None
@@ -71,6 +75,8 @@ class StudyOptions:
     auto_kspacing: bool = False
     polling_seconds: float = 10.0
     gpaw: GpawSettings | None = None
+    vasp: VaspSettings | None = None
+    born_charges: bool = False
 
     @classmethod
     def from_arguments(cls, **given: object) -> StudyOptions:
@@ -85,6 +91,12 @@ class StudyOptions:
         values = {k: v for k, v in given.items() if v is not None or k in _NULLABLE}
         return cls(**{k: _CHECKS.get(k, _same)(k, v) for k, v in values.items()})
 
+    def for_vasp(self) -> StudyOptions:
+        """These options with VASP as the calculator (``nasx submit``: cluster workers run VASP)."""
+        from dataclasses import replace
+
+        return replace(self, calculator=("vasp",))
+
     def resolve(self) -> Study:
         """The phases, settings and calculators of this study, every option checked against
         the phases; nothing is written and no model is loaded."""
@@ -92,6 +104,27 @@ class StudyOptions:
             raise ArgumentError(
                 "gpaw", "GPAW settings given, but gpaw is not a calculator of this study"
             )
+        if self.vasp is not None and "vasp" not in self.calculator:
+            raise ArgumentError(
+                "vasp", "VASP settings given, but vasp is not a calculator of this study"
+            )
+        if self.born_charges and "vasp" not in self.calculator:
+            raise ArgumentError(
+                "born_charges",
+                "needs calculator vasp (DFPT); the machine-learned models and GPAW here give "
+                "no Born charges",
+            )
+        if self.calculator == ("vasp",):
+            for name, default in (
+                ("fmax_eV_per_A", defaults.FMAX_EV_PER_A),
+                ("max_steps", defaults.MAX_STEPS),
+            ):
+                if getattr(self, name) != default:
+                    raise ArgumentError(
+                        name,
+                        "applies to the machine-learned models and GPAW; VASP's relaxation "
+                        "stops at the vasp settings ediffg_eV_per_A and nsw (--vasp KEY=VALUE)",
+                    )
         if self.follow_instabilities and "vasp" in self.calculator:
             raise ArgumentError(
                 "follow_instabilities",
@@ -169,6 +202,14 @@ class Study:
     def committee(self) -> bool:
         return len(self.options.calculator) > 1
 
+    @property
+    def vasp_settings(self) -> VaspSettings:
+        """The VASP calculator's settings: ``vasp`` (or the defaults) with ``born_charges``."""
+        from dataclasses import replace
+
+        settings = self.options.vasp or VaspSettings()
+        return replace(settings, born_charges=settings.born_charges or self.options.born_charges)
+
     def calculators(self) -> list[Calculator]:
         """The study's calculators (a VASP one checks ``vasp_cmd`` is on PATH)."""
         from nasx.workflows.calculators import CalculatorOptions, get_calculator
@@ -183,6 +224,7 @@ class Study:
             auto_kspacing=options.auto_kspacing,
             polling_seconds=options.polling_seconds,
             gpaw=options.gpaw,
+            vasp=self.vasp_settings,
         )
         return [get_calculator(name, calculator_options) for name in options.calculator]
 
@@ -196,6 +238,7 @@ class Study:
                 phase_set=self.phase_set,
                 auto_kspacing=self.options.auto_kspacing,
                 polling_seconds=self.options.polling_seconds,
+                vasp=self.vasp_settings,
             ),
         )
 
@@ -360,4 +403,6 @@ _CHECKS = {
     "auto_kspacing": _flag,
     "polling_seconds": lambda a, v: arguments.positive(a, v, "s"),
     "gpaw": GpawSettings.from_mapping,
+    "vasp": VaspSettings.from_mapping,
+    "born_charges": _flag,
 }

@@ -47,7 +47,7 @@ def command(args: argparse.Namespace) -> int:
     from nasx.api import submit_study
     from nasx.cli.run import study_options
 
-    study = study_options(args).resolve()
+    study = study_options(args).for_vasp().resolve()
     jobs = submit_study(study, launchpad=args.launchpad, out=args.out, force=args.force)
     print(
         f"added {len(jobs)} jobs for {len(study.phase_set)} phases of "

@@ -1,0 +1,106 @@
+"""How VASP relaxes, and whether it computes Born charges (``--calculator vasp``): one typed
+record, in the core so that it is checked before any job (an `ArgumentError` naming the
+setting) and recorded with the calculator in run.json and results.json.
+
+The relaxation's tolerances are VASP's own, separate from ``--fmax``/``--max-steps`` of the
+machine-learned models: a DFT ionic step costs minutes to hours, a model's milliseconds.
+Defaults: ``benchmarks/relaxation_tolerance.py`` (docs/cluster.md, "Relaxation tolerances").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+
+from nasx.arguments import ArgumentError, count, finite, shown
+
+EDIFFG_EV_PER_A = 5e-3
+"""The default residual force (EDIFFG = −this): F_vib within 0.5 meV/atom of a 20× tighter
+relaxation on every phase of the Na–S set (docs/cluster.md)."""
+LIMITS = {
+    "ediffg_eV_per_A": (1e-5, 1.0),
+    "ediff_eV": (1e-10, 1e-2),
+}
+"""The range (inclusive) of each number setting."""
+MAX_NSW = 10000
+
+
+@dataclass(frozen=True)
+class VaspSettings:
+    """VASP's relaxation tolerances and the optional Born-charge job.
+
+    ``ediffg_eV_per_A``: each relaxation stops when every force is below it (INCAR
+    EDIFFG = −value; VASP checks forces only, not the stress). ``nsw``: the ionic steps of each
+    of the two relaxation runs (NSW) before it is reported unconverged. ``ediff_eV``: the SCF
+    tolerance of the relaxation steps (EDIFF). ``born_charges``: one DFPT job per polar phase
+    (LEPSILON) whose Born charges and dielectric tensor give the non-analytic correction
+    (LO–TO splitting) of its phonon band structure.
+    """
+
+    ediffg_eV_per_A: float = EDIFFG_EV_PER_A
+    nsw: int = 200
+    ediff_eV: float = 1e-6
+    born_charges: bool = False
+
+    def to_document(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_document(cls, d: Mapping[str, object] | None) -> VaspSettings:
+        """The settings of a document (None or a missing key: the default)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in dict(d or {}).items() if k in known})  # type: ignore[arg-type]
+
+    @classmethod
+    def from_mapping(cls, argument: str, given: Mapping[str, object]) -> VaspSettings:
+        """Settings from user values (the defaults for those not given), each checked: an
+        `ArgumentError` naming ``argument`` and the setting otherwise."""
+        if isinstance(given, VaspSettings):
+            return given
+        if not isinstance(given, Mapping):
+            raise ArgumentError(argument, "expected a mapping of VASP setting to value")
+        known = [f.name for f in fields(cls)]
+        values: dict[str, object] = {}
+        for key, value in given.items():
+            if key not in known:
+                raise ArgumentError(
+                    argument,
+                    f"unknown VASP setting '{shown(str(key))}' (settings: {', '.join(known)})",
+                )
+            values[key] = _checked(argument, key, value)
+        return cls(**values)  # type: ignore[arg-type]
+
+    def relax_incar(self) -> dict:
+        """The INCAR tags these settings fix in each relaxation run."""
+        return {"NSW": self.nsw, "EDIFFG": -abs(self.ediffg_eV_per_A), "EDIFF": self.ediff_eV}
+
+    def describe(self) -> str:
+        """The settings in one line, for reports."""
+        born = ", Born charges (DFPT) for polar phases" if self.born_charges else ""
+        return (
+            f"relaxed to forces < {self.ediffg_eV_per_A:g} eV/Å (EDIFFG), NSW {self.nsw}, "
+            f"EDIFF {self.ediff_eV:g} eV{born}"
+        )
+
+
+def _checked(argument: str, key: str, value: object) -> object:
+    """One setting's value, checked (text from the command line converted)."""
+    try:
+        if key in LIMITS:
+            number = finite(argument, value)
+            low, high = LIMITS[key]
+            if not low <= number <= high:
+                raise ArgumentError(argument, f"{number:g} is outside [{low:g}, {high:g}]")
+            return number
+        if key == "nsw":
+            number = count(argument, value)
+            if number > MAX_NSW:
+                raise ArgumentError(argument, f"{number} is above {MAX_NSW}")
+            return number
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if not isinstance(value, bool):
+            raise ArgumentError(argument, f"{value!r} is not True or False")
+        return value
+    except ArgumentError as exc:
+        raise ArgumentError(argument, f"{key}: {exc.problem}") from None
