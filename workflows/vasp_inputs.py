@@ -113,6 +113,25 @@ def displacement_inputs(
     return _input_set(supercell, grid, incar, metallic)
 
 
+def born_inputs(
+    structure: Structure, grid: tuple[int, int, int] | None, metallic: set[str]
+) -> MPScanRelaxSet:
+    """Born charges and the high-frequency dielectric tensor by DFPT (LEPSILON) on the phonon
+    unit cell, with the tags of pymatgen's ``MPScanStaticSet(lepsilon=True)`` (IBRION 8, LPEAD,
+    NSW 1, no NPAR), a tight SCF and no real-space projection."""
+    incar = {
+        "NSW": 1,
+        "IBRION": 8,
+        "LEPSILON": True,
+        "LPEAD": True,
+        "NPAR": None,
+        "ISIF": 2,
+        "EDIFF": 1e-8,
+        "LREAL": False,
+    }
+    return _input_set(structure, grid, incar, metallic)
+
+
 def write(input_set: MPScanRelaxSet, directory: Path) -> None:
     """Write INCAR, KPOINTS, POSCAR and POTCAR (or POTCAR.spec when no POTCAR library is configured)."""
     input_set.write_input(str(directory), potcar_spec=not SETTINGS.get("PMG_VASP_PSP_DIR"))

@@ -99,6 +99,16 @@ class Calculator(MSONable, ABC):
     def forces(self, structure: Structure, workdir: Path) -> ForcesResult:
         """Energy and forces of a fixed structure (a displaced phonon supercell)."""
 
+    def wants_born_charges(self, structure: Structure) -> bool:
+        """Whether the phonons of ``structure`` get a Born-charge job (`born_charges`)."""
+        return False
+
+    def born_charges(self, structure: Structure, workdir: Path) -> list[dict]:
+        """Compute the Born charges and dielectric tensor of ``structure`` (the phonon unit
+        cell) into ``workdir`` (a vasprun.xml that `nasx.born.read_nac_params` reads); the
+        corrections made on the way. Only calculators whose `wants_born_charges` can be true."""
+        raise NotImplementedError(f"{self.name} gives no Born charges")
+
     def describe(self) -> str:
         """One line for reports: what model produced the numbers."""
         return self.name

@@ -19,6 +19,7 @@ from nasx.analysis.readers.vasp import (
     read_vasp_run,
     relaxation_from_vasp,
 )
+from nasx.born import is_polar
 from nasx.chemistry import BinarySystem
 from nasx.results import ForcesResult, RelaxResult
 from nasx.settings import RelaxSettings
@@ -32,10 +33,6 @@ WORKER_ENV_KEY = "vasp_cmd"
 POLLING_ENV_KEY = "vasp_polling_seconds"
 """Worker env key: how often custodian checks a running VASP job on this machine (s). It
 overrides the workflow's value (10 s by default), e.g. 0.2 for the offline nasx-fake-vasp."""
-
-
-LEGACY_SETTINGS = VaspSettings(ediffg_eV_per_A=1e-3, nsw=500, ediff_eV=1e-6)
-"""The tolerances of runs recorded before `VaspSettings` (the machine-learned models' then)."""
 
 
 class VaspNotConfigured(RuntimeError):
@@ -69,7 +66,8 @@ class VaspCalculator(Calculator):
         self.auto_kspacing = auto_kspacing
         self.polling_time_step = polling_time_step
         self.max_errors = max_errors
-        if not isinstance(settings, VaspSettings):  # a document's dict; None (older runs): defaults
+        if not isinstance(settings, VaspSettings):  # a document's dict; None (runs recorded
+            # before the settings: they ran at today's defaults, the models' 1e-3 eV/Å, 500)
             settings = VaspSettings.from_document(settings)
         self.settings = settings
 
@@ -94,14 +92,6 @@ class VaspCalculator(Calculator):
 
     def as_dict(self) -> dict:
         return {**super().as_dict(), "settings": self.settings.to_document()}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> VaspCalculator:
-        """A recorded calculator; one recorded before its settings were (no ``settings``) ran
-        at the tolerances nasx then used (`LEGACY_SETTINGS`)."""
-        known = {k: v for k, v in d.items() if not k.startswith("@")}
-        known.setdefault("settings", LEGACY_SETTINGS)
-        return cls(**known)
 
     @property
     def metallic(self) -> set[str]:
@@ -166,6 +156,15 @@ class VaspCalculator(Calculator):
         )
         corrections += [{**c, "step": "static"} for c in fixes]
         return relaxation_from_vasp(runs, static, corrections)
+
+    def wants_born_charges(self, structure: Structure) -> bool:
+        return self.settings.born_charges and is_polar(structure.composition.elements)
+
+    def born_charges(self, structure: Structure, workdir: Path) -> list[dict]:
+        """A DFPT job (LEPSILON) on the phonon unit cell; its vasprun.xml holds the charges."""
+        grid = self._grid(structure, supercell=True)
+        _, fixes = self._run(vasp_inputs.born_inputs(structure, grid, self.metallic), Path(workdir))
+        return fixes
 
     def forces(self, structure: Structure, workdir: Path) -> ForcesResult:
         from phonopy.interface.vasp import parse_set_of_forces
