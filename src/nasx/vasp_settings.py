@@ -14,10 +14,11 @@ from dataclasses import asdict, dataclass, fields
 
 from nasx.arguments import ArgumentError, count, finite, shown
 
-EDIFFG_EV_PER_A = 1e-3
+EDIFFG_EV_PER_A = 2e-3
 """The default residual force (EDIFFG = −this). Measured with CHGNet r2SCAN on the Na–S set
-(docs/cluster.md): 5e-3 eV/Å moved F_vib(400 K) of Na2S4 by 8 meV/atom and 1e-2 that of α-S8
-by 23; the soft polysulfide and S8 modes need the tight relaxation."""
+(docs/cluster.md): at 2e-3 eV/Å every phase's F_vib is within 0.33 meV/atom and its energy
+within 0.07 meV/atom of a 5e-4 relaxation (predicted Na2S5 excepted: its imaginary modes move
+F_vib by 3–5 meV/atom at every tolerance); at 5e-3 Na2S4's and α-S8's F_vib move by 8–11."""
 NSW = 500
 """Ionic steps per relaxation run: a cap, not a cost (a converging run stops earlier); CHGNet's
 BFGS needed up to 158 steps to 1e-3 eV/Å (α-S8), VASP's conjugate gradients usually more."""

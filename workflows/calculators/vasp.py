@@ -35,6 +35,11 @@ POLLING_ENV_KEY = "vasp_polling_seconds"
 overrides the workflow's value (10 s by default), e.g. 0.2 for the offline nasx-fake-vasp."""
 
 
+LEGACY_SETTINGS = VaspSettings(ediffg_eV_per_A=1e-3, nsw=500, ediff_eV=1e-6)
+"""The tolerances of VASP runs recorded before `VaspSettings`: the machine-learned models'
+defaults, which the VASP relaxation then took (unless --fmax/--max-steps changed them)."""
+
+
 class VaspNotConfigured(RuntimeError):
     pass
 
@@ -66,8 +71,7 @@ class VaspCalculator(Calculator):
         self.auto_kspacing = auto_kspacing
         self.polling_time_step = polling_time_step
         self.max_errors = max_errors
-        if not isinstance(settings, VaspSettings):  # a document's dict; None (runs recorded
-            # before the settings: they ran at today's defaults, the models' 1e-3 eV/Å, 500)
+        if not isinstance(settings, VaspSettings):  # a document's dict, or None: the defaults
             settings = VaspSettings.from_document(settings)
         self.settings = settings
 
@@ -92,6 +96,14 @@ class VaspCalculator(Calculator):
 
     def as_dict(self) -> dict:
         return {**super().as_dict(), "settings": self.settings.to_document()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> VaspCalculator:
+        """A recorded calculator; one recorded before its settings were (no ``settings``) ran
+        at the tolerances nasx then used (`LEGACY_SETTINGS`)."""
+        known = {k: v for k, v in d.items() if not k.startswith("@")}
+        known.setdefault("settings", LEGACY_SETTINGS)
+        return cls(**known)
 
     @property
     def metallic(self) -> set[str]:
