@@ -21,7 +21,7 @@ from nasx.arguments import ArgumentError, shown
 from nasx.errors import NasxInputError
 from nasx.gpaw_settings import GpawSettings
 from nasx.settings import AnalysisOptions, PhononSettings, RelaxSettings, RunSettings
-from nasx.vasp_settings import VaspSettings
+from nasx.vasp_settings import VaspSettings, check_vasp_options
 
 if TYPE_CHECKING:
     from nasx.structures import PhaseSet
@@ -104,27 +104,19 @@ class StudyOptions:
             raise ArgumentError(
                 "gpaw", "GPAW settings given, but gpaw is not a calculator of this study"
             )
-        if self.vasp is not None and "vasp" not in self.calculator:
-            raise ArgumentError(
-                "vasp", "VASP settings given, but vasp is not a calculator of this study"
-            )
-        if self.born_charges and "vasp" not in self.calculator:
-            raise ArgumentError(
-                "born_charges",
-                "needs calculator vasp (DFPT); the machine-learned models and GPAW here give "
-                "no Born charges",
-            )
-        if self.calculator == ("vasp",):
-            for name, default in (
-                ("fmax_eV_per_A", defaults.FMAX_EV_PER_A),
-                ("max_steps", defaults.MAX_STEPS),
-            ):
-                if getattr(self, name) != default:
-                    raise ArgumentError(
-                        name,
-                        "applies to the machine-learned models and GPAW; VASP's relaxation "
-                        "stops at the vasp settings ediffg_eV_per_A and nsw (--vasp KEY=VALUE)",
-                    )
+        check_vasp_options(
+            self.calculator,
+            self.vasp,
+            self.born_charges,
+            changed=[
+                name
+                for name, default in (
+                    ("fmax_eV_per_A", defaults.FMAX_EV_PER_A),
+                    ("max_steps", defaults.MAX_STEPS),
+                )
+                if getattr(self, name) != default
+            ],
+        )
         if self.follow_instabilities and "vasp" in self.calculator:
             raise ArgumentError(
                 "follow_instabilities",

@@ -88,6 +88,33 @@ class VaspSettings:
         )
 
 
+def check_vasp_options(
+    calculators: tuple[str, ...],
+    vasp: VaspSettings | None,
+    born_charges: bool,
+    changed: list[str],
+) -> None:
+    """Refuse VASP settings or Born charges without VASP among ``calculators``, and the
+    machine-learned models' relaxation options ``changed`` from their defaults (``fmax_eV_per_A``,
+    ``max_steps``) when VASP is the only calculator: it would not use them."""
+    if vasp is not None and "vasp" not in calculators:
+        raise ArgumentError(
+            "vasp", "VASP settings given, but vasp is not a calculator of this study"
+        )
+    if born_charges and "vasp" not in calculators:
+        raise ArgumentError(
+            "born_charges",
+            "needs calculator vasp (DFPT); the machine-learned models and GPAW here give no "
+            "Born charges",
+        )
+    if tuple(calculators) == ("vasp",) and changed:
+        raise ArgumentError(
+            changed[0],
+            "applies to the machine-learned models and GPAW; VASP's relaxation stops at the "
+            "vasp settings ediffg_eV_per_A and nsw (--vasp KEY=VALUE)",
+        )
+
+
 def _checked(argument: str, key: str, value: object) -> object:
     """One setting's value, checked (text from the command line converted)."""
     try:
