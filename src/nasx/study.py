@@ -12,7 +12,7 @@ import os
 import shlex
 import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,10 +47,8 @@ class StudyOptions:
     ``"all"``) in a supercell of at least ``convergence_length_A`` (default 1.5 ×
     ``min_length_A``). ``vasp_cmd``, ``auto_kspacing`` and ``polling_seconds`` are for
     ``calculator="vasp"`` run here. ``gpaw`` sets `GpawSettings` of ``calculator="gpaw"``
-    (e.g. ``{"ecut_eV": 700}``; the others keep their defaults). ``vasp`` sets `VaspSettings`
-    of ``calculator="vasp"`` (its relaxation tolerances, e.g. ``{"ediffg_eV_per_A": 0.01}``:
-    ``fmax_eV_per_A`` and ``max_steps`` are the other calculators'); ``born_charges`` adds a
-    DFPT Born-charge job per polar phase (VASP only) for the non-analytic correction.
+    (e.g. ``{"ecut_eV": 700}``; the others keep their defaults), ``vasp`` `VaspSettings` (VASP's
+    relaxation, not ``fmax_eV_per_A``); ``born_charges``: a DFPT job per polar phase (VASP).
     """
 
     system: str | None = None
@@ -92,9 +90,7 @@ class StudyOptions:
         return cls(**{k: _CHECKS.get(k, _same)(k, v) for k, v in values.items()})
 
     def for_vasp(self) -> StudyOptions:
-        """These options with VASP as the calculator (``nasx submit``: cluster workers run VASP)."""
-        from dataclasses import replace
-
+        """These options with VASP as the calculator (``nasx submit``: the workers run VASP)."""
         return replace(self, calculator=("vasp",))
 
     def resolve(self) -> Study:
@@ -104,19 +100,7 @@ class StudyOptions:
             raise ArgumentError(
                 "gpaw", "GPAW settings given, but gpaw is not a calculator of this study"
             )
-        check_vasp_options(
-            self.calculator,
-            self.vasp,
-            self.born_charges,
-            changed=[
-                name
-                for name, default in (
-                    ("fmax_eV_per_A", defaults.FMAX_EV_PER_A),
-                    ("max_steps", defaults.MAX_STEPS),
-                )
-                if getattr(self, name) != default
-            ],
-        )
+        check_vasp_options(self)
         if self.follow_instabilities and "vasp" in self.calculator:
             raise ArgumentError(
                 "follow_instabilities",
@@ -194,14 +178,6 @@ class Study:
     def committee(self) -> bool:
         return len(self.options.calculator) > 1
 
-    @property
-    def vasp_settings(self) -> VaspSettings:
-        """The VASP calculator's settings: ``vasp`` (or the defaults) with ``born_charges``."""
-        from dataclasses import replace
-
-        settings = self.options.vasp or VaspSettings()
-        return replace(settings, born_charges=settings.born_charges or self.options.born_charges)
-
     def calculators(self) -> list[Calculator]:
         """The study's calculators (a VASP one checks ``vasp_cmd`` is on PATH)."""
         from nasx.workflows.calculators import CalculatorOptions, get_calculator
@@ -216,7 +192,7 @@ class Study:
             auto_kspacing=options.auto_kspacing,
             polling_seconds=options.polling_seconds,
             gpaw=options.gpaw,
-            vasp=self.vasp_settings,
+            vasp=VaspSettings.of(options.vasp, options.born_charges),
         )
         return [get_calculator(name, calculator_options) for name in options.calculator]
 
@@ -230,7 +206,7 @@ class Study:
                 phase_set=self.phase_set,
                 auto_kspacing=self.options.auto_kspacing,
                 polling_seconds=self.options.polling_seconds,
-                vasp=self.vasp_settings,
+                vasp=VaspSettings.of(self.options.vasp, self.options.born_charges),
             ),
         )
 

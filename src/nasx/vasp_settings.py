@@ -10,8 +10,9 @@ Defaults: ``benchmarks/relaxation_tolerance.py`` (docs/cluster.md, "Relaxation t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
+from nasx import defaults
 from nasx.arguments import ArgumentError, count, finite, shown
 
 EDIFFG_EV_PER_A = 2e-3
@@ -75,6 +76,12 @@ class VaspSettings:
             values[key] = _checked(argument, key, value)
         return cls(**values)  # type: ignore[arg-type]
 
+    @classmethod
+    def of(cls, given: VaspSettings | None, born_charges: bool) -> VaspSettings:
+        """``given`` (None: the defaults) with Born charges also when ``born_charges``."""
+        settings = given or cls()
+        return replace(settings, born_charges=settings.born_charges or born_charges)
+
     def relax_incar(self) -> dict:
         """The INCAR tags these settings fix in each relaxation run."""
         return {"NSW": self.nsw, "EDIFFG": -abs(self.ediffg_eV_per_A), "EDIFF": self.ediff_eV}
@@ -88,26 +95,24 @@ class VaspSettings:
         )
 
 
-def check_vasp_options(
-    calculators: tuple[str, ...],
-    vasp: VaspSettings | None,
-    born_charges: bool,
-    changed: list[str],
-) -> None:
-    """Refuse VASP settings or Born charges without VASP among ``calculators``, and the
-    machine-learned models' relaxation options ``changed`` from their defaults (``fmax_eV_per_A``,
-    ``max_steps``) when VASP is the only calculator: it would not use them."""
-    if vasp is not None and "vasp" not in calculators:
+def check_vasp_options(options) -> None:
+    """Refuse a study's (`StudyOptions`) VASP settings or Born charges without VASP among its
+    calculators, and the machine-learned models' ``fmax_eV_per_A`` / ``max_steps`` changed
+    from their defaults when VASP is its only calculator: it would not use them."""
+    calculators = tuple(options.calculator)
+    if options.vasp is not None and "vasp" not in calculators:
         raise ArgumentError(
             "vasp", "VASP settings given, but vasp is not a calculator of this study"
         )
-    if born_charges and "vasp" not in calculators:
+    if options.born_charges and "vasp" not in calculators:
         raise ArgumentError(
             "born_charges",
             "needs calculator vasp (DFPT); the machine-learned models and GPAW here give no "
             "Born charges",
         )
-    if tuple(calculators) == ("vasp",) and changed:
+    models = {"fmax_eV_per_A": defaults.FMAX_EV_PER_A, "max_steps": defaults.MAX_STEPS}
+    changed = [name for name, default in models.items() if getattr(options, name) != default]
+    if calculators == ("vasp",) and changed:
         raise ArgumentError(
             changed[0],
             "applies to the machine-learned models and GPAW; VASP's relaxation stops at the "
