@@ -12,7 +12,7 @@ import os
 import shlex
 import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,10 +88,6 @@ class StudyOptions:
                 )
         values = {k: v for k, v in given.items() if v is not None or k in _NULLABLE}
         return cls(**{k: _CHECKS.get(k, _same)(k, v) for k, v in values.items()})
-
-    def for_vasp(self) -> StudyOptions:
-        """These options with VASP as the calculator (``nasx submit``: the workers run VASP)."""
-        return replace(self, calculator=("vasp",))
 
     def resolve(self) -> Study:
         """The phases, settings and calculators of this study, every option checked against

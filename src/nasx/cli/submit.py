@@ -44,10 +44,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from nasx.api import submit_study
     from nasx.cli.run import study_options
 
-    study = study_options(args).for_vasp().resolve()
+    study = replace(study_options(args), calculator=("vasp",)).resolve()  # workers run VASP
     jobs = submit_study(study, launchpad=args.launchpad, out=args.out, force=args.force)
     print(
         f"added {len(jobs)} jobs for {len(study.phase_set)} phases of "
