@@ -63,10 +63,18 @@ class BornChargesTask(NasxTask):
     def run_task(self, fw_spec: dict) -> FWAction:
         from pymatgen.core import Structure
 
+        from nasx.analysis.readers.vasp import existing_output
+        from nasx.born import read_born_charges
+
         directory = self.run.phase(self["phase_id"]).born_dir
         with self.journal(f"born charges {self['phase_id']}") as entry:
             calculator = self.calculator(fw_spec)
             structure = Structure.from_file(directory / "POSCAR")
             corrections = calculator.born_charges(structure, directory)
             entry.update(model_fields(calculator), corrections=len(corrections))
-        return FWAction(stored_data={"corrections": corrections})
+        stored: dict = {"corrections": corrections}
+        try:  # for `nasx analyze --launchpad`; the run directory's analysis reads the file
+            stored["born"] = read_born_charges(existing_output(directory)).to_document()
+        except (OSError, TypeError, ValueError) as exc:
+            stored["born_error"] = str(exc)
+        return FWAction(stored_data=stored)

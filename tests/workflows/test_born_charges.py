@@ -94,6 +94,13 @@ def test_a_born_charge_run_applies_nac_and_its_reanalysis_too(tmp_path):
     assert main(["analyze", str(run), "--out", str(tmp_path / "again")]) == 0
     assert (tmp_path / "again" / "results.json").read_bytes() == (run / "results.json").read_bytes()
 
+    # and so does the LaunchPad's: the job stored its charges
+    lp = tmp_path / "lp"
+    assert main(["analyze", "--launchpad", str(run / "launchpad.json"), "--out", str(lp)]) == 0
+    from_lp = checked_document(lp / "results.json")["calculations"]["Na2S_Fm-3m"]
+    assert from_lp["phonon_set"]["nac"] is True
+    assert from_lp["phonons"] == document["calculations"]["Na2S_Fm-3m"]["phonons"]
+
     # the LO–TO splitting: without the DFPT job, Γ's optical modes stay degenerate
     with_nac = gamma_frequencies(run, "Na2S_Fm-3m")
     bare = tmp_path / "bare"
