@@ -294,8 +294,13 @@ class PhononSetRecord:
     q_mesh: list[int] | None
     q_mesh_length_A: float
     nac: bool
+    """Whether phonopy's non-analytic correction (Born charges, ε∞) was applied."""
     force_constants: str
     gamma_acoustic_excluded: bool | None
+    polar: Omittable[bool] = None
+    """A compound, whose LO–TO splitting at Γ only NAC gives (null: documents before it)."""
+    nac_source: Omittable[str] = None
+    """The file of the Born charges and ε∞ (a nasx run's DFPT job, ``--born-charges``)."""
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from nasx.analysis.report.outputs import (
 from nasx.analysis.report.phonon_report import (
     instabilities_section,
     instability_record,
+    nac_paragraph,
     phonon_figures_section,
     phonon_modes_section,
 )
@@ -268,6 +269,12 @@ class _Sections:
             self.calculations,
         )
         modes = phonon_modes_section(records, thermal, figures)
+        run = self.calculations.run
+        nac = nac_paragraph(
+            [r for r in records if r.id in thermal], run.calculator.name if run else None
+        )
+        if nac:
+            modes += "\n\n" + nac
         if any(r.instability is not None for r in records):
             modes += "\n\n" + instabilities_section(records)
         following = [s for s in (section, modes, phonon_figures_section(records, figures)) if s]
@@ -362,7 +369,7 @@ def _calculation_record(
         if thermal and convergence
         else None,
         sources=dict(sorted(record.sources.items())),
-        phonon_set=phonon_set_record(record.phonons, q_mesh)
+        phonon_set=phonon_set_record(record.phonons, q_mesh, record.sources.get("born_charges"))
         if thermal and record.phonons is not None
         else None,
         ignored=list(record.ignored) or None,

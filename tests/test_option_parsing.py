@@ -62,6 +62,10 @@ CALCULATION = [
 ]
 
 
+SUBMITTED = [a for a in CALCULATION if a not in ("--fmax", "0.005", "--max-steps", "40")]
+"""What ``nasx submit`` accepts of CALCULATION: VASP refuses the models' --fmax/--max-steps."""
+
+
 def test_run_and_submit_share_their_options_and_build_the_same_settings():
     def flags(command: str) -> set[str]:
         parser = build_parser()._subparsers._group_actions[0].choices[command]
@@ -90,12 +94,14 @@ def test_submit_records_the_calculation_settings(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(launchpad, "launchpad_from_file", lambda path: store.launchpad)
     try:
         argv = ["submit", "--launchpad", "my_launchpad.yaml", "--out", str(tmp_path / "run")]
-        assert main([*argv, *CALCULATION]) == 0
+        vasp = ["--vasp", "ediffg_eV_per_A=0.005", "nsw=40"]  # VASP's own, not --fmax/--max-steps
+        assert main([*argv, *SUBMITTED, *vasp]) == 0
     finally:
         store.close()
     assert "added" in capsys.readouterr().out
     run = json.loads((tmp_path / "run" / "run.json").read_text())
-    assert run["relax_settings"]["fmax_eV_per_A"] == 0.005
+    assert run["calculator"]["object"]["settings"]["ediffg_eV_per_A"] == 0.005
+    assert run["calculator"]["object"]["settings"]["nsw"] == 40
     assert run["phonon_settings"]["displacement_A"] == 0.02
     assert run["phonon_settings"]["imaginary_policy"] == "pretend_real"
     assert run["convergence_phases"] == ["Na2S_Fm-3m"]

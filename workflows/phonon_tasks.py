@@ -1,4 +1,6 @@
-"""The phonons job of a phase: child of its force jobs, parent of the analysis.
+"""The phonons job of a phase (child of its force jobs, parent of the analysis) and the
+Born-charge job of a polar phase (``--born-charges``: beside its force jobs, parent of its
+phonons job, whose band structure it corrects).
 
 As soon as a phase's forces are in, it computes that phase's F, S and Cv at the run's
 temperatures, its phonopy.yaml, thermal.json and figures, and the record that lets the
@@ -13,7 +15,7 @@ from __future__ import annotations
 from fireworks import FWAction
 from fireworks.utilities.fw_utilities import explicit_serialize
 
-from nasx.workflows.task_base import NasxTask
+from nasx.workflows.task_base import NasxTask, model_fields
 
 
 @explicit_serialize
@@ -49,3 +51,30 @@ class PhononsTask(NasxTask):
 
 def _reason(problems: list) -> str:
     return "; ".join(p.reason for p in problems) or "no temperatures above 0 K"
+
+
+@explicit_serialize
+class BornChargesTask(NasxTask):
+    """Born charges and the dielectric tensor of one phase's phonon unit cell (born/POSCAR,
+    written by its phonon setup), for the non-analytic correction of its phonons."""
+
+    required_params = ["run_dir", "phase_id", "calculator"]
+
+    def run_task(self, fw_spec: dict) -> FWAction:
+        from pymatgen.core import Structure
+
+        from nasx.analysis.readers.vasp import existing_output
+        from nasx.born import read_born_charges
+
+        directory = self.run.phase(self["phase_id"]).born_dir
+        with self.journal(f"born charges {self['phase_id']}") as entry:
+            calculator = self.calculator(fw_spec)
+            structure = Structure.from_file(directory / "POSCAR")
+            corrections = calculator.born_charges(structure, directory)
+            entry.update(model_fields(calculator), corrections=len(corrections))
+        stored: dict = {"corrections": corrections}
+        try:  # for `nasx analyze --launchpad`; the run directory's analysis reads the file
+            stored["born"] = read_born_charges(existing_output(directory)).to_document()
+        except (OSError, TypeError, ValueError) as exc:
+            stored["born_error"] = str(exc)
+        return FWAction(stored_data=stored)

@@ -16,6 +16,7 @@ class Progress:
     KINDS = (
         ("relax", "relaxed"),
         ("forces", "forces"),
+        ("born", "Born charges"),
         ("phonons", "phonons"),
         ("follow", "followed"),
         ("analysis", "analysis"),

@@ -313,6 +313,7 @@ def _order(fw: dict) -> tuple:
         "relax": 0,
         "setup": 1,
         "forces": 2,
+        "born": 2,
         "phonons": 3,
         "follow": 3,
         "analysis": 4,

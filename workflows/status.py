@@ -26,7 +26,7 @@ COMPLETE, NEEDS_ACTION, IN_PROGRESS = 0, 1, 4
 """Exit status of ``nasx status``: every job completed; a job failed or was lost (the printed
 command recovers it); jobs are running, ready or waiting and nothing needs doing but waiting."""
 
-KINDS = ("relax", "setup", "forces", "phonons", "follow", "analysis", "committee")
+KINDS = ("relax", "setup", "forces", "born", "phonons", "follow", "analysis", "committee")
 STATES = ("COMPLETED", "RUNNING", "RESERVED", "READY", "WAITING", "FIZZLED", "DEFUSED", "PAUSED")
 
 

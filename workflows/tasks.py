@@ -24,6 +24,7 @@ from nasx.workflows.priorities import (
     FOLLOW_PRIORITY,
     PHONONS_PRIORITY,
     PRIORITY_KEY,
+    SETUP_PRIORITY,
     forces_priority,
 )
 from nasx.workflows.task_base import NasxTask, decoded, model_fields
@@ -83,6 +84,7 @@ class PhononSetupTask(NasxTask):
         phase = self.run.phase(phase_id)
         settings: PhononSettings = decoded(self["phonon_settings"])
         dataset = phase.displacement_dataset(phonon_set)
+        calculator = decoded(self["calculator"])
         with self.journal(f"setup {phonon_set} {phase_id}") as entry:
             entry["computed"] = not dataset.exists()  # written last: it marks a finished setup
             if dataset.exists():
@@ -101,7 +103,11 @@ class PhononSetupTask(NasxTask):
                     directory = phase.displacement_dir(index, phonon_set)
                     directory.mkdir(parents=True, exist_ok=True)
                     (directory / "POSCAR").write_text(poscar)
+                if phonon_set == MAIN_SET and calculator.wants_born_charges(unitcell):
+                    phase.born_dir.mkdir(parents=True, exist_ok=True)  # its cell: phonopy's
+                    (phase.born_dir / "POSCAR").write_text(phonons.poscar_text(unitcell))
                 phonons.save(ph, dataset)
+            born = phonon_set == MAIN_SET and (phase.born_dir / "POSCAR").is_file()
             n = len(ph.displacements)
             entry["displacements"] = n
         suffix = "" if phonon_set == MAIN_SET else f" ({phonon_set})"
@@ -127,7 +133,9 @@ class PhononSetupTask(NasxTask):
         ]
         if phonon_set == MAIN_SET:
             force_jobs = list(jobs)
-            jobs.append(self._phonons_job(force_jobs, fw_spec, suffix))
+            if born:  # a polar phase's Born charges: its phonons job applies them
+                jobs.append(self._born_job(fw_spec, suffix))
+            jobs.append(self._phonons_job(list(jobs), fw_spec, suffix))
             if self.get("follow_relax_settings") is not None:
                 jobs.append(self._follow_job(force_jobs, fw_spec, suffix))
         return FWAction(
@@ -144,6 +152,23 @@ class PhononSetupTask(NasxTask):
 
         task = PhononsTask(run_dir=self["run_dir"], phase_id=self["phase_id"])
         return self._after_forces(task, "phonons", PHONONS_PRIORITY, force_jobs, fw_spec, suffix)
+
+    def _born_job(self, fw_spec: dict, suffix: str) -> Firework:
+        from nasx.workflows.phonon_tasks import BornChargesTask
+
+        phase_id = self["phase_id"]
+        return Firework(
+            BornChargesTask(
+                run_dir=self["run_dir"], phase_id=phase_id, calculator=self["calculator"]
+            ),
+            name=f"born charges {phase_id}{suffix}",
+            spec={
+                "_category": fw_spec.get("_category", ""),
+                "nasx_kind": "born",
+                "nasx_phase": phase_id,
+                PRIORITY_KEY: SETUP_PRIORITY,
+            },
+        )
 
     def _follow_job(self, force_jobs: list[Firework], fw_spec: dict, suffix: str) -> Firework:
         from nasx.workflows.follow_tasks import FollowInstabilityTask

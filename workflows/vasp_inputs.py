@@ -83,16 +83,11 @@ def relax_inputs(
     structure: Structure,
     grid: tuple[int, int, int] | None,
     metallic: set[str],
-    fmax_eV_per_A: float,
-    max_steps: int,
+    tolerances: dict,
 ) -> MPScanRelaxSet:
-    """Full relaxation of cell and positions (ISIF 3) at ENCUT 680 eV; ``grid`` None: automatic k-spacing."""
-    return _input_set(
-        structure,
-        grid,
-        {"ISIF": 3, "IBRION": 2, "NSW": max_steps, "EDIFFG": -abs(fmax_eV_per_A), "EDIFF": 1e-6},
-        metallic,
-    )
+    """Full relaxation of cell and positions (ISIF 3) at ENCUT 680 eV; ``grid`` None: automatic
+    k-spacing; ``tolerances``: NSW, EDIFFG and EDIFF (`VaspSettings.relax_incar`)."""
+    return _input_set(structure, grid, {"ISIF": 3, "IBRION": 2, **tolerances}, metallic)
 
 
 def static_inputs(
@@ -116,6 +111,25 @@ def displacement_inputs(
         "ISYM": 0,
     }
     return _input_set(supercell, grid, incar, metallic)
+
+
+def born_inputs(
+    structure: Structure, grid: tuple[int, int, int] | None, metallic: set[str]
+) -> MPScanRelaxSet:
+    """Born charges and the high-frequency dielectric tensor by DFPT (LEPSILON) on the phonon
+    unit cell, with the tags of pymatgen's ``MPScanStaticSet(lepsilon=True)`` (IBRION 8, LPEAD,
+    NSW 1, no NPAR), a tight SCF and no real-space projection."""
+    incar = {
+        "NSW": 1,
+        "IBRION": 8,
+        "LEPSILON": True,
+        "LPEAD": True,
+        "NPAR": None,
+        "ISIF": 2,
+        "EDIFF": 1e-8,
+        "LREAL": False,
+    }
+    return _input_set(structure, grid, incar, metallic)
 
 
 def write(input_set: MPScanRelaxSet, directory: Path) -> None:

@@ -20,6 +20,8 @@ from nasx.analysis.readers.records import (
     PhononInput,
     Problem,
 )
+from nasx.born import LEFT_OUT as NO_NAC
+from nasx.born import BornCharges, nac_params
 from nasx.errors import NasxInputError
 from nasx.layout import CONVERGENCE_SET, MAIN_SET
 from nasx.results import ForcesResult, RecordError, RelaxResult
@@ -193,8 +195,10 @@ class _JobReader:
             record.corrections += [{**c, "step": f"disp-{index:03d}"} for c in result.corrections]
         if not complete:
             return None
+        born = ""
         if phonon_set == MAIN_SET:
             record.sources["phonons"] = self.name(setups[0])
+            born = self.born_charges(record, ph)
         return PhononInput(
             ph,
             forces,
@@ -202,5 +206,25 @@ class _JobReader:
             symmetrize_fc=settings.symmetrize_fc,
             source=self.name(setups[0]),
             description=f"phonopy_disp.yaml of job {setups[0]['fw_id']} + forces of "
-            f"{counted(len(forces), 'job')}",
+            f"{counted(len(forces), 'job')}{born}",
         )
+
+    def born_charges(self, record: PhaseRecord, ph) -> str:
+        """Apply the Born charges of the phase's DFPT job (``--born-charges``) to ``ph``; what
+        the set's description adds. A job that gave none is a Problem; no NAC then."""
+        jobs = self.find("born", record.id)
+        if not jobs:
+            return ""
+        data = self.finished(jobs[0], record.id, NO_NAC)
+        if data is None:
+            return ""
+        try:
+            ph.nac_params = nac_params(BornCharges.from_document(data["born"]), ph)
+        except (KeyError, TypeError, ValueError) as exc:
+            reason = data.get("born_error") or str(exc)
+            self.problems.append(
+                Problem(self.name(jobs[0]), f"Born charges not used: {reason}", record.id, NO_NAC)
+            )
+            return ""
+        record.sources["born_charges"] = self.name(jobs[0])
+        return f" + Born charges of job {jobs[0]['fw_id']}"

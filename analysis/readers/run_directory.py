@@ -30,6 +30,8 @@ from nasx.analysis.readers.vasp import (
     read_vasp_run,
     relaxation_from_vasp,
 )
+from nasx.born import LEFT_OUT as NO_NAC
+from nasx.born import read_nac_params
 from nasx.errors import NasxInputError
 from nasx.layout import CONVERGENCE_SET, MAIN_SET, PhaseDirectory, RunDirectory, read_json
 from nasx.mode_following import InstabilityResult
@@ -221,18 +223,36 @@ class _Reader:
                 complete = False
         if not complete:
             return None
+        parts = [(from_vasp, "displacement vasprun.xml"), (n - from_vasp, "forces.json")]
+        made_of = " + ".join(f"{k} {what}" for k, what in parts if k)
         if phonon_set == MAIN_SET:
             record.sources["phonons"] = self.rel(dataset)
-        parts = [(from_vasp, "displacement vasprun.xml"), (n - from_vasp, "forces.json")]
-        files = " + ".join(f"{k} {what}" for k, what in parts if k)
+            made_of += self.born_charges(files, record, ph)
         return PhononInput(
             ph,
             forces,
             settings,
             symmetrize_fc=settings.symmetrize_fc,
             source=self.rel(dataset),
-            description=f"{dataset.name} + {files}",
+            description=f"{dataset.name} + {made_of}",
         )
+
+    def born_charges(self, files: PhaseDirectory, record: PhaseRecord, ph) -> str:
+        """Apply the Born charges of the phase's DFPT job (born/vasprun.xml, ``--born-charges``)
+        to ``ph`` (NAC); what the set's description adds. A job that cannot be used is a
+        Problem, and the phonons stay without NAC."""
+        vasprun = existing_output(files.born_dir)
+        if vasprun is None:
+            return ""
+        try:
+            check_regular(vasprun)
+            ph.nac_params = read_nac_params(vasprun, ph)
+        except (NasxInputError, OSError, ValueError) as exc:
+            reason = exc.problem if isinstance(exc, NasxInputError) else str(exc)
+            self.problem(record.id, vasprun, f"Born charges not used: {reason}", NO_NAC)
+            return ""
+        record.sources["born_charges"] = self.rel(vasprun)
+        return f" + {files.born_dir.name}/{vasprun.name} (Born charges)"
 
     def instability(self, files: PhaseDirectory, record: PhaseRecord) -> None:
         """The mode-following result of ``--follow-instabilities``, where there is one."""

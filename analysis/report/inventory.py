@@ -8,11 +8,15 @@ import numpy as np
 from nasx.analysis.document_sections import PhononSetRecord
 from nasx.analysis.readers.phonon_sets import format_supercell
 from nasx.analysis.readers.records import Calculations, PhaseRecord, PhononInput
+from nasx.born import is_polar
 
 
-def phonon_set_record(data: PhononInput, q_mesh: tuple[int, ...] | None = None) -> PhononSetRecord:
+def phonon_set_record(
+    data: PhononInput, q_mesh: tuple[int, ...] | None = None, nac_source: str | None = None
+) -> PhononSetRecord:
     """How a tree's phonon set was used: files, supercell matrix, q-mesh (``q_mesh``, else that
-    of phonopy's thermal run), NAC and the conventions of the thermal sums."""
+    of phonopy's thermal run), NAC (from ``nac_source`` where known) and whether the crystal
+    is polar, and the conventions of the thermal sums."""
     ph = data.phonopy
     mesh = getattr(ph, "mesh", None)
     if q_mesh is None and mesh is not None:
@@ -26,6 +30,8 @@ def phonon_set_record(data: PhononInput, q_mesh: tuple[int, ...] | None = None) 
         nac=ph.nac_params is not None,
         force_constants=_force_constants(data),
         gamma_acoustic_excluded=data.settings.exclude_gamma_acoustic,
+        polar=is_polar(ph.unitcell.symbols),
+        nac_source=nac_source if ph.nac_params is not None else None,
     )
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from nasx.analysis.document_sections import FollowedModeRecord, InstabilityRecord
 from nasx.analysis.readers.records import PhaseRecord
+from nasx.born import is_polar
 from nasx.layout import BAND_STRUCTURE_PNG, BAND_YAML, THERMAL_PROPERTIES_PNG
 from nasx.mode_following import SPACEGROUP_SYMPREC_A, InstabilityResult
 from nasx.phonons import ThermalProperties
@@ -70,6 +71,55 @@ def phonon_modes_section(
     return "\n".join(lines)
 
 
+def polar_records(records: list[PhaseRecord]) -> list[PhaseRecord]:
+    """The phases with phonons whose crystal is polar (a compound): those NAC concerns."""
+    return [
+        r for r in records if r.phonons is not None and is_polar(r.phonons.phonopy.unitcell.symbols)
+    ]
+
+
+def nac_paragraph(records: list[PhaseRecord], calculator: str | None) -> str:
+    """Which polar phases have the non-analytic correction, which do not and why, and what
+    that leaves out; empty without polar phases. ``calculator``: the run's (None: a tree)."""
+    polar = polar_records(records)
+    applied = [r for r in polar if r.phonons.phonopy.nac_params is not None]
+    without = [r.id for r in polar if r.phonons.phonopy.nac_params is None]
+    lines = []
+    if without:
+        if calculator == "vasp":
+            reason = (
+                "no Born charges were computed for this run (`--born-charges` adds a DFPT job "
+                "per polar phase)"
+            )
+        elif calculator is None:
+            reason = (
+                "no Born charges were found beside these phonons (a phonopy BORN file, or a "
+                "nasx VASP run with `--born-charges`)"
+            )
+        else:
+            reason = (
+                f"the {calculator} calculator gives energies and forces only, no Born effective "
+                "charges or dielectric tensor (with VASP, `--born-charges` computes them)"
+            )
+        lines.append(
+            f"**Non-analytic correction (NAC) not applied** to the polar phases "
+            f"{', '.join(without)}: {reason}. What this leaves out: the long-range electric "
+            "field of the longitudinal optical (LO) modes, so their band structures show no "
+            "LO–TO splitting at Γ; the LO branches there stay at the transverse-optical "
+            "frequencies, too low in a small region around Γ. The thermodynamics should "
+            "change little (F_vib, S and Cv sum over the whole Brillouin zone, and NAC moves "
+            "only optical modes near Γ), but nasx has not measured by how much for these phases."
+        )
+    if applied:
+        sources = "; ".join(f"{r.id}: `{r.sources.get('born_charges', 'given')}`" for r in applied)
+        lines.append(
+            f"**NAC applied** to {', '.join(r.id for r in applied)}: Born charges and "
+            f"dielectric tensor ({sources}), symmetrised by phonopy; it gives the LO–TO "
+            "splitting of the band structures and enters F_vib, S and Cv through the q-mesh."
+        )
+    return "\n\n".join(lines)
+
+
 def phase_file(phase_id: str, name: str) -> str:
     """The path of a phase's file relative to report.md."""
     return f"phases/{phase_id}/{name}"
@@ -105,6 +155,12 @@ def phonon_figures_section(records: list[PhaseRecord], figures: dict[str, Phonon
         marked = "; ".join(
             f"{c.description} at {c.temperature_K:g} K" for c in figure.phase_changes_marked
         )
+        if record.phonons is not None and is_polar(record.phonons.phonopy.unitcell.symbols):
+            path += (
+                ". NAC applied: LO–TO splitting at Γ included"
+                if record.phonons.phonopy.nac_params is not None
+                else ". No NAC: the LO–TO splitting at Γ is missing (see the force-constant section)"
+            )
         lines += [
             "",
             f"### {record.id}",

@@ -61,6 +61,8 @@ def fingerprint(
         "phase_changes": [[c.temperature_K, c.description] for c in record.phase_changes],
         "structure": record.structure.as_dict() if record.structure is not None else None,
     }
+    if ph.nac_params is not None:  # Born charges change the band structure (and F_vib slightly)
+        described["nac"] = ph.nac_params
     digest = hashlib.sha256(json.dumps(described, sort_keys=True, default=_plain).encode())
     if data.forces_eV_per_A is None:
         digest.update(np.ascontiguousarray(ph.force_constants, dtype=float).tobytes())

@@ -121,6 +121,7 @@ def submit(
     workers (qlaunch / rlaunch) and return its jobs (fw_id → name); nothing runs here. ``out``
     is the run directory the workers share. The same study is refused twice unless ``force``.
     """
+    options = {**options, "calculator": "vasp"}  # the workers run VASP whatever it names
     study = StudyOptions.from_arguments(system=system, **options).resolve()
     return submit_study(study, launchpad=launchpad, out=out, force=force)
 

@@ -154,6 +154,11 @@ class PhaseDirectory:
         )
 
     @property
+    def born_dir(self) -> Path:
+        """Where the DFPT job of Born charges runs (``--born-charges``, polar phases)."""
+        return self.root / "born"
+
+    @property
     def instability_dir(self) -> Path:
         """Where following an unstable mode writes (``--follow-instabilities``)."""
         return self.root / "instability"

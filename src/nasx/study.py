@@ -22,6 +22,7 @@ from nasx.arguments import ArgumentError, shown
 from nasx.errors import NasxInputError
 from nasx.gpaw_settings import GpawSettings
 from nasx.settings import AnalysisOptions, PhononSettings, RelaxSettings, RunSettings
+from nasx.vasp_settings import VaspSettings, check_vasp_options
 from nasx.wording import counted
 
 if TYPE_CHECKING:
@@ -48,7 +49,8 @@ class StudyOptions:
     ``"all"``) in a supercell of at least ``convergence_length_A`` (default 1.5 ×
     ``min_length_A``). ``vasp_cmd``, ``auto_kspacing`` and ``polling_seconds`` are for
     ``calculator="vasp"`` run here. ``gpaw`` sets `GpawSettings` of ``calculator="gpaw"``
-    (e.g. ``{"ecut_eV": 700}``; the others keep their defaults).
+    (e.g. ``{"ecut_eV": 700}``; the others keep their defaults), ``vasp`` `VaspSettings` (VASP's
+    relaxation, not ``fmax_eV_per_A``); ``born_charges``: a DFPT job per polar phase (VASP).
     """
 
     system: str | None = None
@@ -73,6 +75,8 @@ class StudyOptions:
     auto_kspacing: bool = False
     polling_seconds: float = 10.0
     gpaw: GpawSettings | None = None
+    vasp: VaspSettings | None = None
+    born_charges: bool = False
 
     @classmethod
     def from_arguments(cls, **given: object) -> StudyOptions:
@@ -103,6 +107,7 @@ class StudyOptions:
             raise ArgumentError(
                 "gpaw", "GPAW settings given, but gpaw is not a calculator of this study"
             )
+        check_vasp_options(self)
         if self.follow_instabilities and "vasp" in self.calculator:
             raise ArgumentError(
                 "follow_instabilities",
@@ -195,6 +200,7 @@ class Study:
             auto_kspacing=options.auto_kspacing,
             polling_seconds=options.polling_seconds,
             gpaw=options.gpaw,
+            vasp=VaspSettings.of(options.vasp, options.born_charges),
         )
         return [get_calculator(name, calculator_options) for name in options.calculator]
 
@@ -208,6 +214,7 @@ class Study:
                 phase_set=self.phase_set,
                 auto_kspacing=self.options.auto_kspacing,
                 polling_seconds=self.options.polling_seconds,
+                vasp=VaspSettings.of(self.options.vasp, self.options.born_charges),
             ),
         )
 
@@ -388,4 +395,6 @@ _CHECKS = {
     "auto_kspacing": _flag,
     "polling_seconds": lambda a, v: arguments.positive(a, v, "s"),
     "gpaw": GpawSettings.from_mapping,
+    "vasp": VaspSettings.from_mapping,
+    "born_charges": _flag,
 }

@@ -250,3 +250,21 @@ def test_long_chains_start_first(stub_run):
     assert len(blocks) == len(set(blocks)) == 6  # one phase's force jobs after the other
     atoms = [len(phonons.load(run.phase(p).displacement_dataset(s)).supercell) for s, p in blocks]
     assert atoms == sorted(atoms, reverse=True) and atoms[0] > atoms[-1]
+
+
+def test_the_report_says_where_the_non_analytic_correction_is_missing(stub_run):
+    """No model here gives Born charges: every polar phase (the compounds) is named, with what
+    that leaves out, and results.json records it per phase."""
+    report = (stub_run / "report.md").read_text()
+    compounds = "Na2S2_P6_3mmc, Na2S4_I-42d, Na2S5_predicted_Pnma, Na2S_Fm-3m"
+    assert (
+        f"**Non-analytic correction (NAC) not applied** to the polar phases {compounds}: the "
+        "stub calculator gives energies and forces only" in report
+    )
+    assert "no LO–TO splitting at Γ" in report and "thermodynamics should change little" in report
+    assert report.count("No NAC: the LO–TO splitting at Γ is missing") == 4
+    for phase_id, record in json.loads((stub_run / "results.json").read_text())[
+        "calculations"
+    ].items():
+        assert record["phonon_set"]["nac"] is False
+        assert record["phonon_set"]["polar"] == (phase_id in compounds)

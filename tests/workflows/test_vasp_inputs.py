@@ -5,9 +5,11 @@ from pymatgen.io.vasp.inputs import Incar, Kpoints
 
 from nasx.settings import RelaxSettings
 from nasx.structures import reference_set
+from nasx.vasp_settings import VaspSettings
 from nasx.workflows import vasp_inputs
 from nasx.workflows.calculators.vasp import VaspCalculator
 
+TOLERANCES = VaspSettings(ediffg_eV_per_A=1e-3, nsw=99).relax_incar()
 PAPER_KGRIDS = {"Na2S": (3, 3, 3), "Na2S2": (5, 5, 2), "Na2S4": (4, 4, 4), "Na2S5": (4, 3, 1)}
 
 
@@ -16,7 +18,7 @@ def test_relaxation_inputs_follow_the_paper(tmp_path, phase):
     calculator = VaspCalculator.for_phases(reference_set("Na-S"))
     cell = calculator.relaxation_cell(phase.structure)
     vasp_inputs.write(
-        vasp_inputs.relax_inputs(cell, calculator._grid(cell), calculator.metallic, 1e-3, 99),
+        vasp_inputs.relax_inputs(cell, calculator._grid(cell), calculator.metallic, TOLERANCES),
         tmp_path,
     )
     incar = Incar.from_file(tmp_path / "INCAR")
@@ -65,7 +67,7 @@ def test_automatic_kspacing_option_uses_pymatgens(tmp_path):
     calculator = VaspCalculator.for_phases(reference_set("Na-S"), auto_kspacing=True)
     vasp_inputs.write(
         vasp_inputs.relax_inputs(
-            phase.structure, calculator._grid(phase.structure), calculator.metallic, 1e-3, 99
+            phase.structure, calculator._grid(phase.structure), calculator.metallic, TOLERANCES
         ),
         tmp_path,
     )

@@ -24,6 +24,7 @@ from nasx.run_document import CalculatorInfo
 from nasx.settings import RelaxSettings
 from nasx.structures import PhaseSet
 from nasx.symmetry import INPUT_SYMPREC_A, symmetrized_primitive
+from nasx.vasp_settings import VaspSettings
 from nasx.versions import package_versions
 
 
@@ -32,7 +33,8 @@ class CalculatorOptions:
     """What the command line knows that a calculator may need.
 
     ``structures_dir`` is the user's phase set (None: built-in Na–S), ``phase_set`` the phases
-    of the run; ``gpaw`` the GPAW settings (None: the defaults); the rest is for VASP."""
+    of the run; ``gpaw`` the GPAW settings (None: the defaults); the rest is for VASP
+    (``vasp``: its relaxation tolerances and Born-charge job, None: the defaults)."""
 
     structures_dir: str | None = None
     phase_set: PhaseSet | None = None
@@ -40,6 +42,7 @@ class CalculatorOptions:
     auto_kspacing: bool = False
     polling_seconds: float = 10.0
     gpaw: GpawSettings | None = None
+    vasp: VaspSettings | None = None
 
 
 @dataclass
@@ -95,6 +98,16 @@ class Calculator(MSONable, ABC):
     @abstractmethod
     def forces(self, structure: Structure, workdir: Path) -> ForcesResult:
         """Energy and forces of a fixed structure (a displaced phonon supercell)."""
+
+    def wants_born_charges(self, structure: Structure) -> bool:
+        """Whether the phonons of ``structure`` get a Born-charge job (`born_charges`)."""
+        return False
+
+    def born_charges(self, structure: Structure, workdir: Path) -> list[dict]:
+        """Compute the Born charges and dielectric tensor of ``structure`` (the phonon unit
+        cell) into ``workdir`` (a vasprun.xml that `nasx.born.read_nac_params` reads); the
+        corrections made on the way. Only calculators whose `wants_born_charges` can be true."""
+        raise NotImplementedError(f"{self.name} gives no Born charges")
 
     def describe(self) -> str:
         """One line for reports: what model produced the numbers."""

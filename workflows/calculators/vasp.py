@@ -19,11 +19,13 @@ from nasx.analysis.readers.vasp import (
     read_vasp_run,
     relaxation_from_vasp,
 )
+from nasx.born import is_polar
 from nasx.chemistry import BinarySystem
 from nasx.results import ForcesResult, RelaxResult
 from nasx.settings import RelaxSettings
 from nasx.structures import PhaseSet, reference_set
 from nasx.symmetry import INPUT_SYMPREC_A, symmetrized
+from nasx.vasp_settings import VaspSettings
 from nasx.workflows import vasp_inputs
 from nasx.workflows.calculators.base import Calculator, CalculatorOptions
 
@@ -33,6 +35,11 @@ POLLING_ENV_KEY = "vasp_polling_seconds"
 overrides the workflow's value (10 s by default), e.g. 0.2 for the offline nasx-fake-vasp."""
 
 
+LEGACY_SETTINGS = VaspSettings(ediffg_eV_per_A=1e-3, nsw=500, ediff_eV=1e-6)
+"""The tolerances of VASP runs recorded before `VaspSettings`: the machine-learned models'
+defaults, which the VASP relaxation then took (unless --fmax/--max-steps changed them)."""
+
+
 class VaspNotConfigured(RuntimeError):
     pass
 
@@ -40,7 +47,9 @@ class VaspNotConfigured(RuntimeError):
 class VaspCalculator(Calculator):
     """r2SCAN VASP (pymatgen input sets, custodian). ``grids`` maps a formula to the paper's
     k-grid and the lattice lengths of the cell it belongs to; other cells use a line density.
-    ``auto_kspacing`` uses pymatgen's automatic k-spacing instead of any explicit grid."""
+    ``auto_kspacing`` uses pymatgen's automatic k-spacing instead of any explicit grid.
+    ``settings``: the relaxation's tolerances (EDIFFG, NSW, EDIFF; not ``--fmax``, which is the
+    machine-learned models') and whether polar phases get a Born-charge job."""
 
     name = "vasp"
     category = "vasp"
@@ -54,6 +63,7 @@ class VaspCalculator(Calculator):
         auto_kspacing: bool = False,
         polling_time_step: float = 10.0,
         max_errors: int = 5,
+        settings: VaspSettings | dict | None = None,
     ) -> None:
         self.vasp_cmd = vasp_cmd
         self.system = system or ["Na", "S"]
@@ -61,6 +71,9 @@ class VaspCalculator(Calculator):
         self.auto_kspacing = auto_kspacing
         self.polling_time_step = polling_time_step
         self.max_errors = max_errors
+        if not isinstance(settings, VaspSettings):  # a document's dict, or None: the defaults
+            settings = VaspSettings.from_document(settings)
+        self.settings = settings
 
     @classmethod
     def for_phases(cls, phase_set: PhaseSet, **kwargs) -> VaspCalculator:
@@ -78,7 +91,19 @@ class VaspCalculator(Calculator):
             vasp_cmd=options.vasp_cmd,
             auto_kspacing=options.auto_kspacing,
             polling_time_step=options.polling_seconds,
+            settings=options.vasp,
         )
+
+    def as_dict(self) -> dict:
+        return {**super().as_dict(), "settings": self.settings.to_document()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> VaspCalculator:
+        """A recorded calculator; one recorded before its settings were (no ``settings``) ran
+        at the tolerances nasx then used (`LEGACY_SETTINGS`)."""
+        known = {k: v for k, v in d.items() if not k.startswith("@")}
+        known.setdefault("settings", LEGACY_SETTINGS)
+        return cls(**known)
 
     @property
     def metallic(self) -> set[str]:
@@ -105,7 +130,10 @@ class VaspCalculator(Calculator):
 
     def describe(self) -> str:
         kpoints = "pymatgen's automatic k-spacing" if self.auto_kspacing else "the paper's k-grids"
-        return f"VASP r2SCAN (ENCUT {vasp_inputs.ENCUT_EV} eV, {kpoints}) under custodian"
+        return (
+            f"VASP r2SCAN (ENCUT {vasp_inputs.ENCUT_EV} eV, {kpoints}; "
+            f"{self.settings.describe()}) under custodian"
+        )
 
     def relaxation_cell(self, structure: Structure) -> Structure:
         return symmetrized(structure, INPUT_SYMPREC_A)  # the cell the published k-grid refers to
@@ -122,12 +150,14 @@ class VaspCalculator(Calculator):
         return vasp_inputs.density_grid(structure)
 
     def relax(self, structure: Structure, settings: RelaxSettings, workdir: Path) -> RelaxResult:
+        """relax1 → relax2 → static at the tolerances of ``self.settings`` (``settings``, the
+        machine-learned models' fmax and step limit, do not apply to VASP)."""
         workdir = Path(workdir)
         metallic = self.metallic
         runs, corrections, current = [], [], structure
         for name in ("relax1", "relax2"):
             inputs = vasp_inputs.relax_inputs(
-                current, self._grid(current), metallic, settings.fmax_eV_per_A, settings.max_steps
+                current, self._grid(current), metallic, self.settings.relax_incar()
             )
             run, fixes = self._run(inputs, workdir / name)
             corrections += [{**c, "step": name} for c in fixes]
@@ -138,6 +168,15 @@ class VaspCalculator(Calculator):
         )
         corrections += [{**c, "step": "static"} for c in fixes]
         return relaxation_from_vasp(runs, static, corrections)
+
+    def wants_born_charges(self, structure: Structure) -> bool:
+        return self.settings.born_charges and is_polar(structure.composition.elements)
+
+    def born_charges(self, structure: Structure, workdir: Path) -> list[dict]:
+        """A DFPT job (LEPSILON) on the phonon unit cell; its vasprun.xml holds the charges."""
+        grid = self._grid(structure, supercell=True)
+        _, fixes = self._run(vasp_inputs.born_inputs(structure, grid, self.metallic), Path(workdir))
+        return fixes
 
     def forces(self, structure: Structure, workdir: Path) -> ForcesResult:
         from phonopy.interface.vasp import parse_set_of_forces

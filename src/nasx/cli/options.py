@@ -21,6 +21,7 @@ from nasx.arguments import (
     shown,
 )
 from nasx.gpaw_settings import GpawSettings
+from nasx.vasp_settings import VaspSettings
 
 CEILINGS = {f"--{k.removesuffix('_A').replace('_', '-')}": v for k, v in arguments.CEILINGS.items()}
 """The largest value each of these options accepts (Å), as `nasx.arguments.CEILINGS` states
@@ -69,7 +70,8 @@ def supercell(text: str) -> tuple[str, tuple[int, int, int]]:
 
 
 def gpaw_setting(text: str) -> tuple[str, str]:
-    """``KEY=VALUE`` of one GPAW setting (checked with the others by `GpawSettings`)."""
+    """``KEY=VALUE`` of one GPAW or VASP setting (checked with the others by `GpawSettings`
+    or `VaspSettings`)."""
     key, equals, value = text.partition("=")
     if not (equals and key.strip() and value.strip()):
         raise argparse.ArgumentTypeError(
@@ -273,6 +275,21 @@ def add_calculation_options(
         "--auto-kspacing",
         action="store_true",
         help="pymatgen's automatic k-spacing instead of the paper's k-grids",
+    )
+    vasp.add_argument(
+        "--vasp",
+        type=gpaw_setting,
+        nargs="+",
+        metavar="KEY=VALUE",
+        help="VASP relaxation settings other than the defaults (docs/cluster.md; --fmax and "
+        "--max-steps are the other calculators'): "
+        + ", ".join(f"{k}={v}" for k, v in VaspSettings().to_document().items()),
+    )
+    vasp.add_argument(
+        "--born-charges",
+        action="store_true",
+        help="one DFPT job (LEPSILON) per polar phase: its Born charges and dielectric tensor "
+        "give the band structure's LO–TO splitting (non-analytic correction)",
     )
     add_number(
         vasp,

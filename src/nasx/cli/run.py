@@ -138,6 +138,7 @@ def study_options(args: argparse.Namespace):
     values = {k: v for k, v in given.items() if k in names}
     values["supercell"] = dict(given.get("supercell") or [])
     values["gpaw"] = dict(given["gpaw"]) if given.get("gpaw") else None
+    values["vasp"] = dict(given["vasp"]) if given.get("vasp") else None
     return StudyOptions.from_arguments(**values)
 
 

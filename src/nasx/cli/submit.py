@@ -45,10 +45,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from nasx.api import submit_study
     from nasx.cli.run import study_options
 
-    study = study_options(args).resolve()
+    study = replace(study_options(args), calculator=("vasp",)).resolve()  # workers run VASP
     jobs = submit_study(study, launchpad=args.launchpad, out=args.out, force=args.force)
     print(
         f"added {counted(len(jobs), 'job')} for {counted(len(study.phase_set), 'phase')} of "

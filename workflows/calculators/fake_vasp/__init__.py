@@ -9,6 +9,9 @@ lets the VASP code paths (custodian jobs and handlers, phonopy's force reader) r
 - Relaxation (NSW > 0, IBRION = 1, 2 or 3): the calculator's relaxation (cell too if ISIF ≥ 3,
   fmax = |EDIFFG| if EDIFFG < 0 else 1e-3 eV/Å, at most NSW steps); every energy evaluation is an
   ionic step, CONTCAR is the relaxed structure.
+- Born charges (LEPSILON = .TRUE. with IBRION = 7 or 8): a static, then three linear-response
+  SCF steps, the dielectric tensor and Born charges in vasprun.xml and OUTCAR as VASP writes them
+  (made-up values, `physics.born_charges`: +1 e on the cation, the rest neutralising, ε∞ = 4).
 
 Energies are eV per cell (e_fr_energy = e_wo_entrp = e_0_energy), forces eV/Å, stresses kBar with
 VASP's sign (positive = compressed). Each ionic step has 3 SCF steps. Environment:

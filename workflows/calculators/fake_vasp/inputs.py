@@ -17,6 +17,8 @@ from pymatgen.io.vasp.inputs import Incar, Kpoints, Poscar
 HBAR2_OVER_2M_EV_A2 = 3.80998212
 """ħ²/2mₑ (eV·Å²): a plane wave of wave vector G (1/Å) has kinetic energy ħ²G²/2mₑ."""
 RELAX_IBRION = (1, 2, 3)
+DFPT_IBRION = (7, 8)
+"""Linear-response jobs: with LEPSILON = .TRUE. the fake writes Born charges and ε∞."""
 _NOBLE_GAS_Z = (0, 2, 10, 18, 36, 54, 86, 118)
 
 
@@ -34,6 +36,13 @@ class Job:
     @property
     def nsw(self) -> int:
         return int(self.parameters["NSW"])
+
+    @property
+    def lepsilon(self) -> bool:
+        """A DFPT job for Born charges and the dielectric tensor (LEPSILON, IBRION 7 or 8)."""
+        return bool(self.parameters.get("LEPSILON", False)) and (
+            int(self.parameters["IBRION"]) in DFPT_IBRION
+        )
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,7 @@ class KpointSet:
 
 def read_inputs(directory: Path) -> VaspInputs:
     """INCAR, POSCAR and (if present) KPOINTS and POTCAR of ``directory``; ValueError for a job
-    the fake does not run (only statics and IBRION 1, 2, 3 relaxations)."""
+    the fake does not run (statics, IBRION 1, 2, 3 relaxations and LEPSILON with IBRION 7, 8)."""
     incar = Incar.from_file(directory / "INCAR")
     poscar = Poscar.from_file(directory / "POSCAR", check_for_potcar=False)
     kpoints_file = directory / "KPOINTS"
@@ -72,9 +81,10 @@ def read_inputs(directory: Path) -> VaspInputs:
     potcars = potcar_info(directory, [el for el, _ in species_groups(structure)])
     job = job_from_incar(incar, structure, potcars)
     nsw, ibrion = job.nsw, int(job.parameters["IBRION"])
-    if not job.relax and nsw > 0 and ibrion != -1:
+    if not job.relax and nsw > 0 and ibrion != -1 and not job.lepsilon:
         raise ValueError(
-            f"IBRION = {ibrion} with NSW = {nsw} is not supported (static or IBRION 1, 2, 3 only)"
+            f"IBRION = {ibrion} with NSW = {nsw} is not supported (static, IBRION 1, 2, 3, or "
+            "IBRION 7, 8 with LEPSILON only)"
         )
     return VaspInputs(incar, structure, poscar.comment, kpoints, potcars, job)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from nasx.workflows.calculators.fake_vasp.inputs import kpoint_set, read_inputs
 from nasx.workflows.calculators.fake_vasp.physics import (
+    born_charges,
     calculator_from_environment,
     evaluate,
     relax,
@@ -64,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 steps = [evaluate(calculator, inputs.structure, Path(workdir))]
                 final, converged = inputs.structure, True
         kpoints = kpoint_set(inputs.kpoints, inputs.incar, inputs.structure)
+        born = born_charges(final) if inputs.job.lepsilon else None
     except Exception as err:  # VASP dies without outputs; so does the fake
         traceback.print_exc()
         print(f"nasx-fake-vasp: error: {type(err).__name__}: {err}", file=sys.stderr)
@@ -76,7 +78,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     spin = int(inputs.job.parameters["ISPIN"]) == 2
     oszicar = oszicar_lines(steps, scf_counts, inputs.job.nelm, spin)
     text = vasprun_xml(
-        inputs=inputs, kpoints=kpoints, steps=steps, final=final, scf_counts=scf_counts, now=now
+        inputs=inputs,
+        kpoints=kpoints,
+        steps=steps,
+        final=final,
+        scf_counts=scf_counts,
+        now=now,
+        born=born,
     )
     _write_as_vasp_does(directory / "vasprun.xml", text, _seconds("NASX_FAKE_VASP_SLEEP"))
     (directory / "OSZICAR").write_text("\n".join(oszicar) + "\n")
@@ -90,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             zbrent=zbrent,
             elapsed_s=time.perf_counter() - start,
             now=now,
+            born=born,
         )
     )
     stdout = stdout_lines(inputs, calculator.name, oszicar, zbrent, converged)

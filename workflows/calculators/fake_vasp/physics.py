@@ -153,3 +153,19 @@ def relax(
     while not result.converged and len(steps) < nsw:
         steps.append(steps[-1])
     return steps, final, bool(result.converged)
+
+
+def born_charges(structure: Structure) -> tuple[np.ndarray, np.ndarray]:
+    """Made-up Born charges (n_atoms, 3, 3) and high-frequency dielectric tensor (3, 3) of a
+    LEPSILON job, in e and as a ratio: each atom of the most electropositive element carries
+    +1 e, the others share −(their total) equally, so that the charges sum to zero as they
+    must; ε∞ = 4 along each axis. A cell of one element gets zero charges and ε∞ = 1. Numbers
+    of the right kind to exercise NAC, not a model of any material."""
+    species = [site.specie for site in structure]
+    cation = min(set(species), key=lambda el: el.X)
+    n_cation = species.count(cation)
+    if n_cation == len(species):
+        return np.zeros((len(species), 3, 3)), np.eye(3)
+    anion_charge = -n_cation / (len(species) - n_cation)
+    charges = [1.0 if el == cation else anion_charge for el in species]
+    return np.array([q * np.eye(3) for q in charges]), 4.0 * np.eye(3)

@@ -162,11 +162,15 @@ def outcar_text(
     zbrent: bool,
     elapsed_s: float,
     now: datetime,
+    born: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> str:
-    """An OUTCAR that pymatgen's Outcar (as custodian uses it) parses."""
+    """An OUTCAR that pymatgen's Outcar (as custodian uses it) parses; with ``born`` (Born
+    charges, dielectric tensor) the LEPSILON blocks phonopy's and pymatgen's readers take."""
     lines = _outcar_header(job, initial, kpoint_count, now)
     for i, step in enumerate(steps, start=1):
         lines += _outcar_iteration(i, step)
+    if born is not None:
+        lines += _outcar_born(*born)
     if zbrent:
         lines += [f" {ZBRENT_MESSAGE}", ""]
     lines += [
@@ -182,6 +186,23 @@ def outcar_text(
         "",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _outcar_born(charges: np.ndarray, epsilon: np.ndarray) -> list[str]:
+    """The dielectric tensor and Born charges as VASP prints them after a LEPSILON job."""
+    lines = [
+        " MACROSCOPIC STATIC DIELECTRIC TENSOR (including local field effects in DFT)",
+        " ------------------------------------------------------",
+        *("  " + " ".join(f"{x:11.6f}" for x in row) for row in epsilon),
+        " ------------------------------------------------------",
+        "",
+        " BORN EFFECTIVE CHARGES (including local field effects) (in |e|, cumulative output)",
+        " ---------------------------------------------------------------------------------",
+    ]
+    for i, atom in enumerate(charges, start=1):
+        lines.append(f" ion {i:4d}")
+        lines += [f"    {k}" + "".join(f"{x:11.5f}" for x in row) for k, row in enumerate(atom, 1)]
+    return [*lines, ""]
 
 
 def stdout_lines(

@@ -141,27 +141,58 @@ def _atominfo_xml(initial: Structure, potcars: list[tuple[str, float]]) -> list[
     return lines
 
 
-def _energy_xml(energy_eV: float, indent: str) -> list[str]:
-    """An <energy> block with e_fr_energy = e_wo_entrp = e_0_energy."""
+RESPONSE_STEPS = 3
+"""Linear-response steps a LEPSILON job adds after its SCF steps."""
+
+
+def _energy_xml(energy_eV: float, indent: str, terms: bool = False) -> list[str]:
+    """An <energy> block with e_fr_energy = e_wo_entrp = e_0_energy; ``terms``: also a zero
+    entropy term, as VASP's fuller blocks of a linear-response step (pymatgen's Vasprun tells a
+    LEPSILON job's response steps from its SCF steps by them)."""
     names = ("e_fr_energy", "e_wo_entrp", "e_0_energy")
+    extra = [f'{indent} <i name="eentropy">{0.0:24.12f} </i>'] if terms else []
     return [
         f"{indent}<energy>",
+        *extra,
         *[f'{indent} <i name="{name}">{energy_eV:24.12f} </i>' for name in names],
         f"{indent}</energy>",
     ]
 
 
-def _calculation_xml(step: IonicStep, n_scf: int, nelm: int) -> list[str]:
-    """One ionic step: its SCF steps, structure, forces, stress and energy."""
+def _born_xml(born: tuple[np.ndarray, np.ndarray], indent: str) -> list[str]:
+    """A LEPSILON job's dielectric tensor and Born charges, as VASP writes them (one set of
+    three rows per atom)."""
+    charges, epsilon = born
+    lines = _varray("epsilon", epsilon, "%16.8f", indent)
+    lines.append(f'{indent}<array name="born_charges" >')
+    for atom in charges:
+        lines.append(f"{indent} <set>")
+        lines += [f"{indent}  <v>" + "".join(f"{x:16.8f}" for x in row) + " </v>" for row in atom]
+        lines.append(f"{indent} </set>")
+    lines.append(f"{indent}</array>")
+    return lines
+
+
+def _calculation_xml(
+    step: IonicStep, n_scf: int, nelm: int, born: tuple[np.ndarray, np.ndarray] | None = None
+) -> list[str]:
+    """One ionic step: its SCF steps, structure, forces, stress and energy (and a LEPSILON
+    job's dielectric tensor and Born charges)."""
     lines = [" <calculation>"]
-    for e in scf_energies(step.energy_eV, n_scf, converged=n_scf < nelm):
+    energies = [(e, False) for e in scf_energies(step.energy_eV, n_scf, converged=n_scf < nelm)]
+    if born is not None:
+        energies += [(step.energy_eV, True)] * RESPONSE_STEPS
+    for e, terms in energies:
         lines += ["  <scstep>", '   <time name="total">    0.01    0.01</time>']
-        lines += [*_energy_xml(e, "   "), "  </scstep>"]
+        lines += [*_energy_xml(e, "   ", terms), "  </scstep>"]
     lines += _structure_xml(step.structure, None, "  ")
     lines += _varray("forces", step.forces_eV_per_A, "%22.14f", "  ")
     lines += _varray("stress", step.stress_kbar, "%22.14f", "  ")
     lines += _energy_xml(step.energy_eV, "  ")
-    lines += ['  <time name="totalsc">    0.03    0.03</time>', " </calculation>"]
+    lines.append('  <time name="totalsc">    0.03    0.03</time>')
+    if born is not None:
+        lines += _born_xml(born, "  ")
+    lines.append(" </calculation>")
     return lines
 
 
@@ -173,8 +204,11 @@ def vasprun_xml(
     final: Structure,
     scf_counts: list[int],
     now: datetime,
+    born: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> str:
-    """A vasprun.xml that pymatgen's Vasprun and phonopy's force reader accept."""
+    """A vasprun.xml that pymatgen's Vasprun and phonopy's force reader accept; ``born``
+    (Born charges, dielectric tensor): those of a LEPSILON job, which phonopy's NAC reader
+    takes, in the last ionic step."""
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         "<modeling>",
@@ -196,8 +230,8 @@ def vasprun_xml(
     lines.append(" </parameters>")
     lines += _atominfo_xml(inputs.structure, inputs.potcars)
     lines += _structure_xml(inputs.structure, "initialpos")
-    for step, n_scf in zip(steps, scf_counts, strict=True):
-        lines += _calculation_xml(step, n_scf, inputs.job.nelm)
+    for i, (step, n_scf) in enumerate(zip(steps, scf_counts, strict=True), start=1):
+        lines += _calculation_xml(step, n_scf, inputs.job.nelm, born if i == len(steps) else None)
     lines += _structure_xml(final, "finalpos")
     lines.append("</modeling>")
     return "\n".join(lines) + "\n"
