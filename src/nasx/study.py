@@ -9,9 +9,6 @@ same way, with an `ArgumentError` naming it, before any job starts or any file i
 from __future__ import annotations
 
 import os
-import shlex
-import shutil
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -47,7 +44,8 @@ class StudyOptions:
     ``min_length_A``. ``check_convergence`` repeats these phases' phonons (ids, formulas or
     ``"all"``) in a supercell of at least ``convergence_length_A`` (default 1.5 ×
     ``min_length_A``). ``vasp_cmd``, ``auto_kspacing`` and ``polling_seconds`` are for
-    ``calculator="vasp"`` run here. ``gpaw`` sets `GpawSettings` of ``calculator="gpaw"``
+    ``calculator="vasp"`` run here. ``gpaw`` sets `GpawSettings` of ``calculator="gpaw"``;
+    ``gpaw_launcher`` (e.g. ``"mpiexec -n 8"``) runs each GPAW calculation under MPI
     (e.g. ``{"ecut_eV": 700}``; the others keep their defaults).
     """
 
@@ -73,6 +71,7 @@ class StudyOptions:
     auto_kspacing: bool = False
     polling_seconds: float = 10.0
     gpaw: GpawSettings | None = None
+    gpaw_launcher: str | None = None
 
     @classmethod
     def from_arguments(cls, **given: object) -> StudyOptions:
@@ -102,6 +101,10 @@ class StudyOptions:
         if self.gpaw is not None and "gpaw" not in self.calculator:
             raise ArgumentError(
                 "gpaw", "GPAW settings given, but gpaw is not a calculator of this study"
+            )
+        if self.gpaw_launcher is not None and "gpaw" not in self.calculator:
+            raise ArgumentError(
+                "gpaw_launcher", "a GPAW launcher given, but gpaw is not a calculator of this study"
             )
         if self.follow_instabilities and "vasp" in self.calculator:
             raise ArgumentError(
@@ -195,6 +198,9 @@ class Study:
             auto_kspacing=options.auto_kspacing,
             polling_seconds=options.polling_seconds,
             gpaw=options.gpaw,
+            gpaw_launcher=arguments.program("gpaw_launcher", options.gpaw_launcher)
+            if options.gpaw_launcher
+            else None,
         )
         return [get_calculator(name, calculator_options) for name in options.calculator]
 
@@ -247,26 +253,13 @@ def resolve_vasp_cmd(vasp_cmd: str | None) -> str:
     """The VASP command, its program found on PATH or, for a bare name, beside this Python (so
     ``.venv/bin/nasx ... --vasp-cmd nasx-fake-vasp`` works without activating the environment);
     a missing command or program is refused."""
-    try:
-        words = shlex.split(vasp_cmd or "")
-    except ValueError as exc:
-        raise ArgumentError("vasp_cmd", f"'{shown(vasp_cmd)}' is not a command ({exc})") from None
-    if not words:
+    if not (vasp_cmd or "").strip():
         raise ArgumentError(
             "vasp_cmd",
             "calculator vasp runs VASP here and needs its command, e.g. "
             "'mpirun -n 8 vasp_std' (cluster workers: use nasx submit)",
         )
-    if shutil.which(words[0]) is not None:
-        return vasp_cmd
-    beside = Path(sys.executable).parent / words[0]
-    if "/" not in words[0] and shutil.which(beside) is not None:
-        return shlex.join([str(beside), *words[1:]])
-    raise ArgumentError(
-        "vasp_cmd",
-        f"'{shown(words[0])}' is not on PATH; give its full path or load the module that "
-        "provides it",
-    )
+    return arguments.program("vasp_cmd", vasp_cmd)
 
 
 def calculator_names(argument: str, value: object) -> tuple[str, ...]:
@@ -388,4 +381,5 @@ _CHECKS = {
     "auto_kspacing": _flag,
     "polling_seconds": lambda a, v: arguments.positive(a, v, "s"),
     "gpaw": GpawSettings.from_mapping,
+    "gpaw_launcher": _text,
 }

@@ -40,6 +40,7 @@ class CalculatorOptions:
     auto_kspacing: bool = False
     polling_seconds: float = 10.0
     gpaw: GpawSettings | None = None
+    gpaw_launcher: str | None = None
 
 
 @dataclass
