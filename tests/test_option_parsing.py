@@ -72,7 +72,11 @@ def test_run_and_submit_share_their_options_and_build_the_same_settings():
         return {flag for action in parser._actions for flag in action.option_strings}
 
     local = {"--calculator", "--vasp-cmd", "--quiet", "--workers"}
-    not_vasp = {"--follow-instabilities", "--gpaw"}  # submit runs VASP only: not listed there
+    not_vasp = {
+        "--follow-instabilities",
+        "--gpaw",
+        "--gpaw-launcher",
+    }  # submit runs VASP only: not listed there
     assert flags("run") - flags("submit") == local | not_vasp
     assert flags("submit") - flags("run") == {"--force"}
     run_args = parse("run", *CALCULATION)

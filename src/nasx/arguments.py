@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import math
+import shlex
+import shutil
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -181,3 +184,24 @@ def _sequence(argument: str, values: object) -> list:
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
         raise ArgumentError(argument, f"expected a list, not {type(values).__name__}")
     return list(values)
+
+
+def program(argument: str, command: str) -> str:
+    """``command`` with its program found on PATH or, for a bare name, beside this Python; a
+    command that does not parse, is empty, or names no program found is refused."""
+    try:
+        words = shlex.split(command)
+    except ValueError as exc:
+        raise ArgumentError(argument, f"'{shown(command)}' is not a command ({exc})") from None
+    if not words:
+        raise ArgumentError(argument, "is empty: give a command")
+    if shutil.which(words[0]) is not None:
+        return command
+    beside = Path(sys.executable).parent / words[0]
+    if "/" not in words[0] and shutil.which(beside) is not None:
+        return shlex.join([str(beside), *words[1:]])
+    raise ArgumentError(
+        argument,
+        f"'{shown(words[0])}' is not on PATH; give its full path or load the module that "
+        "provides it",
+    )

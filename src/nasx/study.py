@@ -9,9 +9,6 @@ same way, with an `ArgumentError` naming it, before any job starts or any file i
 from __future__ import annotations
 
 import os
-import shlex
-import shutil
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -50,7 +47,8 @@ class StudyOptions:
     ``min_length_A``). ``vasp_cmd``, ``auto_kspacing`` and ``polling_seconds`` are for
     ``calculator="vasp"`` run here. ``gpaw`` sets `GpawSettings` of ``calculator="gpaw"``
     (e.g. ``{"ecut_eV": 700}``; the others keep their defaults), ``vasp`` `VaspSettings` (VASP's
-    relaxation, not ``fmax_eV_per_A``); ``born_charges``: a DFPT job per polar phase (VASP).
+    relaxation, not ``fmax_eV_per_A``); ``born_charges``: a DFPT job per polar phase (VASP);
+    ``gpaw_launcher`` (e.g. ``"mpiexec -n 8"``) runs each GPAW calculation under MPI.
     """
 
     system: str | None = None
@@ -77,6 +75,7 @@ class StudyOptions:
     gpaw: GpawSettings | None = None
     vasp: VaspSettings | None = None
     born_charges: bool = False
+    gpaw_launcher: str | None = None
 
     @classmethod
     def from_arguments(cls, **given: object) -> StudyOptions:
@@ -108,6 +107,10 @@ class StudyOptions:
                 "gpaw", "GPAW settings given, but gpaw is not a calculator of this study"
             )
         check_vasp_options(self)
+        if self.gpaw_launcher is not None and "gpaw" not in self.calculator:
+            raise ArgumentError(
+                "gpaw_launcher", "a GPAW launcher given, but gpaw is not a calculator of this study"
+            )
         if self.follow_instabilities and "vasp" in self.calculator:
             raise ArgumentError(
                 "follow_instabilities",
@@ -201,6 +204,9 @@ class Study:
             polling_seconds=options.polling_seconds,
             gpaw=options.gpaw,
             vasp=VaspSettings.of(options.vasp, options.born_charges),
+            gpaw_launcher=arguments.program("gpaw_launcher", options.gpaw_launcher)
+            if options.gpaw_launcher
+            else None,
         )
         return [get_calculator(name, calculator_options) for name in options.calculator]
 
@@ -254,26 +260,13 @@ def resolve_vasp_cmd(vasp_cmd: str | None) -> str:
     """The VASP command, its program found on PATH or, for a bare name, beside this Python (so
     ``.venv/bin/nasx ... --vasp-cmd nasx-fake-vasp`` works without activating the environment);
     a missing command or program is refused."""
-    try:
-        words = shlex.split(vasp_cmd or "")
-    except ValueError as exc:
-        raise ArgumentError("vasp_cmd", f"'{shown(vasp_cmd)}' is not a command ({exc})") from None
-    if not words:
+    if not (vasp_cmd or "").strip():
         raise ArgumentError(
             "vasp_cmd",
             "calculator vasp runs VASP here and needs its command, e.g. "
             "'mpirun -n 8 vasp_std' (cluster workers: use nasx submit)",
         )
-    if shutil.which(words[0]) is not None:
-        return vasp_cmd
-    beside = Path(sys.executable).parent / words[0]
-    if "/" not in words[0] and shutil.which(beside) is not None:
-        return shlex.join([str(beside), *words[1:]])
-    raise ArgumentError(
-        "vasp_cmd",
-        f"'{shown(words[0])}' is not on PATH; give its full path or load the module that "
-        "provides it",
-    )
+    return arguments.program("vasp_cmd", vasp_cmd)
 
 
 def calculator_names(argument: str, value: object) -> tuple[str, ...]:
@@ -295,7 +288,7 @@ def _literal(value: object) -> object:
     """``value`` as a Python literal of itself: paths as strings, settings as dicts."""
     if isinstance(value, Path):
         return str(value)
-    if isinstance(value, GpawSettings):
+    if isinstance(value, GpawSettings | VaspSettings):
         return value.to_document()
     return value
 
@@ -397,4 +390,5 @@ _CHECKS = {
     "gpaw": GpawSettings.from_mapping,
     "vasp": VaspSettings.from_mapping,
     "born_charges": _flag,
+    "gpaw_launcher": _text,
 }

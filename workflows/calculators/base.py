@@ -43,6 +43,7 @@ class CalculatorOptions:
     polling_seconds: float = 10.0
     gpaw: GpawSettings | None = None
     vasp: VaspSettings | None = None
+    gpaw_launcher: str | None = None
 
 
 @dataclass

@@ -270,6 +270,14 @@ def add_calculation_options(
             help="GPAW settings other than the defaults: "
             + ", ".join(f"{k}={v}" for k, v in GpawSettings().to_document().items()),
         )
+        gpaw.add_argument(
+            "--gpaw-launcher",
+            dest="gpaw_launcher",
+            metavar="COMMAND",
+            help="run each GPAW calculation under this MPI launcher in a process of its own, "
+            "e.g. 'mpiexec -n 8' or 'srun' (needs GPAW built with MPI; default: in the job's "
+            "own process, serial); not part of the calculation settings",
+        )
     vasp = parser.add_argument_group("VASP (--calculator vasp)")
     vasp.add_argument(
         "--auto-kspacing",
