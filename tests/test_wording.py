@@ -16,7 +16,8 @@ ALWAYS_PLURAL = {
     "len(models)",  # a committee has two models or more
     "MAX_TREE_DEPTH",  # a constant > 1
     "atoms",  # study.py's large-supercell warning: ≥ 1000 atoms
-    "6 * independent",  # the same warning: a range "n–6n displacements"
+    "6 * independent",
+    "direction",  # a word ("charge", "discharge"), not a count  # the same warning: a range "n–6n displacements"
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 from functools import cache
 from pathlib import Path
@@ -21,7 +23,8 @@ def _model(model_name: str):
 
     threads = int(os.environ.get("OMP_NUM_THREADS", "1"))
     torch.set_num_threads(threads)
-    return CHGNet.load(model_name=model_name, use_device="cpu", verbose=False)
+    with contextlib.redirect_stdout(io.StringIO()):  # "CHGNet vr2scan initialized with ..."
+        return CHGNet.load(model_name=model_name, use_device="cpu", verbose=False)
 
 
 class CHGNetCalculator(AseBackedCalculator):
@@ -36,7 +39,9 @@ class CHGNetCalculator(AseBackedCalculator):
     def ase_calculator(self) -> AseCalculator:
         from chgnet.model.dynamics import CHGNetCalculator as ChgnetAse
 
-        return ChgnetAse(model=_model(self.model_name), use_device="cpu")
+        model = _model(self.model_name)
+        with contextlib.redirect_stdout(io.StringIO()):  # "CHGNet will run on cpu", every job
+            return ChgnetAse(model=model, use_device="cpu")
 
     def forces(self, structure: Structure, workdir: Path) -> ForcesResult:
         """Energy and forces only (no stress): 1.4–1.9× faster than the ASE path here."""
