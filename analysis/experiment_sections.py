@@ -74,6 +74,19 @@ class PhaseExperiment:
 
 
 @dataclass(frozen=True, kw_only=True)
+class EntropyError:
+    """This model's largest demonstrated entropy error (checked values only) and what it is
+    worth in T·S at each analysis temperature: the scale below which a free-energy difference
+    (a hull depth) is not resolved by this model."""
+
+    phase: str
+    entropy_J_per_mol_K_per_atom: float
+    """computed − measured S at 298.15 K."""
+    TS_meV_per_atom: dict[str, float]
+    """T · |ΔS| by analysis temperature (ΔS taken as at 298.15 K)."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class ExperimentSection:
     """``experiment``: computed beside measured, for every phase with phonons or measurements.
     For comparison only: nothing is fitted or scaled to the measured values."""
@@ -86,3 +99,5 @@ class ExperimentSection:
     tolerances: dict[str, str]
     notes: list[str]
     phases: dict[str, PhaseExperiment]
+    entropy_error: Omittable[EntropyError] = None
+    """The largest checked |S − S°| at 298.15 K, as T·|ΔS| at each analysis temperature."""

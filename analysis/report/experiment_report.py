@@ -43,6 +43,15 @@ def experiment_section(section: ExperimentSection | None) -> str:
             f"| {pid} | {_row(p.entropy_J_per_mol_K_per_atom, '{:.2f}', True)} | "
             f"{_formation(p)} | {_row(p.volume_A3_per_atom, '{:.2f}', True)} |"
         )
+    error = section.entropy_error
+    if error is not None:
+        worth = ", ".join(f"{v:.0f} meV/atom at {t} K" for t, v in error.TS_meV_per_atom.items())
+        parts += [
+            "",
+            f"Largest checked entropy error: {error.entropy_J_per_mol_K_per_atom:+.1f} J/(mol·K) "
+            f"per atom ({error.phase}), worth T·|ΔS| = {worth or '–'}: free-energy differences "
+            "(hull depths) smaller than this are not resolved by this model.",
+        ]
     series = _series_table(phases)
     if series:
         parts += ["", *series]

@@ -20,6 +20,7 @@ from pymatgen.core import Composition
 
 from nasx.analysis.experiment_sections import (
     Comparison,
+    EntropyError,
     ExperimentSection,
     LinesComparison,
     PhaseExperiment,
@@ -90,7 +91,9 @@ def compare(
         checks += [Check(record.id, kind, ok, prefix + text) for kind, ok, text in _checks(phase)]
     if not phases:
         return Compared(None, [])
+    temperatures = sorted({t for th in thermal.values() for t in th.temperatures_K if t > 0})
     section = ExperimentSection(
+        entropy_error=entropy_error(phases, temperatures),
         temperature_K=STANDARD_TEMPERATURE_K,
         measured_values=experiment.description,
         reference_states={el: r.id for el, r in references.items()},
@@ -99,6 +102,26 @@ def compare(
         phases=phases,
     )
     return Compared(section, checks)
+
+
+def entropy_error(
+    phases: dict[str, PhaseExperiment], temperatures_K: Sequence[float]
+) -> EntropyError | None:
+    """The largest checked |S − S°| at 298.15 K and T·|ΔS| (meV/atom) at ``temperatures_K``."""
+    checked = [
+        (abs(c.difference), pid, c.difference)
+        for pid, p in phases.items()
+        if (c := p.entropy_J_per_mol_K_per_atom) is not None and c.ok is not None
+    ]
+    if not checked:
+        return None
+    _, pid, difference = max(checked)
+    per_k = abs(difference) / J_PER_MOL_K_PER_EV_PER_K * 1000  # meV/K per atom
+    return EntropyError(
+        phase=pid,
+        entropy_J_per_mol_K_per_atom=difference,
+        TS_meV_per_atom={temperature_key(t): t * per_k for t in temperatures_K},
+    )
 
 
 def measured_values(system: BinarySystem | None) -> Experiment:
