@@ -50,6 +50,7 @@ from nasx.analysis.document_sections import (
     ProvenanceRecord,
     Source,
 )
+from nasx.analysis.experiment_sections import ExperimentSection
 from nasx.analysis.readers.records import Ignored
 from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
@@ -91,6 +92,8 @@ class ResultsDocument:
     calculation_settings: Omittable[CalculationSettings] = None
     source: Omittable[Source] = None
     calculations: Omittable[dict[str, CalculationRecord]] = None
+    experiment: Omittable[ExperimentSection] = None
+    """Computed beside measured: S(298.15 K), Cp, ΔfH, volume, Γ modes (comparison only)."""
     checks: Omittable[list[CheckRecord]] = None
     consistency: Omittable[Consistency] = None
     problems: Omittable[list[ProblemRecord]] = None

@@ -29,8 +29,10 @@ from nasx.analysis.document_sections import (
     RelaxSettingsRecord,
     Source,
 )
+from nasx.analysis.experiment_sections import ExperimentSection
 from nasx.analysis.readers.records import Calculations, PhaseRecord, PhononInput, Problem
 from nasx.analysis.report.calculations_report import calculations_section
+from nasx.analysis.report.experiment_report import experiment_section
 from nasx.analysis.report.inventory import inventory_section, phonon_set_record
 from nasx.analysis.report.outputs import (
     results_document,
@@ -54,6 +56,7 @@ from nasx.analysis.thermo.checks import (
     settings_consistency,
 )
 from nasx.analysis.thermo.entries import FVIB_KEY
+from nasx.analysis.thermo.experiment import compare, measured_values
 from nasx.analysis.thermo.study import StudyResult, analyze
 from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
@@ -133,6 +136,9 @@ def analyze_calculations(
     )
     if not consistency.consistent:
         checks.append(Check("all", "consistency", False, consistency.message))
+    measured = measured_values(result.system if result is not None else system)
+    compared = compare(records, phonons.thermal, phonons.standard, measured, provenance.test_model)
+    checks += compared.checks
     extra = {  # the sections of results.json about the calculations (ResultsDocument's fields)
         "calculator": calculator,
         "calculation_settings": CalculationSettings(
@@ -143,6 +149,7 @@ def analyze_calculations(
         else None,
         "source": Source(calculations.kind),
         "calculations": {r.id: _calculation_record(r, phonons) for r in records},
+        "experiment": compared.section,
         "checks": [c.to_record() for c in checks],
         "consistency": consistency,
         "problems": [ProblemRecord.of(p) for p in problems],
@@ -155,7 +162,9 @@ def analyze_calculations(
     kept = {r.id: r.phonons for r in records if r.phonons is not None and r.id in phonons.thermal}
     if out is None:
         return Analysis(result, document, {}, (), entries, kept)
-    sections = _Sections(calculations, records, phonons, checks, problems, missing, consistency)
+    sections = _Sections(
+        calculations, records, phonons, checks, problems, missing, consistency, compared.section
+    )
     figures = {
         r.id: phase_phonons.write_files(out, r, phonons, temperatures, provenance.short_model())
         for r in records
@@ -255,6 +264,7 @@ class _Sections:
     problems: list[Problem]
     missing: list[Missing]
     consistency: Consistency
+    experiment: ExperimentSection | None = None
 
     def render(self, figures: dict[str, PhononFigures]) -> tuple[list[str], list[str]]:
         """(the sections before the figures, those after), empty ones left out."""
@@ -277,7 +287,10 @@ class _Sections:
             modes += "\n\n" + nac
         if any(r.instability is not None for r in records):
             modes += "\n\n" + instabilities_section(records)
-        following = [s for s in (section, modes, phonon_figures_section(records, figures)) if s]
+        compared = experiment_section(self.experiment)
+        following = [
+            s for s in (section, compared, modes, phonon_figures_section(records, figures)) if s
+        ]
         return [inventory_section(records, self.calculations)], following
 
 

@@ -21,13 +21,15 @@ import numpy as np
 
 from nasx import phonons
 from nasx.analysis.readers.records import PhaseRecord, PhononInput, Problem
+from nasx.analysis.thermo.standard_state import StandardState, standard_state
 from nasx.layout import CONVERGENCE_SET, MAIN_SET, PhaseDirectory, read_json, write_json_atomic
 from nasx.phonons import ThermalProperties, thermal_properties
 
 if TYPE_CHECKING:  # matplotlib is imported only where figures are drawn
     from nasx.analysis.report.phonon_plots import PhononFigures
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2
+"""2: the record holds the phase's values at 298.15 K and its Γ modes (``standard``)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class PhasePhonons:
     reused: bool
     q_mesh: tuple[int, ...] | None = None
     """The q-mesh of the thermal sums (phonopy's, from the phase's own job where reused)."""
+    standard: StandardState | None = None
+    """The values at 298.15 K and the Γ modes, for the comparison with experiment."""
 
 
 def fingerprint(
@@ -98,9 +102,11 @@ def compute(
     thermal = thermal_properties(
         data.phonopy, data.forces_eV_per_A, list(temperatures_K), data.settings, data.symmetrize_fc
     )
+    q_mesh = q_mesh_of(data.phonopy)
+    standard = standard_state(data.phonopy, data.settings)
     figures = write_phase_files(out, record, thermal, temperatures_K, model)
-    write_record(out, record, thermal, figures, temperatures_K, model)
-    return PhasePhonons(thermal, figures, reused=False, q_mesh=q_mesh_of(data.phonopy))
+    write_record(out, record, thermal, figures, temperatures_K, model, standard, q_mesh)
+    return PhasePhonons(thermal, figures, reused=False, q_mesh=q_mesh, standard=standard)
 
 
 def q_mesh_of(ph) -> tuple[int, ...] | None:
@@ -116,6 +122,8 @@ def write_record(
     figures: PhononFigures,
     temperatures_K: Sequence[float],
     model: str,
+    standard: StandardState | None,
+    q_mesh: tuple[int, ...] | None,
 ) -> None:
     """phases/<id>/phonons.json: what ``reused`` needs, written after the files it vouches for."""
     write_json_atomic(
@@ -124,7 +132,8 @@ def write_record(
             "fingerprint": fingerprint(record.phonons, record, temperatures_K, model),
             "thermal": thermal.as_dict(),
             "band_range_THz": list(figures.band_range_THz) if figures.band_range_THz else None,
-            "q_mesh": q_mesh_of(record.phonons.phonopy),
+            "q_mesh": list(q_mesh) if q_mesh else None,
+            "standard": standard.as_dict() if standard is not None else None,
         },
     )
 
@@ -144,6 +153,8 @@ def reused(
         return None
     try:
         thermal = ThermalProperties.from_dict(document["thermal"])
+        standard = document["standard"]
+        standard = StandardState.from_dict(standard) if standard is not None else None
     except (KeyError, TypeError, ValueError):
         return None
     band_range = document.get("band_range_THz")
@@ -155,7 +166,7 @@ def reused(
         tuple(band_range) if band_range else None,
     )
     q_mesh = document.get("q_mesh")
-    return PhasePhonons(thermal, figures, True, tuple(q_mesh) if q_mesh else None)
+    return PhasePhonons(thermal, figures, True, tuple(q_mesh) if q_mesh else None, standard)
 
 
 def _files(out: Path, record: PhaseRecord) -> PhaseDirectory:
@@ -208,6 +219,8 @@ class PhononsFound:
     thermal: dict[str, ThermalProperties] = field(default_factory=dict)
     convergence: dict[str, ThermalProperties] = field(default_factory=dict)
     reused: dict[str, PhasePhonons] = field(default_factory=dict)
+    standard: dict[str, StandardState] = field(default_factory=dict)
+    """The main set's values at 298.15 K and Γ modes (``standard_state``), by phase."""
 
 
 def phonons_of(
@@ -233,9 +246,13 @@ def phonons_of(
                 hit = reused(reuse_from, record, temperatures, model)
                 if hit is not None:
                     found.reused[record.id], target[record.id] = hit, hit.thermal
+                    if hit.standard is not None:
+                        found.standard[record.id] = hit.standard
                     continue
             try:
                 target[record.id] = thermal_of(data, temperatures)
+                if name == MAIN_SET:
+                    found.standard[record.id] = standard_state(data.phonopy, data.settings)
             except Exception as exc:  # phonopy's errors on inconsistent data sets vary
                 reason = f"phonopy failed: {type(exc).__name__}: {exc}"
                 problems.append(Problem(data.source, reason, record.id, name))
@@ -263,8 +280,10 @@ def write_files(
     if reused is not None:
         figures = reused.figures
     else:
+        q_mesh = q_mesh_of(record.phonons.phonopy)
         figures = write_phase_files(out, record, thermal, temperatures, model)
-        write_record(out, record, thermal, figures, temperatures, model)
+        standard = phonons.standard.get(record.id)
+        write_record(out, record, thermal, figures, temperatures, model, standard, q_mesh)
     if convergence is not None:
         write_convergence_files(out, record, convergence)
     return figures
