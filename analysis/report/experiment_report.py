@@ -11,6 +11,8 @@ from nasx.analysis.experiment_sections import (
     PhaseExperiment,
 )
 from nasx.analysis.thermo.gamma_modes import GammaMode, GammaModes
+from nasx.analysis.thermo.study import StudyResult
+from nasx.units import temperature_key
 
 MAX_MODES_SHOWN = 16
 """Γ mode sets listed one by one per phase; a phase with more gets its decomposition."""
@@ -201,3 +203,38 @@ def _sources(phases: dict[str, PhaseExperiment]) -> list[str]:
     if not seen:
         return ["No measured values for these phases."]
     return ["Measured values:", ""] + [f"- {', '.join(w)}: {s}" for s, w in seen.items()]
+
+
+def error_beside_conclusions(section: ExperimentSection | None, result: StudyResult) -> str:
+    """One paragraph under the conclusions table: at each temperature above 0 K, the hull
+    distances of the compounds that are smaller than the model's demonstrated entropy error
+    (T·|ΔS| of its worst checked phase), which that error alone could overturn ("" when no
+    entropy was checked)."""
+    error = section.entropy_error if section is not None else None
+    if error is None:
+        return ""
+    parts = []
+    for t in result.temperatures_K:
+        worth = error.TS_meV_per_atom.get(temperature_key(t))
+        if not t or worth is None:
+            continue
+        ground = result.thermo[t].ground_states()
+        within = [
+            f"{f} {p.hull_distance_meV_per_atom:+.1f}"
+            for f, p in ground.items()
+            if p.hull_distance_meV_per_atom and abs(p.hull_distance_meV_per_atom) < worth
+        ]
+        parts.append(
+            f"at {t:g} K T·|ΔS| = {worth:.0f} meV/atom, and "
+            + (f"{', '.join(within)} meV/atom are within it" if within else "no hull distance is")
+        )
+    if not parts:
+        return ""
+    return (
+        f"**Beside this model's demonstrated error.** Its entropy of {error.phase} at 298.15 K "
+        f"is {error.entropy_J_per_mol_K_per_atom:+.1f} J/(mol·K) per atom off calorimetry "
+        '(section "Computed and measured"): '
+        + "; ".join(parts)
+        + ". A verdict at those temperatures that rests on a hull distance within that error "
+        "is not established by this model: an error of that size alone could reverse it."
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from nasx.analysis.experiment_sections import ExperimentSection
 from nasx.analysis.report.conclusions_table import markdown
+from nasx.analysis.report.experiment_report import error_beside_conclusions
 from nasx.analysis.report.provenance import Provenance
 from nasx.analysis.thermo.conclusions import Conclusions, evaluate, paper_standard_hull_depths
 from nasx.analysis.thermo.paper import CITATION, Published, published_for
@@ -39,10 +41,12 @@ def render(
     extra_sections: list[str] | None = None,
     leading_sections: list[str] | None = None,
     conclusions: Conclusions | None = None,
+    experiment: ExperimentSection | None = None,
 ) -> str:
     """The whole report as Markdown text: the model first (a test model says so), the
-    conclusions table (default: ``evaluate(result)``), then the numbers with the paper's beside
-    them; ``leading_sections`` come before the figures."""
+    conclusions table (default: ``evaluate(result)``, with ``experiment``'s entropy error
+    beside it), then the numbers with the paper's beside them; ``leading_sections`` come before
+    the figures."""
     system = result.system
     published = published_for(system)
     temps = result.temperatures_K
@@ -65,6 +69,9 @@ def render(
             f"- Published values: {CITATION}; shown beside nasx's, never used in its numbers."
         )
     lines += ["", markdown(conclusions or evaluate(result))]
+    beside = error_beside_conclusions(experiment, result)
+    if beside:
+        lines += ["", beside]
     for section in leading_sections or []:
         lines += ["", section]
     lines += ["", "![voltage profiles](voltage_profile.png)", "", "![convex hull](hull.png)", ""]

@@ -62,7 +62,10 @@ def write_outputs(
     model = provenance.short_model()
     plots.voltage_profile(result, paths["voltage_profile"], model)
     hull_plot.hull(result, paths["hull"], model)
-    text = report.render(result, provenance, extra_sections, leading_sections, conclusions)
+    experiment = (extra or {}).get("experiment")
+    text = report.render(
+        result, provenance, extra_sections, leading_sections, conclusions, experiment
+    )
     write_text_atomic(paths["report"], text)
     write_text_atomic(paths["results"], results_json_text(document))
     return paths

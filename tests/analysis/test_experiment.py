@@ -149,3 +149,26 @@ def test_nothing_measured_and_no_phonons_gives_no_section():
     sodium = Structure(Lattice.cubic(4.2), ["Na"], [[0, 0, 0]])
     compared = compare([_record("Na", "Na", sodium, -1.3)], {}, {}, Experiment())
     assert compared.section is None and compared.checks == []
+
+
+def test_the_conclusions_say_which_hull_distances_the_models_entropy_error_could_reverse(
+    stub_run,
+):
+    import json
+
+    results = json.loads((stub_run / "results.json").read_text())
+    error = results["experiment"]["entropy_error"]
+    report = (stub_run / "report.md").read_text()
+    [paragraph] = [p for p in report.split("\n\n") if "demonstrated error" in p]
+    assert report.index("## Conclusions") < report.index(paragraph) < report.index("## Computed")
+    assert f"Its entropy of {error['phase']} at 298.15 K" in paragraph
+    for t, worth in error["TS_meV_per_atom"].items():
+        depths = {
+            f: d
+            for f, phase in results["phases"].items()
+            if (d := phase["hull_distance_meV_per_atom"][t]) and abs(d) < worth
+        }
+        assert depths  # the stub's hull distances are a few meV/atom: some are within
+        assert f"at {t} K T·|ΔS| = {worth:.0f} meV/atom" in paragraph
+        for formula, depth in depths.items():
+            assert f"{formula} {depth:+.1f}" in paragraph
