@@ -260,6 +260,7 @@ def add_calculation_options(parser: argparse.ArgumentParser) -> argparse._Argume
         "--gpaw",
         type=gpaw_setting,
         nargs="+",
+        action="extend",  # `--gpaw A=1 --gpaw B=2` keeps both
         metavar="KEY=VALUE",
         help="GPAW settings other than the defaults: "
         + ", ".join(f"{k}={v}" for k, v in GpawSettings().to_document().items()),

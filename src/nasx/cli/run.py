@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from nasx import interrupts
+from nasx.arguments import ArgumentError
 from nasx.cli import options
 from nasx.cli.parser import add_command
 from nasx.cli.results import exit_status, print_results
@@ -135,8 +136,19 @@ def study_options(args: argparse.Namespace):
     names = {f.name for f in fields(StudyOptions)}
     values = {k: v for k, v in given.items() if k in names}
     values["supercell"] = dict(given.get("supercell") or [])
-    values["gpaw"] = dict(given["gpaw"]) if given.get("gpaw") else None
+    values["gpaw"] = _gpaw_settings(given.get("gpaw"))
     return StudyOptions.from_arguments(**values)
+
+
+def _gpaw_settings(pairs: list[tuple[str, str]] | None) -> dict[str, str] | None:
+    """``--gpaw``'s KEY=VALUE pairs as one mapping; a key given twice is refused."""
+    if not pairs:
+        return None
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise ArgumentError("gpaw", f"{', '.join(repeated)} given more than once")
+    return dict(pairs)
 
 
 def _committee_summary(result, names: list[str]) -> int:
