@@ -33,6 +33,9 @@ from nasx.results import unphysical
 LOG_SUFFIXES = (".txt", ".out", ".log")
 """The names a GPAW log is looked for under (any of them, also gzipped)."""
 HEAD_BYTES = 400
+NASX_LOG_NAME = "gpaw.txt"
+"""The log of a nasx GPAW job; an interrupted attempt's is renamed ``gpaw-interrupted-N.txt``."""
+_INTERRUPTED = re.compile(r"gpaw-interrupted-\d+\.txt")
 _BANNER = re.compile(r"^ \| _ \|_\)\|_\|\|  \|\n \|__\|\|  \| \|\|/\\\| - (\S+)", re.MULTILINE)
 _SCF_START = "\nSCF iterations\n"
 _CONVERGED = re.compile(r"^Converged (?:in|after) \d+ (?:steps|iterations)", re.MULTILINE)
@@ -67,6 +70,16 @@ def gpaw_logs_in(directory: Path) -> list[Path]:
         if any(e.name.endswith(s) or e.name.endswith(f"{s}.gz") for s in LOG_SUFFIXES)
     ]
     return [p for p in candidates if is_gpaw_log(p)]
+
+
+def interrupted_attempts(logs: list[Path]) -> list[Path]:
+    """The logs nasx kept of interrupted attempts (``gpaw-interrupted-N.txt``) beside the
+    ``gpaw.txt`` of the attempt that followed: not calculations of their own."""
+    return [
+        log
+        for log in logs
+        if _INTERRUPTED.fullmatch(log.name) and log.parent / NASX_LOG_NAME in logs
+    ]
 
 
 def read_gpaw_log(path: Path) -> VaspRun:

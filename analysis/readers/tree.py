@@ -33,7 +33,12 @@ from pathlib import Path
 import numpy as np
 from pymatgen.core import Composition, Structure
 
-from nasx.analysis.readers.gpaw_log import gpaw_log_structure, gpaw_logs_in, read_gpaw_log
+from nasx.analysis.readers.gpaw_log import (
+    gpaw_log_structure,
+    gpaw_logs_in,
+    interrupted_attempts,
+    read_gpaw_log,
+)
 from nasx.analysis.readers.phase_keys import PhaseKey, phase_id, phase_key, system_of
 from nasx.analysis.readers.phonon_sets import (
     PhononSet,
@@ -74,6 +79,7 @@ from nasx.errors import NasxInputError
 
 _ORPHAN_DISPLACEMENT = re.compile(r"^disp-?\d+$")
 RUN = "its folder is read as a tree, not as a nasx run directory"
+INTERRUPTED = "the GPAW log of an interrupted attempt, kept by nasx: gpaw.txt beside it is used"
 
 
 def read_tree(root: str | Path, supercells: Mapping[str, np.ndarray] | None = None) -> Calculations:
@@ -190,7 +196,9 @@ class _TreeReader:
             elif vasprun is not None:
                 vasp_dirs.append(directory)
             else:
-                gpaw_logs.extend(logs)
+                superseded = interrupted_attempts(logs)
+                gpaw_logs.extend(log for log in logs if log not in superseded)
+                self.ignored += [Ignored(self.rel(log), INTERRUPTED) for log in superseded]
             return subdirs
 
         self.problems += walk(self.root, visit, self.rel)

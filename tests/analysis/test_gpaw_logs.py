@@ -41,6 +41,8 @@ def test_a_tree_of_gpaw_logs_gives_the_energies_gpaw_returned(tmp_path):
     disp = tree / "NaS" / "phonons" / "disp-001"
     disp.mkdir(parents=True)
     shutil.copy(LOGS / "tree" / "NaS" / "out.txt", disp / "gpaw.txt")  # a phonon input
+    interrupted = LOGS / "not_converged" / "NaS" / "gpaw.txt"  # nasx's name for a killed attempt's
+    shutil.copy(interrupted, tree / "S" / "gpaw-interrupted-1.txt")  # log, beside the next's
     results = nasx.analyze(tree).to_json()
     assert results["problems"] == []
     calculations = results["calculations"]
@@ -64,7 +66,9 @@ def test_a_tree_of_gpaw_logs_gives_the_energies_gpaw_returned(tmp_path):
     )
     formation = results["phases"]["Na2S2"]["formation_energy_eV_per_atom"]["0"]
     assert formation == pytest.approx(expected, abs=2 * LOG_PRECISION_EV)
-    assert [i["path"] for i in results["ignored"]] == ["NaS/phonons/disp-001"]
+    ignored = {i["path"]: i["reason"] for i in results["ignored"]}
+    assert sorted(ignored) == ["NaS/phonons/disp-001", "S/gpaw-interrupted-1.txt"]
+    assert ignored["S/gpaw-interrupted-1.txt"].startswith("the GPAW log of an interrupted attempt")
 
 
 def test_a_non_converged_scf_is_a_problem_and_its_phase_has_no_energy(tmp_path):
