@@ -36,6 +36,8 @@ HEAD_BYTES = 400
 NASX_LOG_NAME = "gpaw.txt"
 """The log of a nasx GPAW job; an interrupted attempt's is renamed ``gpaw-interrupted-N.txt``."""
 _INTERRUPTED = re.compile(r"gpaw-interrupted-\d+\.txt")
+INTERRUPTED = "the GPAW log of an interrupted attempt, kept by nasx: gpaw.txt beside it is used"
+"""Why ``interrupted_attempts`` are not read."""
 _BANNER = re.compile(r"^ \| _ \|_\)\|_\|\|  \|\n \|__\|\|  \| \|\|/\\\| - (\S+)", re.MULTILINE)
 _SCF_START = "\nSCF iterations\n"
 _CONVERGED = re.compile(r"^Converged (?:in|after) \d+ (?:steps|iterations)", re.MULTILINE)

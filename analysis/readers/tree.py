@@ -34,6 +34,7 @@ import numpy as np
 from pymatgen.core import Composition, Structure
 
 from nasx.analysis.readers.gpaw_log import (
+    INTERRUPTED,
     gpaw_log_structure,
     gpaw_logs_in,
     interrupted_attempts,
@@ -79,7 +80,6 @@ from nasx.errors import NasxInputError
 
 _ORPHAN_DISPLACEMENT = re.compile(r"^disp-?\d+$")
 RUN = "its folder is read as a tree, not as a nasx run directory"
-INTERRUPTED = "the GPAW log of an interrupted attempt, kept by nasx: gpaw.txt beside it is used"
 
 
 def read_tree(root: str | Path, supercells: Mapping[str, np.ndarray] | None = None) -> Calculations:
@@ -119,8 +119,8 @@ class _TreeReader:
             unread = f" ({first.path}: {first.reason})" if first else ""
             raise NasxInputError(
                 self.source,
-                "holds no calculations: no run.json, no phonopy folder, no vasprun.xml and no GPAW "
-                "log" + unread,
+                "holds no calculations: no run.json, phonopy folder, vasprun.xml or GPAW log"
+                + unread,
             )
         structures: dict[PhaseKey, Structure] = {}
         sets = self._phonon_sets(phonon_dirs, structures)
@@ -240,8 +240,7 @@ class _TreeReader:
         return next((self.supercells[n] for n in names if n in self.supercells), None)
 
     def _vasp_runs(self, sources, sets, structures):
-        """The runs of ``sources`` (a VASP folder or GPAW log, its reader, and the reader of
-        its input structure) by phase, and the broken ones (Problems) by phase."""
+        """Runs and broken ones by phase, of (path, reader, input-structure reader) sources."""
         relaxations: dict[PhaseKey, list[VaspRun]] = defaultdict(list)
         broken: dict[PhaseKey, list[Problem]] = defaultdict(list)
         supercells = [s for group in sets.values() for s in group if s.data is not None]
