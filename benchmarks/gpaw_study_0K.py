@@ -26,7 +26,14 @@ PAPER_EF = {"Na2S": -1.224, "Na2S2": -0.976, "Na2S4": -0.687, "Na2S5": -0.591}
 PAPER_PLATEAUS_V = (2.07, 2.03, 1.84, 1.72)
 
 
-def relax_all(model: str, gpaw: dict, phases: list[str] | None, fmax: float, cache: Path) -> dict:
+def relax_all(
+    model: str,
+    gpaw: dict,
+    phases: list[str] | None,
+    fmax: float,
+    cache: Path,
+    relax_only: bool = False,
+) -> dict:
     from nasx.gpaw_settings import GpawSettings
     from nasx.settings import RelaxSettings
     from nasx.structures import reference_set
@@ -36,7 +43,9 @@ def relax_all(model: str, gpaw: dict, phases: list[str] | None, fmax: float, cac
     calculator = get_calculator(model, options)
     tag = json.dumps([model, calculator.as_dict(), fmax], sort_keys=True)
     done = json.loads(cache.read_text()) if cache.exists() else {}
-    for phase in reference_set("Na-S").select(phases):
+    full = reference_set("Na-S")
+    chosen = [p for p in full if p.id in phases] if relax_only else full.select(phases)
+    for phase in chosen:
         key = f"{tag} {phase.id}"
         if key in done:
             continue
@@ -87,16 +96,26 @@ def main() -> None:
     parser.add_argument("--phases", nargs="+")
     parser.add_argument("--fmax", type=float, default=0.005)
     parser.add_argument("--cache", type=Path, default=Path("gpaw_study_0K.json"))
+    parser.add_argument(
+        "--relax-only",
+        action="store_true",
+        help="relax these phase ids into the cache and stop (no elemental references needed): "
+        "to fill the cache a few phases at a time",
+    )
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     gpaw = dict(item.split("=", 1) for item in args.gpaw)
     results = {}
     for model in args.models:
         start = time.perf_counter()
-        relaxed = relax_all(model, gpaw, args.phases, args.fmax, args.cache)
+        relaxed = relax_all(model, gpaw, args.phases, args.fmax, args.cache, args.relax_only)
+        if args.relax_only:
+            continue
         total = sum(r["seconds"] for r in relaxed.values())
         results[model] = (*thermodynamics(relaxed), total)
         print(f"{model}: relaxations {total:.0f} s (this call {time.perf_counter() - start:.0f} s)")
+    if args.relax_only:
+        return
     formulas = sorted(PAPER_EF, key=lambda f: -PAPER_EF[f])
     print("\n| E_f (eV/atom) | " + " | ".join(formulas) + " |")
     print("|---|" + "---|" * len(formulas))

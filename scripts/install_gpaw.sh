@@ -12,6 +12,9 @@
 #      and installs the PAW setups (the gpaw-data package):
 #        GPAW_CONFIG=scripts/gpaw_siteconfig.py PYTHON -m pip install -e ".[gpaw]"
 # This script does the three. Set NASX_GPAW_SKIP_APT=1 to skip step 1 (packages already there).
+# The build runs on one core: GPAW_BUILD_JOBS, GPAW's only parallel build (`make -j N`), leaves
+# the compiled module _gpaw out of a wheel built from the source distribution (GPAW 26.7.0:
+# `import gpaw` works, every calculation fails), so this script unsets it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${1:-.venv/bin/python}
@@ -29,5 +32,6 @@ if [ "${NASX_GPAW_SKIP_APT:-0}" != 1 ]; then
         exit 1
     fi
 fi
-GPAW_CONFIG="$PWD/scripts/gpaw_siteconfig.py" "$python" -m pip install -q -e ".[gpaw]"
-"$python" -c "import gpaw, gpaw_data; print('install_gpaw: GPAW', gpaw.__version__, 'with its PAW setups, ready')"
+env -u GPAW_BUILD_JOBS GPAW_CONFIG="$PWD/scripts/gpaw_siteconfig.py" "$python" -m pip install -q -e ".[gpaw]"
+# _gpaw, GPAW's compiled part, is imported only by a calculation: import it here.
+"$python" -c "import gpaw, gpaw_data, _gpaw; print('install_gpaw: GPAW', gpaw.__version__, 'with its PAW setups, ready')"

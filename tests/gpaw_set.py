@@ -11,9 +11,12 @@ only the volume, and the phonon supercells can stay at 2 atoms.
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import shutil
 from pathlib import Path
 
+import pytest
 from pymatgen.core import Lattice, Structure
 
 from nasx.structures import reference_set
@@ -30,6 +33,28 @@ CHEAP = {
     "scf_forces_eV_per_A": 1e-4,
 }
 """Low cutoff and coarse k-points: numbers far from converged, computed in seconds."""
+
+
+REQUIRE_GPAW_VARIABLE = "NASX_REQUIRE_GPAW"
+"""Set to 1 where GPAW must be installed (.ci/run installs it): then its absence fails."""
+
+
+def require_gpaw_or_skip() -> None:
+    """Skip the calling test module where GPAW or its PAW setups are not installed, with the
+    reason; under ``NASX_REQUIRE_GPAW=1`` fail its collection instead (a broken install)."""
+    missing = [m for m in ("gpaw", "gpaw_data", "_gpaw") if importlib.util.find_spec(m) is None]
+    if not missing:
+        return
+    if os.environ.get(REQUIRE_GPAW_VARIABLE) == "1":
+        pytest.fail(
+            f"{REQUIRE_GPAW_VARIABLE}=1 but {', '.join(missing)} cannot be imported: "
+            "scripts/install_gpaw.sh did not install GPAW into this environment",
+            pytrace=False,
+        )
+    pytest.skip(
+        f"GPAW is an optional extra ({', '.join(missing)} missing): scripts/install_gpaw.sh",
+        allow_module_level=True,
+    )
 
 
 def write_gpaw_set(directory: Path) -> Path:

@@ -111,3 +111,25 @@ def test_a_missing_gpaw_is_one_line_naming_the_install(monkeypatch):
         require_gpaw()
     assert "scripts/install_gpaw.sh" in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_repeated_gpaw_options_add_up_and_a_key_given_twice_is_refused(tmp_path, capsys):
+    """`--gpaw A=1 --gpaw B=2` is `--gpaw A=1 B=2` (the help says: repeat it); before, only the
+    last occurrence was kept and the others dropped without a word."""
+    from nasx.cli import build_parser
+    from nasx.cli.run import study_options
+
+    args = build_parser().parse_args(
+        ["run", "--calculator", "gpaw", "--gpaw", "ecut_eV=250", "kpoint_length_A=10",
+         "--gpaw", "smearing_width_eV=0.1"]
+    )  # fmt: skip
+    assert study_options(args).gpaw == GpawSettings(
+        ecut_eV=250.0, kpoint_length_A=10.0, smearing_width_eV=0.1
+    )
+    out = tmp_path / "run"
+    argv = ["run", "--calculator", "gpaw", "--gpaw", "ecut_eV=250", "--gpaw", "ecut_eV=300"]
+    assert main([*argv, "--out", str(out)]) == 2
+    assert capsys.readouterr().err.splitlines()[0] == (
+        "nasx: error: --gpaw: ecut_eV given more than once"
+    )
+    assert not out.exists()

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import nasx
 import nasx.cli.run
 from nasx.cli import build_parser, main
 from nasx.cli.options import CEILINGS, MAX_REPETITIONS, MAX_TEMPERATURE_K
@@ -179,3 +180,12 @@ def test_any_text_parses_or_gives_one_line(option, text, joined):
         assert lines[0].startswith("nasx: error: "), err
         if joined:  # the value is the option's own: the error names it
             assert lines[0].startswith(f"nasx: error: {option}: "), err
+
+
+def test_repeated_vasp_options_add_up_and_a_key_given_twice_is_refused():
+    args = parse("run", "--calculator", "vasp", "--vasp", "nsw=10", "--vasp", "ediff_eV=1e-5")
+    vasp = study_options(args).vasp
+    assert (vasp.nsw, vasp.ediff_eV) == (10, 1e-5)
+    args = parse("run", "--calculator", "vasp", "--vasp", "nsw=10", "--vasp", "nsw=20")
+    with pytest.raises(nasx.ArgumentError, match="nsw given more than once"):
+        study_options(args)

@@ -7,7 +7,9 @@ Recognised, at any depth:
   files are phonon inputs only, never relaxations or energies;
 - any other folder with a ``vasprun.xml``: a VASP run, classified by its INCAR as a relaxation
   (IBRION 1–3), a static run (NSW 0), a non-self-consistent run (ICHARG ≥ 10) or a phonon run
-  (IBRION 5–8). Only relaxations and static runs give energies and structures.
+  (IBRION 5–8). Only relaxations and static runs give energies and structures;
+- any other folder with GPAW text logs (``gpaw_log``): each a relaxation (several
+  configurations) or a static run (one); a log whose last SCF did not converge is a Problem.
 
 Calculations are assigned to phases by what they contain, not by folder names: the reduced formula
 and the space group (0.1 Å tolerance) of the final structure, or of phonopy's unit cell. Within a
@@ -31,6 +33,13 @@ from pathlib import Path
 import numpy as np
 from pymatgen.core import Composition, Structure
 
+from nasx.analysis.readers.gpaw_log import (
+    INTERRUPTED,
+    gpaw_log_structure,
+    gpaw_logs_in,
+    interrupted_attempts,
+    read_gpaw_log,
+)
 from nasx.analysis.readers.phase_keys import PhaseKey, phase_id, phase_key, system_of
 from nasx.analysis.readers.phonon_sets import (
     PhononSet,
@@ -104,17 +113,20 @@ class _TreeReader:
             return str(path)
 
     def read(self) -> Calculations:
-        runs, phonon_dirs, vasp_dirs = self._walk()
-        if not (runs or phonon_dirs or vasp_dirs):
+        runs, phonon_dirs, vasp_dirs, gpaw_logs = self._walk()
+        if not (runs or phonon_dirs or vasp_dirs or gpaw_logs):
             first = self.problems[0] if self.problems else None
             unread = f" ({first.path}: {first.reason})" if first else ""
             raise NasxInputError(
                 self.source,
-                "holds no calculations: no run.json, no phonopy folder and no vasprun.xml" + unread,
+                "holds no calculations: no run.json, phonopy folder, vasprun.xml or GPAW log"
+                + unread,
             )
         structures: dict[PhaseKey, Structure] = {}
         sets = self._phonon_sets(phonon_dirs, structures)
-        relaxations, broken = self._vasp_runs(vasp_dirs, sets, structures)
+        sources = [(d, read_vasp_run, input_structure) for d in vasp_dirs]
+        sources += [(log, read_gpaw_log, gpaw_log_structure) for log in gpaw_logs]
+        relaxations, broken = self._vasp_runs(sources, sets, structures)
         preferred = Counter(r.functional for runs_ in relaxations.values() for r in runs_)
         functional = preferred.most_common(1)[0][0] if preferred else ""
         system = system_of(structures.values())
@@ -155,10 +167,10 @@ class _TreeReader:
             self.source, "tree", records, problems, notes=self.notes, ignored=self.ignored
         )
 
-    def _walk(self) -> tuple[list[Path], list[Path], list[Path]]:
-        """Run directories, phonon folders and VASP folders (``tree_walk``: nothing skipped
-        without a Problem)."""
-        runs, phonon_dirs, vasp_dirs = [], [], []
+    def _walk(self) -> tuple[list[Path], list[Path], list[Path], list[Path]]:
+        """Run directories, phonon folders, VASP folders and GPAW logs (``tree_walk``: nothing
+        skipped without a Problem)."""
+        runs, phonon_dirs, vasp_dirs, gpaw_logs = [], [], [], []
 
         def visit(directory: Path, subdirs: list[Path]) -> list[Path]:
             refused = run_document_refusal(directory)  # a run.json that is no regular file
@@ -171,7 +183,9 @@ class _TreeReader:
                 phonon_dirs.append(directory)
                 claimed = set(claimed_folders(directory))
                 return [d for d in subdirs if d not in claimed]
-            if _ORPHAN_DISPLACEMENT.match(directory.name) and vasprun_in(directory):
+            vasprun = vasprun_in(directory)
+            logs = [] if vasprun is not None else gpaw_logs_in(directory)
+            if _ORPHAN_DISPLACEMENT.match(directory.name) and (vasprun or logs):
                 self.ignored.append(
                     Ignored(
                         self.rel(directory),
@@ -179,12 +193,16 @@ class _TreeReader:
                         "relaxation or an energy",
                     )
                 )
-            elif vasprun_in(directory) is not None:
+            elif vasprun is not None:
                 vasp_dirs.append(directory)
+            else:
+                superseded = interrupted_attempts(logs)
+                gpaw_logs.extend(log for log in logs if log not in superseded)
+                self.ignored += [Ignored(self.rel(log), INTERRUPTED) for log in superseded]
             return subdirs
 
         self.problems += walk(self.root, visit, self.rel)
-        return runs, phonon_dirs, vasp_dirs
+        return runs, phonon_dirs, vasp_dirs, gpaw_logs
 
     def _phonon_sets(
         self, directories: list[Path], structures: dict[PhaseKey, Structure]
@@ -221,16 +239,16 @@ class _TreeReader:
         )
         return next((self.supercells[n] for n in names if n in self.supercells), None)
 
-    def _vasp_runs(self, directories: list[Path], sets, structures):
-        """VASP runs by phase, and the broken ones (Problems) by phase."""
+    def _vasp_runs(self, sources, sets, structures):
+        """Runs and broken ones by phase, of (path, reader, input-structure reader) sources."""
         relaxations: dict[PhaseKey, list[VaspRun]] = defaultdict(list)
         broken: dict[PhaseKey, list[Problem]] = defaultdict(list)
         supercells = [s for group in sets.values() for s in group if s.data is not None]
-        for directory in directories:
+        for source, read, read_structure in sources:
             try:
-                run = read_vasp_run(directory)
+                run = read(source)
             except NasxInputError as exc:
-                structure = input_structure(directory)
+                structure = read_structure(source)
                 problem = Problem(self.rel(exc.source), exc.problem, missing=LEFT_OUT)
                 if structure is None:
                     self.problems.append(
@@ -238,7 +256,7 @@ class _TreeReader:
                             problem.path,
                             problem.reason,
                             None,
-                            "the phase it belongs to is unknown (no readable POSCAR)",
+                            "the phase it belongs to is unknown (no readable POSCAR or GPAW log)",
                         )
                     )
                 else:

@@ -176,8 +176,8 @@ def analyze(
 ) -> Result | CommitteeResult:
     """Analyse finished calculations without recomputing anything, and return the result.
 
-    A source is a nasx run directory, any tree of VASP and phonopy folders, or an ENTRIES.json
-    (a JSON list of pymatgen entries); or give ``launchpad`` (a my_launchpad.yaml or a run's
+    A source is a nasx run directory, any tree of VASP and phonopy folders (or GPAW text logs),
+    or an ENTRIES.json (a JSON list of pymatgen entries); or give ``launchpad`` (a my_launchpad.yaml or a run's
     launchpad.json) and, where it holds several workflows, ``workflow_id``. Several sources of
     one system, or a committee run directory, give a `CommitteeResult` (each model analysed
     into ``out/<model>/``, the spread in ``out``). With ``out`` the results.json, report.md,

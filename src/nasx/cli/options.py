@@ -266,6 +266,7 @@ def add_calculation_options(
             "--gpaw",
             type=gpaw_setting,
             nargs="+",
+            action="extend",  # `--gpaw A=1 --gpaw B=2` keeps both
             metavar="KEY=VALUE",
             help="GPAW settings other than the defaults: "
             + ", ".join(f"{k}={v}" for k, v in GpawSettings().to_document().items()),
@@ -288,6 +289,7 @@ def add_calculation_options(
         "--vasp",
         type=gpaw_setting,
         nargs="+",
+        action="extend",  # `--vasp A=1 --vasp B=2` keeps both
         metavar="KEY=VALUE",
         help="VASP relaxation settings other than the defaults (docs/cluster.md; --fmax and "
         "--max-steps are the other calculators'): "

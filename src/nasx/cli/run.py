@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from nasx import interrupts
+from nasx.arguments import ArgumentError
 from nasx.cli import options
 from nasx.cli.parser import add_command
 from nasx.cli.results import exit_status, print_results
@@ -137,9 +138,21 @@ def study_options(args: argparse.Namespace):
     names = {f.name for f in fields(StudyOptions)}
     values = {k: v for k, v in given.items() if k in names}
     values["supercell"] = dict(given.get("supercell") or [])
-    values["gpaw"] = dict(given["gpaw"]) if given.get("gpaw") else None
-    values["vasp"] = dict(given["vasp"]) if given.get("vasp") else None
+    values["gpaw"] = _settings("gpaw", given.get("gpaw"))
+    values["vasp"] = _settings("vasp", given.get("vasp"))
     return StudyOptions.from_arguments(**values)
+
+
+def _settings(argument: str, pairs: list[tuple[str, str]] | None) -> dict[str, str] | None:
+    """``--gpaw``'s or ``--vasp``'s KEY=VALUE pairs (the option repeated or not) as one
+    mapping; a key given twice is refused."""
+    if not pairs:
+        return None
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise ArgumentError(argument, f"{', '.join(repeated)} given more than once")
+    return dict(pairs)
 
 
 def _committee_summary(result, names: list[str], out) -> int:
