@@ -5,7 +5,6 @@ here is a fake `mpiexec` that records its arguments and runs the command on one 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -20,7 +19,7 @@ from nasx.layout import write_json_atomic
 from nasx.settings import RelaxSettings
 from nasx.study import StudyOptions
 from nasx.workflows.calculators.gpaw_r2scan import JOB_NAME, OUTCOME_NAME, GpawCalculator
-from tests.gpaw_set import CHEAP
+from tests.gpaw_set import CHEAP, require_gpaw_or_skip
 
 SETTINGS = GpawSettings.from_mapping("gpaw", CHEAP)
 MODULE = "nasx.workflows.calculators.gpaw_process"
@@ -64,8 +63,10 @@ def test_the_launcher_option_is_checked_before_any_job(tmp_path):
     with pytest.raises(ArgumentError, match="gpaw is not a calculator of this study") as caught:
         StudyOptions.from_arguments(calculator="stub", gpaw_launcher="srun").resolve()
     assert caught.value.argument == "gpaw_launcher"
-    if importlib.util.find_spec("gpaw") is None:
-        return  # the program check comes with the calculator, which needs GPAW
+
+
+def test_a_launcher_program_that_is_not_there_is_refused_before_any_job():
+    require_gpaw_or_skip()  # the program is checked when the calculator is made: it needs GPAW
     study = StudyOptions.from_arguments(
         calculator="gpaw", gpaw_launcher="no-such-mpiexec -n 2", phases=["Na", "S", "Na2S"]
     ).resolve()
@@ -75,7 +76,7 @@ def test_the_launcher_option_is_checked_before_any_job(tmp_path):
 
 @pytest.mark.slow
 def test_gpaw_under_the_launcher_equals_gpaw_in_the_job(tmp_path):
-    pytest.importorskip("gpaw", reason="GPAW is an optional extra: scripts/install_gpaw.sh")
+    require_gpaw_or_skip()
     launcher = f"{fake_mpiexec(tmp_path)} -n 2"
     launched = GpawCalculator(SETTINGS, launcher=launcher)
     serial = GpawCalculator(SETTINGS)
