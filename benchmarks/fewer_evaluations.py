@@ -42,8 +42,9 @@ RELAX_METHODS = (
     "bfgs_two_stage",
     "bfgs_linesearch",
     "bfgs_alpha20",
+    "bfgs_alpha10",
 )
-"""bfgs_alpha20: BFGS whose initial Hessian is 20 eV/Å² instead of ASE's 70 (softer crystals)."""
+"""bfgs_alphaN: BFGS whose initial Hessian is N eV/Å² instead of ASE's 70 (softer crystals)."""
 AMPLITUDES_A = (0.01, 0.03)
 SNAPSHOTS = (1, 2, 3, 4, 6, 8)
 CUTOFFS_A = (None, 5.0, 6.0, 8.0)
@@ -53,6 +54,12 @@ UNCUT_SNAPSHOTS = (6, 8)
 5304 force-constant parameters against 672 to 1152 forces per supercell) and each fit is slow."""
 SEED = 0
 LOOSE_FMAX_EV_PER_A = 1e-2
+CONTROLS = ((None, 8), (6.0, 4), (6.0, 8), (8.0, 4), (8.0, 8))
+"""(cutoff, supercells) of the control fits: the same random supercells with the harmonic forces
+−Φu of the finite-displacement force constants Φ, so any difference from the finite scheme is
+the fit's own (too few supercells, the cutoff), not the model's."""
+BUDGET = 3
+"""A method is stopped after this many times BFGS's evaluations (it cannot be the cheaper one)."""
 
 
 def _forces_path(path: Path) -> Path:
@@ -86,12 +93,14 @@ class _Counted:
     """Counts the model evaluations of an ASE calculator (ASE's cache hits are not counted);
     also gives its energy as the free energy PreconLBFGS asks for (CHGNet has no smearing)."""
 
-    def __init__(self, calc) -> None:
+    def __init__(self, calc, limit: int | None = None) -> None:
         self.calc, self.count = calc, 0
         inner = calc.calculate
 
         def calculate(*args, **kwargs):
             self.count += 1
+            if limit is not None and self.count > limit:
+                raise RuntimeError(f"stopped after {limit} evaluations ({BUDGET}× BFGS's)")
             inner(*args, **kwargs)
             calc.results.setdefault("free_energy", calc.results["energy"])
 
@@ -99,8 +108,11 @@ class _Counted:
         calc.implemented_properties = [*calc.implemented_properties, "free_energy"]
 
 
-def relax_once(structure, method: str, fmax: float, max_steps: int, symprec: float) -> dict:
-    """Relax ``structure`` as nasx does, with ``method``; what it cost and where it ended."""
+def relax_once(
+    structure, method: str, fmax: float, max_steps: int, symprec: float, limit: int | None = None
+) -> dict:
+    """Relax ``structure`` as nasx does, with ``method``; what it cost and where it ended
+    (stopped after ``limit`` evaluations)."""
     from ase.constraints import FixSymmetry
     from ase.filters import FrechetCellFilter
     from ase.optimize import BFGS, FIRE, BFGSLineSearch
@@ -111,7 +123,7 @@ def relax_once(structure, method: str, fmax: float, max_steps: int, symprec: flo
     from nasx.workflows.calculators.chgnet_r2scan import CHGNetCalculator
 
     atoms = AseAtomsAdaptor.get_atoms(structure)
-    counted = _Counted(CHGNetCalculator().ase_calculator())
+    counted = _Counted(CHGNetCalculator().ase_calculator(), limit)
     atoms.calc = counted.calc
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -127,7 +139,7 @@ def relax_once(structure, method: str, fmax: float, max_steps: int, symprec: flo
                     opt = BFGSLineSearch(target, logfile=None)
                     converged = bool(opt.run(fmax=stage_fmax, steps=max_steps - steps))
                 elif method.startswith("bfgs"):
-                    alpha = 20.0 if method == "bfgs_alpha20" else 70.0
+                    alpha = float(method.split("alpha")[1]) if "alpha" in method else 70.0
                     opt = BFGS(target, logfile=None, alpha=alpha)
                     converged = bool(opt.run(fmax=stage_fmax, steps=max_steps - steps))
                 elif method == "fire":
@@ -141,7 +153,7 @@ def relax_once(structure, method: str, fmax: float, max_steps: int, symprec: flo
                 else:
                     raise ValueError(method)
                 steps += int(opt.nsteps)
-    except RuntimeError as exc:  # PreconLBFGS's line search that finds no lower energy
+    except RuntimeError as exc:  # a line search that finds no lower energy, or the budget
         return {
             "error": str(exc),
             "evaluations": counted.count,
@@ -187,6 +199,9 @@ def run_relaxations(run: Path, cache: dict, cache_path: Path) -> None:
                     settings["fmax_eV_per_A"],
                     settings["max_steps"],
                     settings["symprec"],
+                    None
+                    if method == "bfgs"
+                    else BUDGET * cache["relax"][f"{phase_id}|bfgs"]["evaluations"],
                 )
             except Exception as exc:  # e.g. a line search that finds no lower energy
                 row = {"error": f"{type(exc).__name__}: {exc}", "n_atoms": len(structure)}
@@ -267,6 +282,17 @@ def run_phonons(run: Path, cache: dict, cache_path: Path) -> None:
                 }
                 _save_cache(cache_path, cache)
             stored = cache["forces"][forces_key]
+            key = f"{phase_id}|residual|{amplitude}"
+            if key not in cache["phonons"]:
+                cache["phonons"][key] = {"relative_residual": _residual(reference, stored)}
+                _save_cache(cache_path, cache)
+            for cutoff, n in CONTROLS if amplitude == AMPLITUDES_A[0] else ():
+                key = f"{phase_id}|control|{cutoff}|{n}"
+                if key not in cache["phonons"]:
+                    harmonic = {**stored, "forces": _harmonic_forces(reference, stored).tolist()}
+                    row = _random_row(reference, harmonic, n, cutoff, temperatures, settings)
+                    cache["phonons"][key] = row
+                    _save_cache(cache_path, cache)
             for cutoff in CUTOFFS_A:
                 for n in UNCUT_SNAPSHOTS if cutoff is None else SNAPSHOTS:
                     key = f"{phase_id}|random|{amplitude}|{cutoff}|{n}"
@@ -276,6 +302,27 @@ def run_phonons(run: Path, cache: dict, cache_path: Path) -> None:
                     cache["phonons"][key] = row
                     _save_cache(cache_path, cache)
                     print(f"phonons {key}: {row.get('error', 'ok')}", flush=True)
+
+
+def _residual(reference, stored: dict) -> float:
+    """How far the random supercells' forces are from harmonic ones: rms |F + Φ u| / rms |F|,
+    Φ the run's finite-displacement force constants (symmetrised as nasx does)."""
+    f = np.array(stored["forces"])
+    harmonic = _harmonic_forces(reference, stored)
+    return float(np.sqrt(((f - harmonic) ** 2).mean() / (f**2).mean()))
+
+
+def _harmonic_forces(reference, stored: dict) -> np.ndarray:
+    """−Φ u of the random supercells, Φ the run's finite-displacement force constants."""
+    from phonopy.cui.load_helper import produce_force_constants
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        produce_force_constants(
+            reference, symmetrize_fc=True, is_compact_fc=False, use_symfc_projector=True
+        )
+    u = np.array(stored["displacements"])
+    return -np.einsum("ijab,njb->nia", reference.force_constants, u)
 
 
 def _plus_only_row(reference, temperatures: list[float], settings) -> dict:
@@ -378,7 +425,6 @@ def relax_table(cache: dict) -> list[str]:
                 f"{row['evaluations'] * row['n_atoms']:12d} {de:10.4f} {dv:8.4f} "
                 f"{shift:8.5f} {row['converged']!s:>5} {row['max_stress_GPa']:9.5f}"
             )
-    lines.append("evaluated atoms, all phases: " + ", ".join(f"{m} {n}" for m, n in totals.items()))
     return lines
 
 
@@ -401,12 +447,26 @@ def phonon_table(cache: dict) -> list[str]:
         ref = rows.get(f"{phase}|finite")
         if ref is None:
             continue
+        residuals = [
+            f"{a} Å: {rows[f'{phase}|residual|{a}']['relative_residual']:.1%}"
+            for a in AMPLITUDES_A
+            if f"{phase}|residual|{a}" in rows
+        ]
+        if residuals:
+            lines.append(
+                f"{phase}: the random supercells' forces differ from the finite-displacement "
+                f"force constants' by (rms) {', '.join(residuals)}"
+            )
         lines.append(
             f"{phase:26} {'finite':14} {ref['supercells']:5d} "
             f"{ref['supercells'] * ref['supercell_atoms']:11d} {'':8} {'':8} {'':9} {'':9} "
             f"{ref['min_frequency_THz']:8.3f}  {ref['classification'] or '-'}"
         )
-        variants = [("finite +only", rows.get(f"{phase}|plus_only"))] + [
+        variants = [("finite +only", rows.get(f"{phase}|plus_only"))]
+        variants += [
+            (f"ctrl c{c or '-'}", rows.get(f"{phase}|control|{c}|{n}")) for c, n in CONTROLS
+        ]
+        variants += [
             (f"r{a} c{c or '-'}", rows.get(f"{phase}|random|{a}|{c}|{n}"))
             for a, c, n in product(AMPLITUDES_A, CUTOFFS_A, SNAPSHOTS)
         ]
@@ -447,49 +507,90 @@ def _phonons_hold(row: dict, ref: dict) -> bool:
     return True
 
 
+def _relax_holds(row: dict | None, base: dict) -> bool:
+    if row is None or "error" in row or not row["converged"]:
+        return False
+    return 1e3 * abs(row["energy_eV_per_atom"] - base["energy_eV_per_atom"]) <= E_TOLERANCE_MEV
+
+
+def _variants(phase: str) -> list[str]:
+    """The keys of every phonon scheme measured for ``phase`` but the finite reference."""
+    return [f"{phase}|plus_only"] + [
+        f"{phase}|random|{a}|{c}|{n}"
+        for a, c in product(AMPLITUDES_A, CUTOFFS_A)
+        for n in (UNCUT_SNAPSHOTS if c is None else SNAPSHOTS)
+    ]
+
+
 def summary_table(cache: dict) -> list[str]:
-    """Per phase: the old scheme's evaluations and evaluated atoms, and the cheapest new
-    scheme that holds (else the old one)."""
+    """Each scheme applied to every phase (no per-phase choice): where it holds, what it costs;
+    then per phase the old scheme against the cheapest that holds for all phases."""
     relax, ph = cache["relax"], cache["phonons"]
-    phases = sorted({k.split("|")[0] for k in ph if k.endswith("|finite")})
+    phases = sorted(
+        k.split("|")[0] for k in ph if k.endswith("|finite") and f"{k.split('|')[0]}|bfgs" in relax
+    )
     lines = [
-        f"Per phase, old scheme vs the cheapest that holds (ΔF, T·ΔS, T·ΔCv ≤ {F_TOLERANCE_MEV} "
-        f"meV/atom and the same kind of imaginary modes; ΔE ≤ {E_TOLERANCE_MEV} meV/atom):",
-        f"{'phase':26} {'old evals':>9} {'old atoms':>10} {'new evals':>9} {'new atoms':>10}  "
-        "relaxation / phonons",
+        f"Each scheme on every phase: holds = ΔE ≤ {E_TOLERANCE_MEV} meV/atom (relaxation); "
+        f"ΔF, T·ΔS, T·ΔCv ≤ {F_TOLERANCE_MEV} meV/atom at 300 and 400 K and the same kind of "
+        "imaginary modes (phonons); evaluations include the runs that failed or were stopped",
+        f"{'scheme':26} {'holds on':>9} {'evals':>6} {'atoms×evals':>12}",
+    ]
+    best_relax, best_cost = "bfgs", None
+    for method in RELAX_METHODS:
+        rows = [relax.get(f"{p}|{method}") for p in phases]
+        held = sum(_relax_holds(r, relax[f"{p}|bfgs"]) for p, r in zip(phases, rows, strict=True))
+        done = [r for r in rows if r is not None and "evaluations" in r]
+        evals = sum(r["evaluations"] for r in done)
+        atoms = sum(r["evaluations"] * r["n_atoms"] for r in done)
+        lines.append(f"{'relax ' + method:26} {held:4d} of {len(phases)} {evals:6d} {atoms:12d}")
+        if held == len(phases) and (best_cost is None or atoms < best_cost):
+            best_relax, best_cost = method, atoms
+    best_ph, best_cost = "finite", None
+    refs = [ph[f"{p}|finite"] for p in phases]
+    groups: dict[str, list[str]] = {}
+    for scheme in ["finite", *(k.split("|", 1)[1] for k in _variants(""))]:
+        rows = [ph.get(f"{p}|{scheme}") for p in phases]
+        if any(r is None for r in rows):
+            continue
+        held = sum(
+            scheme == "finite" or _phonons_hold(r, ref) for r, ref in zip(rows, refs, strict=True)
+        )
+        cells = sum(r["supercells"] for r in rows)
+        atoms = sum(r["supercells"] * r["supercell_atoms"] for r in rows)
+        if held == len(phases) and (best_cost is None or atoms < best_cost):
+            best_ph, best_cost = scheme, atoms
+        if not scheme.startswith("random"):
+            lines.append(
+                f"{'phonons ' + scheme:26} {held:4d} of {len(phases)} {cells:6d} {atoms:12d}"
+            )
+            continue
+        group = "phonons random " + scheme.rsplit("|", 1)[0].split("|", 1)[1].replace(
+            "|", " Å cut "
+        )
+        groups.setdefault(group, []).append(f"{scheme.rsplit('|', 1)[1]}: {held}")
+    lines += [
+        f"{g + ' Å':26} holds on (supercells: phases) {', '.join(v)}" for g, v in groups.items()
+    ]
+    lines += [
+        "",
+        f"Per phase, old scheme (bfgs / finite) vs the cheapest that holds on every phase "
+        f"({best_relax} / {best_ph}):",
+        f"{'phase':26} {'old evals':>9} {'old atoms':>10} {'new evals':>9} {'new atoms':>10}",
     ]
     totals = np.zeros(4, dtype=int)
     for phase in phases:
-        old_relax = relax.get(f"{phase}|bfgs")
-        if old_relax is None:
-            continue
-        ref = ph[f"{phase}|finite"]
-        size = ref["supercell_atoms"]
-        old = (old_relax["evaluations"], old_relax["evaluations"] * old_relax["n_atoms"])
-        best_relax = ("bfgs", old_relax)
-        for method in RELAX_METHODS:
-            row = relax.get(f"{phase}|{method}")
-            if row is None or "error" in row or not row["converged"]:
-                continue
-            de = 1e3 * abs(row["energy_eV_per_atom"] - old_relax["energy_eV_per_atom"])
-            if de <= E_TOLERANCE_MEV and row["evaluations"] < best_relax[1]["evaluations"]:
-                best_relax = (method, row)
-        best_ph = ("finite", ref["supercells"])
-        for key, row in ph.items():
-            candidate = key.startswith(f"{phase}|") and key != f"{phase}|finite"
-            if candidate and _phonons_hold(row, ref) and row["supercells"] < best_ph[1]:
-                best_ph = (key.split("|", 1)[1], row["supercells"])
-        new_evals = best_relax[1]["evaluations"] + best_ph[1]
-        new_atoms = best_relax[1]["evaluations"] * old_relax["n_atoms"] + best_ph[1] * size
-        row_old = (old[0] + ref["supercells"], old[1] + ref["supercells"] * size)
-        totals += np.array([*row_old, new_evals, new_atoms])
-        lines.append(
-            f"{phase:26} {row_old[0]:9d} {row_old[1]:10d} {new_evals:9d} {new_atoms:10d}  "
-            f"{best_relax[0]} / {best_ph[0]}"
-        )
+        values = []
+        for method, scheme in (("bfgs", "finite"), (best_relax, best_ph)):
+            r, f = relax[f"{phase}|{method}"], ph[f"{phase}|{scheme}"]
+            values += [
+                r["evaluations"] + f["supercells"],
+                r["evaluations"] * r["n_atoms"] + f["supercells"] * f["supercell_atoms"],
+            ]
+        totals += np.array(values)
+        lines.append(f"{phase:26} {values[0]:9d} {values[1]:10d} {values[2]:9d} {values[3]:10d}")
     lines.append(
         f"{'all phases':26} {totals[0]:9d} {totals[1]:10d} {totals[2]:9d} {totals[3]:10d}  "
-        f"evaluated atoms ×{totals[1] / max(totals[3], 1):.2f} fewer"
+        f"(evaluated atoms ×{totals[1] / max(totals[3], 1):.2f} fewer)"
     )
     return lines
 
