@@ -189,3 +189,27 @@ def test_repeated_vasp_options_add_up_and_a_key_given_twice_is_refused():
     args = parse("run", "--calculator", "vasp", "--vasp", "nsw=10", "--vasp", "nsw=20")
     with pytest.raises(nasx.ArgumentError, match="nsw given more than once"):
         study_options(args)
+
+
+def test_a_kinetic_path_without_plateaus_says_so(capsys):
+    step = {"voltage_V": 1.984}
+    ocv = {
+        "thermodynamic": {"0": [step]},
+        "kinetic": {"0": []},
+        "distinguishable_plateaus": {"thermodynamic": {"0": 1}},
+    }
+    print_results({"temperatures_K": [0], "ocv": ocv})
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.endswith("kinetic: no plateau (every compound bypassed)")
+    assert "1.98 V (1 distinguishable)" in line
+
+
+def test_a_committees_kinetic_path_without_plateaus_says_so(capsys):
+    from nasx.cli.results import print_committee
+
+    plateau = {"plateau": "S → Na2S2", "voltage_V": {"min": 1.98, "max": 2.13, "absent_under": []}}
+    spread = {"0": {"thermodynamic": {"plateaus": [plateau]}, "kinetic": {"plateaus": []}}}
+    print_committee({"committee": {"models": ["gpaw", "chgnet"], "spread": spread}})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].endswith("thermodynamic: S → Na2S2 1.98–2.13 V")
+    assert lines[2].endswith("kinetic: no plateau (every compound bypassed)")

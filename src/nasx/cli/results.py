@@ -43,9 +43,10 @@ def _voltages(results: dict, t: str) -> str:
     grouping = f", {paper['thermodynamic'][t]} in the paper's grouping" if paper else ""
     without = results.get("left_out", {}).get(t)
     left_out = f"   WITHOUT {', '.join(without)} (no F_vib)" if without else ""
+    kinetic = f"{kinetic} V" if kinetic else "no plateau (every compound bypassed)"
     return (
         f"{t:>6} K  thermodynamic: {thermo} V ({count} distinguishable{grouping})"
-        f"   kinetic: {kinetic} V{left_out}"
+        f"   kinetic: {kinetic}{left_out}"
     )
 
 
@@ -71,4 +72,5 @@ def print_committee(results: dict) -> None:
                     f"{plateau['plateau']} {voltage['min']:.2f}–{voltage['max']:.2f}"
                     + (f" (absent under {', '.join(absent)})" if absent else "")
                 )
-            print(f"{t:>6} K  {path}: " + "; ".join(cells) + " V")
+            shown = "; ".join(cells) + " V" if cells else "no plateau (every compound bypassed)"
+            print(f"{t:>6} K  {path}: {shown}")
