@@ -136,7 +136,9 @@ def analyze_calculations(
     )
     if not consistency.consistent:
         checks.append(Check("all", "consistency", False, consistency.message))
-    measured = measured_values(result.system if result is not None else system)
+    system_now = result.system if result is not None else system
+    measured, unread = measured_values(system_now, run.structures if run else "")
+    problems += unread
     compared = compare(records, phonons.thermal, phonons.standard, measured, provenance.test_model)
     checks += compared.checks
     extra = {  # the sections of results.json about the calculations (ResultsDocument's fields)

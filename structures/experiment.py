@@ -97,13 +97,31 @@ class Experiment:
 
 def built_in_experiment(system: str) -> Experiment:
     """The measured values shipped with a built-in system (empty for other systems)."""
+    folder = built_in_folder(system)
+    if folder is None:
+        return Experiment()
+    found = read_experiment(folder)
+    return replace(found, description=f"nasx's built-in {folder.name}/{EXPERIMENT_FILE}")
+
+
+def experiment_for(system: str | None, structures: str = "") -> Experiment:
+    """The measured values of a user's ``structures`` folder (its experiment.toml), else those
+    shipped for the built-in ``system`` (none for other systems); a broken file raises
+    NasxInputError naming it."""
+    folder = Path(structures) if structures else None
+    built_in = built_in_folder(system) if system is not None else None
+    user = folder is not None and (folder / EXPERIMENT_FILE).is_file()
+    if user and (built_in is None or folder.resolve() != built_in.resolve()):
+        return read_experiment(folder)
+    return built_in_experiment(system) if system is not None else Experiment()
+
+
+def built_in_folder(system: str) -> Path | None:
+    """The folder of a built-in system's structures and data (None for other systems)."""
     from nasx.structures.phases import BUILT_IN
 
     folder = BUILT_IN.get(system.replace("–", "-"))
-    if folder is None:
-        return Experiment()
-    found = read_experiment(Path(str(files("nasx.structures") / folder)))
-    return replace(found, description=f"nasx's built-in {folder}/{EXPERIMENT_FILE}")
+    return None if folder is None else Path(str(files("nasx.structures") / folder))
 
 
 def read_experiment(directory: Path) -> Experiment:

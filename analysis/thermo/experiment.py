@@ -26,13 +26,14 @@ from nasx.analysis.experiment_sections import (
     PhaseExperiment,
 )
 from nasx.analysis.readers.phase_keys import phase_key
-from nasx.analysis.readers.records import PhaseRecord
+from nasx.analysis.readers.records import PhaseRecord, Problem
 from nasx.analysis.thermo.checks import Check
 from nasx.analysis.thermo.gamma_modes import GammaModes
 from nasx.analysis.thermo.standard_state import STANDARD_TEMPERATURE_K, StandardState
 from nasx.chemistry import BinarySystem
+from nasx.errors import NasxInputError
 from nasx.phonons import ThermalProperties
-from nasx.structures.experiment import Experiment, Measured, MeasuredPhase, built_in_experiment
+from nasx.structures.experiment import Experiment, Measured, MeasuredPhase, experiment_for
 from nasx.units import EV_PER_KJ_PER_MOL, j_per_k_mol_to_ev_per_k, kj_per_mol_to_ev, temperature_key
 
 RELATIVE_TOLERANCE = {
@@ -124,9 +125,15 @@ def entropy_error(
     )
 
 
-def measured_values(system: BinarySystem | None) -> Experiment:
-    """The measured values shipped for ``system`` (none for a system without them)."""
-    return built_in_experiment(system.name) if system is not None else Experiment()
+def measured_values(
+    system: BinarySystem | None, structures: str = ""
+) -> tuple[Experiment, list[Problem]]:
+    """`experiment_for` ``system`` and the run's ``structures`` folder; a user's file that
+    cannot be read (changed since the run began) is a Problem, and nothing is compared."""
+    try:
+        return experiment_for(system.name if system is not None else None, structures), []
+    except NasxInputError as exc:
+        return Experiment(), [Problem(str(exc.source), exc.problem, None, "comparison")]
 
 
 def _match(record: PhaseRecord, experiment: Experiment) -> MeasuredPhase | None:

@@ -92,6 +92,9 @@ class RunDocument:
     command: str = ""
     """The command (or Python call) that started the run, for ``nasx status``'s advice on
     resuming it; not part of the calculation key."""
+    structures: str = ""
+    """The folder the phases were read from, where the analysis looks for the user's measured
+    values (``experiment.toml``); not part of the calculation key."""
 
     @classmethod
     def for_study(
@@ -117,6 +120,7 @@ class RunDocument:
             software=dict(software or {}),
             follow_instabilities=settings.follow_instabilities,
             command=command,
+            structures=str(phase_set.source or ""),
         )
 
     def phonon_settings(self, phonon_set: str) -> PhononSettings:
@@ -155,6 +159,7 @@ class RunDocument:
             "analysis": self.analysis.to_document(),
             "software": dict(self.software),
             **({"command": self.command} if self.command else {}),
+            **({"structures": self.structures} if self.structures else {}),
         }
 
     @classmethod
@@ -180,6 +185,7 @@ class RunDocument:
             software=dict(d.get("software", {})),
             follow_instabilities=bool(d.get("follow_instabilities", False)),
             command=str(d.get("command", "")),
+            structures=str(d.get("structures", "")),
         )
 
 
