@@ -132,6 +132,7 @@ class StudyOptions:
     def full_set(self) -> PhaseSet:
         """Every phase of ``structures``, else of the built-in set ``system`` (default Na–S)."""
         from nasx.structures import load_directory, reference_set
+        from nasx.structures.experiment import read_experiment
 
         if self.structures is None:
             try:
@@ -140,6 +141,7 @@ class StudyOptions:
                 raise ArgumentError("system", exc.problem) from None
         _check_names(self.structures)
         full = load_directory(self.structures)
+        read_experiment(self.structures)  # the user's measured values: checked before any job
         if self.system is not None and not _same_system(self.system, full.system.name):
             raise ArgumentError(
                 "system",

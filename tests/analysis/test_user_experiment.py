@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import nasx
 from nasx.structures.experiment import EXPERIMENT_FILE
 from tests.small_set import MIN_LENGTH, write_small_set
@@ -43,3 +45,12 @@ def test_a_users_experiment_toml_is_what_the_run_and_its_reanalysis_compare_with
         p.entropy_J_per_mol_K_per_atom is None or p.entropy_J_per_mol_K_per_atom.measured is None
         for p in again.document.experiment.phases.values()
     )
+
+
+def test_a_broken_experiment_toml_is_refused_before_any_job(tmp_path):
+    structures = write_small_set(tmp_path / "structures")
+    (structures / EXPERIMENT_FILE).write_text("[[phase]]\nformula = 3\n")
+    with pytest.raises(nasx.NasxInputError, match="is not a chemical formula") as caught:
+        nasx.run(out=tmp_path / "run", calculator="stub", structures=structures)
+    assert str(caught.value.source) == str(structures / EXPERIMENT_FILE)
+    assert not (tmp_path / "run").exists()
