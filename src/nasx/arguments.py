@@ -12,7 +12,8 @@ import math
 import shlex
 import shutil
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import fields
 from pathlib import Path
 
 from nasx.errors import NasxInputError
@@ -205,3 +206,27 @@ def program(argument: str, command: str) -> str:
         f"'{shown(words[0])}' is not on PATH; give its full path or load the module that "
         "provides it",
     )
+
+
+def settings(
+    argument: str,
+    given: object,
+    record: type,
+    what: str,
+    checked: Callable[[str, str, object], object],
+) -> object:
+    """A settings ``record`` (a dataclass: `GpawSettings`, `VaspSettings`) from a mapping of
+    the user's values, each ``checked(argument, key, value)``, the defaults for the others; an
+    unknown key or a value that is not a mapping is an `ArgumentError` naming ``argument``."""
+    if isinstance(given, record):
+        return given
+    if not isinstance(given, Mapping):
+        raise ArgumentError(argument, f"expected a mapping of {what} setting to value")
+    known = [f.name for f in fields(record)]
+    for key in given:
+        if key not in known:
+            raise ArgumentError(
+                argument,
+                f"unknown {what} setting '{shown(str(key))}' (settings: {', '.join(known)})",
+            )
+    return record(**{key: checked(argument, key, value) for key, value in given.items()})

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from nasx import arguments
 from nasx.arguments import ArgumentError, count, finite, shown
 
 R2SCAN = "MGGA_X_R2SCAN+MGGA_C_R2SCAN"
@@ -82,20 +83,7 @@ class GpawSettings:
     def from_mapping(cls, argument: str, given: Mapping[str, object]) -> GpawSettings:
         """Settings from user values (the defaults for those not given), each checked: an
         `ArgumentError` naming ``argument`` and the setting otherwise."""
-        if isinstance(given, GpawSettings):
-            return given
-        if not isinstance(given, Mapping):
-            raise ArgumentError(argument, "expected a mapping of GPAW setting to value")
-        known = [f.name for f in fields(cls)]
-        values: dict[str, object] = {}
-        for key, value in given.items():
-            if key not in known:
-                raise ArgumentError(
-                    argument,
-                    f"unknown GPAW setting '{shown(str(key))}' (settings: {', '.join(known)})",
-                )
-            values[key] = _checked(argument, key, value)
-        return cls(**values)  # type: ignore[arg-type]
+        return arguments.settings(argument, given, cls, "GPAW", _checked)  # type: ignore[return-value]
 
     def kpoint_grid(self, lattice_matrix: np.ndarray, metal: bool = False) -> tuple[int, int, int]:
         """The Γ-centred grid of a cell (rows of ``lattice_matrix``, Å); ``metal``: a cell of

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 
-from nasx import defaults
-from nasx.arguments import ArgumentError, count, finite, shown
+from nasx import arguments, defaults
+from nasx.arguments import ArgumentError, count, finite
 
 EDIFFG_EV_PER_A = 2e-3
 """The default residual force (EDIFFG = −this). Measured with CHGNet r2SCAN on the Na–S set
@@ -61,20 +61,7 @@ class VaspSettings:
     def from_mapping(cls, argument: str, given: Mapping[str, object]) -> VaspSettings:
         """Settings from user values (the defaults for those not given), each checked: an
         `ArgumentError` naming ``argument`` and the setting otherwise."""
-        if isinstance(given, VaspSettings):
-            return given
-        if not isinstance(given, Mapping):
-            raise ArgumentError(argument, "expected a mapping of VASP setting to value")
-        known = [f.name for f in fields(cls)]
-        values: dict[str, object] = {}
-        for key, value in given.items():
-            if key not in known:
-                raise ArgumentError(
-                    argument,
-                    f"unknown VASP setting '{shown(str(key))}' (settings: {', '.join(known)})",
-                )
-            values[key] = _checked(argument, key, value)
-        return cls(**values)  # type: ignore[arg-type]
+        return arguments.settings(argument, given, cls, "VASP", _checked)  # type: ignore[return-value]
 
     @classmethod
     def of(cls, given: VaspSettings | None, born_charges: bool) -> VaspSettings:
