@@ -230,3 +230,19 @@ def settings(
                 f"unknown {what} setting '{shown(str(key))}' (settings: {', '.join(known)})",
             )
     return record(**{key: checked(argument, key, value) for key, value in given.items()})
+
+
+def within(argument: str, value: object, low: float, high: float) -> float:
+    """A finite number from ``low`` to ``high`` (text converted)."""
+    number = finite(argument, value)
+    if not low <= number <= high:
+        raise ArgumentError(argument, f"{number:g} is outside [{low:g}, {high:g}]")
+    return number
+
+
+def count_at_most(argument: str, value: object, most: int) -> int:
+    """A whole number from 1 to ``most`` (text converted)."""
+    number = count(argument, value)
+    if number > most:
+        raise ArgumentError(argument, f"{number} is above {most}")
+    return number

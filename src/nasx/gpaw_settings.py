@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from nasx import arguments
-from nasx.arguments import ArgumentError, count, finite, shown
+from nasx.arguments import ArgumentError, shown
 
 R2SCAN = "MGGA_X_R2SCAN+MGGA_C_R2SCAN"
 """libxc's r2SCAN exchange and correlation, as GPAW names them."""
@@ -138,16 +138,9 @@ def _checked(argument: str, key: str, value: object) -> object:
     where = f"{key}: "
     try:
         if key in LIMITS:
-            number = finite(argument, value)
-            low, high = LIMITS[key]
-            if not low <= number <= high:
-                raise ArgumentError(argument, f"{number:g} is outside [{low:g}, {high:g}]")
-            return number
+            return arguments.within(argument, value, *LIMITS[key])
         if key == "scf_max_iterations":
-            number = count(argument, value)
-            if number > MAX_SCF_ITERATIONS:
-                raise ArgumentError(argument, f"{number} is above {MAX_SCF_ITERATIONS}")
-            return number
+            return arguments.count_at_most(argument, value, MAX_SCF_ITERATIONS)
         if key == "symmorphic_only":
             if isinstance(value, str) and value.lower() in ("true", "false"):
                 return value.lower() == "true"

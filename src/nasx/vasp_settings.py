@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 
 from nasx import arguments, defaults
-from nasx.arguments import ArgumentError, count, finite
+from nasx.arguments import ArgumentError
 
 EDIFFG_EV_PER_A = 2e-3
 """The default residual force (EDIFFG = −this). Measured with CHGNet r2SCAN on the Na–S set
@@ -111,16 +111,9 @@ def _checked(argument: str, key: str, value: object) -> object:
     """One setting's value, checked (text from the command line converted)."""
     try:
         if key in LIMITS:
-            number = finite(argument, value)
-            low, high = LIMITS[key]
-            if not low <= number <= high:
-                raise ArgumentError(argument, f"{number:g} is outside [{low:g}, {high:g}]")
-            return number
+            return arguments.within(argument, value, *LIMITS[key])
         if key == "nsw":
-            number = count(argument, value)
-            if number > MAX_NSW:
-                raise ArgumentError(argument, f"{number} is above {MAX_NSW}")
-            return number
+            return arguments.count_at_most(argument, value, MAX_NSW)
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
         if not isinstance(value, bool):
