@@ -33,6 +33,7 @@ def relax_all(
     fmax: float,
     cache: Path,
     relax_only: bool = False,
+    max_steps: int | None = None,
 ) -> dict:
     from nasx.gpaw_settings import GpawSettings
     from nasx.settings import RelaxSettings
@@ -41,7 +42,11 @@ def relax_all(
 
     options = CalculatorOptions(gpaw=GpawSettings.from_mapping("--gpaw", gpaw))
     calculator = get_calculator(model, options)
-    tag = json.dumps([model, calculator.as_dict(), fmax], sort_keys=True)
+    key_parts = [model, calculator.as_dict(), fmax] + ([] if max_steps is None else [max_steps])
+    tag = json.dumps(key_parts, sort_keys=True)
+    relax = RelaxSettings(fmax_eV_per_A=fmax)
+    if max_steps is not None:
+        relax = RelaxSettings(fmax_eV_per_A=fmax, max_steps=max_steps)
     done = json.loads(cache.read_text()) if cache.exists() else {}
     full = reference_set("Na-S")
     chosen = [p for p in full if p.id in phases] if relax_only else full.select(phases)
@@ -52,7 +57,7 @@ def relax_all(
         start = time.perf_counter()
         with TemporaryDirectory() as scratch:
             cell = calculator.relaxation_cell(phase.structure)
-            result = calculator.relax(cell, RelaxSettings(fmax_eV_per_A=fmax), Path(scratch))
+            result = calculator.relax(cell, relax, Path(scratch))
         done[key] = {
             "model": model,
             "phase": phase.id,
@@ -102,13 +107,21 @@ def main() -> None:
         help="relax these phase ids into the cache and stop (no elemental references needed): "
         "to fill the cache a few phases at a time",
     )
+    parser.add_argument(
+        "--max-steps",
+        type=int,
+        help="relaxation step limit; 0 gives single points at the input structures (the "
+        "vetted experimental cells), a separate cache entry from the full relaxations",
+    )
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     gpaw = dict(item.split("=", 1) for item in args.gpaw)
     results = {}
     for model in args.models:
         start = time.perf_counter()
-        relaxed = relax_all(model, gpaw, args.phases, args.fmax, args.cache, args.relax_only)
+        relaxed = relax_all(
+            model, gpaw, args.phases, args.fmax, args.cache, args.relax_only, args.max_steps
+        )
         if args.relax_only:
             continue
         total = sum(r["seconds"] for r in relaxed.values())
