@@ -66,3 +66,13 @@ def write_gpaw_set(directory: Path) -> Path:
         filename=str(directory / "NaS_Pm-3m.cif")
     )
     return directory
+
+
+def fake_mpiexec(directory: Path) -> Path:
+    """An `mpiexec -n N ...` that logs its arguments and runs the rest on one rank."""
+    script = directory / "mpiexec"
+    script.write_text(
+        '#!/bin/sh\nprintf "%s\\n" "$*" >> "$(dirname "$0")/mpiexec.log"\nshift 2\nexec "$@"\n'
+    )
+    script.chmod(0o755)
+    return script

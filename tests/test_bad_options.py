@@ -205,7 +205,7 @@ CASES: dict[str, tuple[list[str], str, str]] = {
     "submit_gpaw": (
         ["submit", "--launchpad", "{lp}", "--gpaw", "ecut_eV=300"],
         "--gpaw",
-        "not an option or argument of 'nasx submit'",
+        "GPAW settings given, but gpaw is not a calculator of this study",
     ),
     "submit_supercell": (
         ["submit", "--launchpad", "{lp}", "--supercell", "S8"],

@@ -72,16 +72,14 @@ def test_run_and_submit_share_their_options_and_build_the_same_settings():
         parser = build_parser()._subparsers._group_actions[0].choices[command]
         return {flag for action in parser._actions for flag in action.option_strings}
 
-    local = {"--calculator", "--vasp-cmd", "--quiet", "--workers"}
-    not_vasp = {
-        "--follow-instabilities",
-        "--gpaw",
-        "--gpaw-launcher",
-    }  # submit runs VASP only: not listed there
-    assert flags("run") - flags("submit") == local | not_vasp
+    local = {"--vasp-cmd", "--quiet", "--workers"}
+    # submit's workers bring their own GPAW launcher, and its calculators keep the space group
+    not_cluster = {"--follow-instabilities", "--gpaw-launcher"}
+    assert flags("run") - flags("submit") == local | not_cluster
     assert flags("submit") - flags("run") == {"--force"}
-    run_args = parse("run", *CALCULATION)
-    submit_args = parse("submit", "--launchpad", "lp.yaml", *CALCULATION)
+    gpaw = ("--calculator", "gpaw")  # where --fmax and --max-steps apply
+    run_args = parse("run", *gpaw, *CALCULATION)
+    submit_args = parse("submit", "--launchpad", "lp.yaml", *gpaw, *CALCULATION)
     built = settings_of(run_args)
     assert built == settings_of(submit_args)
     assert built.relax.fmax_eV_per_A == 0.005 and built.phonons.displacement_A == 0.02

@@ -109,42 +109,52 @@ def execute(
     return result
 
 
+CLUSTER_CALCULATORS = ("vasp", "gpaw")
+"""What ``submit`` adds for cluster workers; the ML models run where ``run`` starts them."""
+
+
 def submit(
     system: str | None = None,
     *,
     launchpad: str | Path,
-    out: str | Path = "nasx-vasp",
+    calculator: str = "vasp",
+    out: str | Path | None = None,
     force: bool = False,
     **options: object,
 ) -> dict[int, str]:
-    """Add the study's VASP workflow to the MongoDB of the ``launchpad`` file for cluster
-    workers (qlaunch / rlaunch) and return its jobs (fw_id → name); nothing runs here. ``out``
-    is the run directory the workers share. The same study is refused twice unless ``force``.
-    """
-    options = {**options, "calculator": "vasp"}  # the workers run VASP whatever it names
-    study = StudyOptions.from_arguments(system=system, **options).resolve()
-    return submit_study(study, launchpad=launchpad, out=out, force=force)
+    """Add the study's VASP (or GPAW) workflow to the MongoDB of the ``launchpad`` file for
+    cluster workers (qlaunch / rlaunch) and return its jobs (fw_id → name); nothing runs here.
+    ``out`` is the run directory the workers share (default ``nasx-<calculator>``). The same
+    study is refused twice unless ``force``."""
+    if calculator not in CLUSTER_CALCULATORS:
+        raise ArgumentError(
+            "calculator",
+            f"{calculator!r} is not run by cluster workers: submit takes vasp or gpaw (the ML "
+            "models and the stub run with nasx run)",
+        )
+    study = StudyOptions.from_arguments(system=system, calculator=calculator, **options)
+    return submit_study(study.resolve(), launchpad=launchpad, out=out, force=force)
 
 
 def submit_study(
-    study: Study, *, launchpad: str | Path, out: str | Path = "nasx-vasp", force: bool = False
+    study: Study, *, launchpad: str | Path, out: str | Path | None = None, force: bool = False
 ) -> dict[int, str]:
-    """`submit` for a study already checked; its calculator is VASP whatever it names."""
-    from dataclasses import replace
-
+    """`submit` for a study already checked, whose one calculator is VASP or GPAW."""
     from nasx.workflows.launchpad import launchpad_from_file
     from nasx.workflows.submission import submit_study as add_to_launchpad
 
-    if study.options.follow_instabilities:
+    names = study.options.calculator
+    if len(names) != 1 or names[0] not in CLUSTER_CALCULATORS:
+        raise ArgumentError("calculator", f"submit takes one of vasp, gpaw, not {' '.join(names)}")
+    if study.options.gpaw_launcher:
         raise ArgumentError(
-            "follow_instabilities",
-            "needs a calculator that relaxes without the symmetry constraint (chgnet, "
-            "sevennet, stub); the VASP relaxation keeps the space group",
+            "gpaw_launcher",
+            "the workers start GPAW with their own launcher: set env.gpaw_launcher in "
+            "my_fworker.yaml (hpc_templates/my_fworker.yaml)",
         )
-    study = replace(study, options=replace(study.options, calculator=("vasp",)))
-    out = arguments.out_dir("out", out)
+    out = arguments.out_dir("out", out if out is not None else f"nasx-{names[0]}")
     lp = launchpad_from_file(arguments.path("launchpad", launchpad))
-    calculator = study.vasp_calculator()
+    calculator = study.cluster_calculator()
     return add_to_launchpad(study.phase_set, calculator, study.settings, out, lp, force=force)
 
 

@@ -212,17 +212,21 @@ class Study:
         )
         return [get_calculator(name, calculator_options) for name in options.calculator]
 
-    def vasp_calculator(self) -> Calculator:
-        """The VASP calculator of this study for cluster workers (their own VASP command)."""
+    def cluster_calculator(self) -> Calculator:
+        """This study's VASP or GPAW calculator for cluster workers, which bring their own VASP
+        command or GPAW launcher (``env.vasp_cmd``, ``env.gpaw_launcher``)."""
         from nasx.workflows.calculators import CalculatorOptions, get_calculator
 
+        options = self.options
         return get_calculator(
-            "vasp",
+            options.calculator[0],
             CalculatorOptions(
                 phase_set=self.phase_set,
-                auto_kspacing=self.options.auto_kspacing,
-                polling_seconds=self.options.polling_seconds,
-                vasp=VaspSettings.of(self.options.vasp, self.options.born_charges),
+                auto_kspacing=options.auto_kspacing,
+                polling_seconds=options.polling_seconds,
+                gpaw=options.gpaw,
+                vasp=VaspSettings.of(options.vasp, options.born_charges),
+                for_workers=True,
             ),
         )
 

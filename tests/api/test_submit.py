@@ -31,3 +31,43 @@ def test_follow_instabilities_is_refused_by_name(launchpad, tmp_path):
         nasx.submit(launchpad="lp.yaml", out=tmp_path, follow_instabilities=True)
     assert caught.value.argument == "follow_instabilities"
     assert launchpad.workflows.count_documents({}) == 0
+
+
+def test_submit_adds_the_gpaw_workflow_without_gpaw_here(launchpad, small_cifs, tmp_path, capsys):
+    """GPAW runs on the workers, each with its own launcher: this machine needs no GPAW, the
+    jobs carry the GPAW settings and category, and no launcher."""
+    from nasx.cli import main
+
+    jobs = nasx.submit(
+        structures=small_cifs,
+        launchpad="my_launchpad.yaml",
+        calculator="gpaw",
+        gpaw={"ecut_eV": 300},
+        out=tmp_path / "run",
+    )
+    relax_id = next(i for i, name in jobs.items() if name.startswith("relax"))
+    relax = launchpad.get_fw_by_id(relax_id)
+    assert relax.spec["_category"] == "gpaw"  # only workers that declare it run DFT
+    calculator = relax.tasks[0]["calculator"]
+    assert calculator.settings.ecut_eV == 300 and calculator.launcher is None
+    assert main(["submit", "--launchpad", "lp.yaml", "--calculator", "gpaw",
+                 "--structures", str(small_cifs), "--out", str(tmp_path / "cli"),
+                 "--gpaw", "ecut_eV=300", "--force"]) == 0  # fmt: skip
+    assert "with gpaw (run directory" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("options", "argument", "problem"),
+    [
+        ({"calculator": "chgnet"}, "calculator", "submit takes vasp or gpaw"),
+        ({"calculator": "gpaw", "gpaw_launcher": "srun"}, "gpaw_launcher", "env.gpaw_launcher"),
+        ({"gpaw": {"ecut_eV": 300}}, "gpaw", "gpaw is not a calculator"),
+    ],
+)
+def test_what_the_workers_cannot_run_is_refused_by_name(
+    launchpad, tmp_path, options, argument, problem
+):
+    with pytest.raises(nasx.ArgumentError, match=problem) as caught:
+        nasx.submit(launchpad="lp.yaml", out=tmp_path, **options)
+    assert caught.value.argument == argument
+    assert launchpad.workflows.count_documents({}) == 0

@@ -19,21 +19,11 @@ from nasx.layout import write_json_atomic
 from nasx.settings import RelaxSettings
 from nasx.study import StudyOptions
 from nasx.workflows.calculators.gpaw_r2scan import JOB_NAME, OUTCOME_NAME, GpawCalculator
-from tests.gpaw_set import CHEAP, require_gpaw_or_skip
+from tests.gpaw_set import CHEAP, fake_mpiexec, require_gpaw_or_skip
 
 SETTINGS = GpawSettings.from_mapping("gpaw", CHEAP)
 MODULE = "nasx.workflows.calculators.gpaw_process"
 NA = Structure(Lattice.cubic(4.23), ["Na", "Na"], [[0, 0, 0], [0.5, 0.5, 0.5]])
-
-
-def fake_mpiexec(directory: Path) -> Path:
-    """An `mpiexec -n N ...` that logs its arguments and runs the rest on one rank."""
-    script = directory / "mpiexec"
-    script.write_text(
-        '#!/bin/sh\nprintf "%s\\n" "$*" >> "$(dirname "$0")/mpiexec.log"\nshift 2\nexec "$@"\n'
-    )
-    script.chmod(0o755)
-    return script
 
 
 def test_the_launched_command_and_what_the_launcher_is_not():

@@ -1,5 +1,7 @@
 """`nasx submit`: the VASP workflow on a LaunchPad, refused twice unless forced."""
 
+import sys
+
 import pytest
 
 from nasx.errors import NasxInputError
@@ -73,5 +75,40 @@ def test_a_run_directory_gets_one_workflow_and_stale_claims_are_taken_over(tmp_p
         lp.db[CLAIMS].update_many({}, {"$set": {"fw_id": None, "pid": dead.pid}})
         assert len(submit("run")) == len(first)  # a claimant that died while adding
         assert lp.workflows.count_documents({}) == 1
+    finally:
+        store.close()
+
+
+@pytest.mark.slow
+def test_a_submitted_gpaw_job_runs_under_the_workers_launcher(tmp_path, monkeypatch):
+    """`nasx submit --calculator gpaw`: a worker pulls the relaxation and starts GPAW under its
+    own env.gpaw_launcher (here a fake mpiexec), which the submitted job did not carry."""
+    from fireworks import FWorker
+    from fireworks.core.rocket_launcher import launch_rocket
+
+    from nasx.gpaw_settings import GpawSettings
+    from nasx.structures import load_directory
+    from tests.gpaw_set import CHEAP, fake_mpiexec, require_gpaw_or_skip, write_gpaw_set
+
+    require_gpaw_or_skip()
+    phases = load_directory(write_gpaw_set(tmp_path / "cifs")).select(None)
+    options = CalculatorOptions(
+        phase_set=phases, gpaw=GpawSettings.from_mapping("gpaw", CHEAP), for_workers=True
+    )
+    calculator = get_calculator("gpaw", options)
+    store = EmbeddedStore(tmp_path / "lp")
+    try:
+        run = tmp_path / "run"
+        submit_study(phases, calculator, RunSettings(), run, store.launchpad)
+        monkeypatch.chdir(tmp_path)
+        launcher = f"{fake_mpiexec(tmp_path)} -n 2"
+        worker = FWorker(category="gpaw", env={"gpaw_launcher": launcher})
+        assert launch_rocket(store.launchpad, worker)  # the first job: a relaxation
+        (relax,) = [p for p in run.glob("phases/*/relax") if (p / "result.json").exists()]
+        assert (relax / "gpaw.txt").exists()  # GPAW's log, written where the launcher ran it
+        calls = (tmp_path / "mpiexec.log").read_text().splitlines()
+        assert calls == [
+            f"-n 2 {sys.executable} -m nasx.workflows.calculators.gpaw_process {relax}"
+        ]
     finally:
         store.close()

@@ -107,6 +107,7 @@ class GpawCalculator(AseBackedCalculator):
     under ``launcher`` (an MPI launcher command) in a process of its own per calculation."""
 
     name = "gpaw"
+    category = "gpaw"
     packages = ("ase", "gpaw", "gpaw-data")
 
     def __init__(
@@ -119,7 +120,8 @@ class GpawCalculator(AseBackedCalculator):
 
     @classmethod
     def from_options(cls, options: CalculatorOptions) -> GpawCalculator:
-        require_gpaw()
+        if not options.for_workers:
+            require_gpaw()
         return cls(options.gpaw, options.gpaw_launcher)
 
     def as_dict(self) -> dict:
@@ -150,9 +152,11 @@ class GpawCalculator(AseBackedCalculator):
         return [*shlex.split(self.launcher or ""), sys.executable, "-m", module, str(workdir)]
 
     def describe(self) -> str:
-        import gpaw
-
-        return f"GPAW {gpaw.__version__} r2SCAN DFT ({self.settings.describe()}, PAW setups)"
+        try:
+            from gpaw import __version__ as version
+        except ImportError:  # added to a LaunchPad (nasx submit) where GPAW is not installed
+            version = "(the workers')"
+        return f"GPAW {version} r2SCAN DFT ({self.settings.describe()}, PAW setups)"
 
     def ase_calculator(self) -> AseCalculator:
         raise NotImplementedError("GPAW's calculator depends on the cell: use calculator_for")

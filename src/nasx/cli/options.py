@@ -170,7 +170,8 @@ def add_calculation_options(
     parser: argparse.ArgumentParser, local: bool = True
 ) -> argparse._ArgumentGroup:
     """The settings that fix a run directory's calculations; returns the VASP group. ``local``
-    (``nasx run``): also those of calculators other than VASP (``nasx submit`` runs VASP only)."""
+    (``nasx run``): also those that only a local run takes (``nasx submit``'s workers bring
+    their own GPAW launcher, and follow no instabilities)."""
     group = parser.add_argument_group(
         "calculation settings (fixed for a run directory; for others use another --out)"
     )
@@ -261,16 +262,17 @@ def add_calculation_options(
             "(phases/<id>/instability/, results.json, report); one extra job per phase; not with "
             "VASP",
         )
-        gpaw = parser.add_argument_group("GPAW (--calculator gpaw)")
-        gpaw.add_argument(
-            "--gpaw",
-            type=gpaw_setting,
-            nargs="+",
-            action="extend",  # `--gpaw A=1 --gpaw B=2` keeps both
-            metavar="KEY=VALUE",
-            help="GPAW settings other than the defaults: "
-            + ", ".join(f"{k}={v}" for k, v in GpawSettings().to_document().items()),
-        )
+    gpaw = parser.add_argument_group("GPAW (--calculator gpaw)")
+    gpaw.add_argument(
+        "--gpaw",
+        type=gpaw_setting,
+        nargs="+",
+        action="extend",  # `--gpaw A=1 --gpaw B=2` keeps both
+        metavar="KEY=VALUE",
+        help="GPAW settings other than the defaults: "
+        + ", ".join(f"{k}={v}" for k, v in GpawSettings().to_document().items()),
+    )
+    if local:
         gpaw.add_argument(
             "--gpaw-launcher",
             dest="gpaw_launcher",

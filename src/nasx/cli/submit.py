@@ -1,20 +1,25 @@
-"""`nasx submit`: add the study's VASP workflow to a LaunchPad for cluster workers."""
+"""`nasx submit`: add the study's VASP or GPAW workflow to a LaunchPad for cluster workers."""
 
 from __future__ import annotations
 
 import argparse
 
+from nasx.api import CLUSTER_CALCULATORS
 from nasx.cli import options
 from nasx.cli.parser import add_command
 from nasx.wording import counted
 
-SUMMARY = "add the VASP workflow to your LaunchPad for cluster workers (qlaunch / rlaunch)"
+SUMMARY = (
+    "add the VASP (or GPAW) workflow to your LaunchPad for cluster workers (qlaunch / rlaunch)"
+)
 
 DESCRIPTION = """\
 Add the study's VASP workflow (relaxations, one job per phonon displacement, thermal
 properties, analysis) to a FireWorks LaunchPad and print the job ids; nothing runs here.
 Workers with env.vasp_cmd in my_fworker.yaml run it (qlaunch / rlaunch; see
-hpc_templates/README.md). The same study is refused twice unless --force.
+hpc_templates/README.md). With --calculator gpaw the same graph runs GPAW r2SCAN (--gpaw
+settings) on workers with GPAW installed, each calculation under their env.gpaw_launcher
+(e.g. srun; docs/gpaw.md). The same study is refused twice unless --force.
 
 It takes the study and calculation options of nasx run, checked the same way before anything
 is added.
@@ -36,7 +41,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="my_launchpad.yaml of your MongoDB",
     )
-    options.add_out(parser, "nasx-vasp", "run directory on the file system the workers share")
+    parser.add_argument(
+        "--calculator",
+        choices=CLUSTER_CALCULATORS,
+        default="vasp",
+        help="what the workers run: VASP r2SCAN under custodian, or GPAW r2SCAN (default: vasp)",
+    )
+    parser.add_argument(
+        "--out",
+        type=options.path,
+        metavar="DIR",
+        help="run directory on the file system the workers share (default: nasx-<calculator>)",
+    )
     parser.add_argument(
         "--force", action="store_true", help="add the study even if it is already on the LaunchPad"
     )
@@ -46,15 +62,17 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def command(args: argparse.Namespace) -> int:
     from dataclasses import replace
+    from pathlib import Path
 
     from nasx.api import submit_study
     from nasx.cli.run import study_options
 
-    study = replace(study_options(args), calculator=("vasp",)).resolve()  # workers run VASP
-    jobs = submit_study(study, launchpad=args.launchpad, out=args.out, force=args.force)
+    out = args.out or Path(f"nasx-{args.calculator}")
+    study = replace(study_options(args), calculator=(args.calculator,)).resolve()
+    jobs = submit_study(study, launchpad=args.launchpad, out=out, force=args.force)
     print(
         f"added {counted(len(jobs), 'job')} for {counted(len(study.phase_set), 'phase')} of "
-        f"{study.phase_set.system.name} (run directory {args.out.resolve()}):"
+        f"{study.phase_set.system.name} with {args.calculator} (run directory {out.resolve()}):"
     )
     for fw_id, name in jobs.items():
         print(f"  {fw_id:>6}  {name}")
