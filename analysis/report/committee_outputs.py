@@ -58,7 +58,19 @@ def model_output(name: str, out_dir: Path, base: Path) -> ModelOutput:
         missing_ok=True,
     )
     path = os.path.relpath(out_dir / "results.json", base)
-    return ModelOutput(name, study, provenance_of(results), path)
+    return ModelOutput(name, study, provenance_of(results), path, entropy_errors(results))
+
+
+def entropy_errors(results: dict) -> dict[str, float]:
+    """Phase id → computed − measured S(298.15 K) (J/(mol·K) per atom) of a results.json,
+    where its analysis checked it (``experiment.phases[id].entropy_J_per_mol_K_per_atom``)."""
+    phases = (results.get("experiment") or {}).get("phases") or {}
+    errors = {}
+    for pid, phase in phases.items():
+        entropy = phase.get("entropy_J_per_mol_K_per_atom") or {}
+        if entropy.get("ok") is not None and entropy.get("difference") is not None:
+            errors[pid] = float(entropy["difference"])
+    return errors
 
 
 def conclusions_of(studies: Mapping[str, StudyResult]) -> tuple[ConclusionsRecord, str]:

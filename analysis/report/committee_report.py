@@ -39,6 +39,39 @@ def _plateaus(title: str, path: PathSpread, models: Sequence[str], matching: str
     return [*lines, ""]
 
 
+def _against_calorimetry(outputs: Sequence[ModelOutput]) -> list[str]:
+    """Each model's S(298.15 K) error beside the others': a spread between models cannot show
+    an error they share, so the phases where every model errs the same way are named."""
+    errors = {o.name: o.entropy_vs_measured_J_per_mol_K_per_atom for o in outputs}
+    phases = sorted({pid for by_phase in errors.values() for pid in by_phase})
+    if not phases:
+        return []
+    lines = [
+        "**Against calorimetry.** S(298.15 K) computed − measured, J/(mol·K) per atom (each "
+        'model\'s section "Computed and measured"):',
+        "",
+        "| phase | " + " | ".join(errors) + " |",
+        "|" + "---|" * (len(errors) + 1),
+    ]
+    shared = []
+    for pid in phases:
+        values = [errors[m].get(pid) for m in errors]
+        lines.append(
+            f"| {pid} | "
+            + " | ".join("not checked" if v is None else f"{v:+.1f}" for v in values)
+            + " |"
+        )
+        if None not in values and len(values) > 1 and len({v > 0 for v in values}) == 1:
+            shared.append(f"{pid} ({'above' if values[0] > 0 else 'below'})")
+    if shared:
+        lines += [
+            "",
+            f"Every model errs the same way for {', '.join(shared)}: the spread below measures "
+            "how far the models disagree, not this error they share.",
+        ]
+    return [*lines, ""]
+
+
 def render(
     spread: CommitteeSpread, outputs: Sequence[ModelOutput], conclusions_md: str | None
 ) -> str:
@@ -68,6 +101,7 @@ def render(
     ]
     if conclusions_md:
         lines += [conclusions_md.rstrip(), ""]
+    lines += _against_calorimetry(outputs)
     lines += [
         "![voltage profiles of every model with the spread](voltage_profile.png)",
         "",

@@ -10,7 +10,7 @@ lacks is ``absent`` under it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 from nasx.analysis.document_sections import (
@@ -38,6 +38,9 @@ class ModelOutput:
     study: StudyResult
     provenance: Provenance
     results_path: str
+    entropy_vs_measured_J_per_mol_K_per_atom: dict[str, float] = field(default_factory=dict)
+    """Phase id → computed − measured S(298.15 K), per atom, where the model's analysis checked
+    it against calorimetry (its ``experiment`` section)."""
 
 
 @dataclass(frozen=True)

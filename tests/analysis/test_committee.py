@@ -80,3 +80,40 @@ def test_other_systems_are_matched_by_reaction_and_different_systems_refused():
     assert plateaus["S → Li2S"].absent_under == ["a"]
     with pytest.raises(ValueError, match="different systems"):
         committee_spread({"na": analyze(paper_entries()), "li": li_s(-1.3)})
+
+
+def test_an_entropy_error_every_model_shares_is_named_beside_the_spread():
+    """The spread cannot show an error the models share: the committee report names it."""
+    from nasx.analysis.report.committee_outputs import entropy_errors
+    from nasx.analysis.report.committee_report import render
+    from nasx.analysis.report.provenance import Provenance
+    from nasx.analysis.thermo.committee import ModelOutput
+
+    full, without, spread = _spread()
+
+    def results(s8: float, na2s: float | None) -> dict:
+        checked = {"S8_Fddd": {"entropy_J_per_mol_K_per_atom": {"difference": s8, "ok": False}}}
+        if na2s is not None:
+            checked["Na2S_Fm-3m"] = {
+                "entropy_J_per_mol_K_per_atom": {"difference": na2s, "ok": True}
+            }
+        checked["Na_Im-3m"] = {"entropy_J_per_mol_K_per_atom": {"difference": 9.0}}  # unchecked
+        return {"experiment": {"phases": checked}}
+
+    errors = {
+        "full": entropy_errors(results(20.0, 6.0)),
+        "no Na2S5": entropy_errors(results(15.7, -1.0)),
+    }
+    assert errors["full"] == {"S8_Fddd": 20.0, "Na2S_Fm-3m": 6.0}  # only checked values
+    outputs = [
+        ModelOutput(
+            name, study, Provenance(name, False), f"models/{name}/results.json", errors[name]
+        )
+        for name, study in (("full", full), ("no Na2S5", without))
+    ]
+    report = render(spread, outputs, None)
+    assert "| S8_Fddd | +20.0 | +15.7 |" in report and "| Na2S_Fm-3m | +6.0 | -1.0 |" in report
+    assert "Every model errs the same way for S8_Fddd (above):" in report
+    assert "Na2S_Fm-3m (" not in report.split("Every model errs")[1].split("\n")[0]
+    assert "Against calorimetry" not in render(spread, [ModelOutput(
+        "full", full, Provenance("full", False), "r.json")], None)  # fmt: skip
