@@ -375,18 +375,18 @@ def _checks(phase: PhaseExperiment) -> list[tuple[str, bool, str]]:
                     lines.ok,
                     f"measured {', '.join(f'{m:g}' for m in lines.measured_per_cm)} cm⁻¹, nearest "
                     f"{kind}-active computed Γ modes {nearest} cm⁻¹: mean computed/measured "
-                    f"{lines.mean_ratio:.3f} (tolerance 1 ± {RELATIVE_TOLERANCE['lines']:g}; "
-                    f"{lines.source})",
+                    f"{lines.mean_ratio:.3f} (tolerance 1 ± {RELATIVE_TOLERANCE['lines']:g})",
                 )
             )
     return found
 
 
 def _message(unit: str, fmt: str, c: Comparison, tolerance: str) -> str:
+    """The check's line; its source is in the comparison and the report's list of sources."""
     relative = (
         f" ({100 * c.relative_difference:+.0f} %)" if c.relative_difference is not None else ""
     )
     return (
         f"computed {fmt.format(c.computed)} {unit}, measured {fmt.format(c.measured)}: "
-        f"difference {fmt.replace('{:', '{:+').format(c.difference)}{relative}, tolerance {tolerance} ({c.source})"
+        f"difference {fmt.replace('{:', '{:+').format(c.difference)}{relative}, tolerance {tolerance}"
     )
