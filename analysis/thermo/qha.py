@@ -171,7 +171,7 @@ def quasi_harmonic(
     refusing = bool(bad) and imaginary_policy == "refuse"
     uses = [
         PointUse(p.volume_A3_per_atom, p.label, p not in bad and not refusing,
-                 _imaginary(p) if p in bad else "")
+                 _imaginary(p) if p in bad else "phase refused" if refusing else "")
         for p in ordered
     ]  # fmt: skip
     used = [p for p, u in zip(ordered, uses, strict=True) if u.used]
@@ -325,8 +325,10 @@ def _kelvins(temperatures: Sequence[float]) -> str:
 
 
 def _imaginary(p: VolumePoint) -> str:
+    tolerance = p.imaginary_tolerance_THz
+    below = f"below {tolerance:g} THz" if tolerance is not None else "below the tolerance"
     lowest = f", lowest {p.min_frequency_THz:.3f} THz" if p.min_frequency_THz is not None else ""
-    return f"{p.imaginary_modes} modes below the tolerance{lowest}"
+    return f"{p.imaginary_modes} mode{'s' * (p.imaginary_modes != 1)} {below}{lowest}"
 
 
 def _index(grid: np.ndarray, t: float) -> int:

@@ -45,10 +45,15 @@ class VolumePoint:
     heat_capacity_eV_per_K_per_atom: tuple[float, ...]
     imaginary_modes: int = 0
     min_frequency_THz: float | None = None
+    imaginary_tolerance_THz: float | None = None
+    """The tolerance ``imaginary_modes`` were counted below (for messages)."""
     label: str = ""
     """Where the point came from (e.g. a directory), for messages."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "volume_A3_per_atom", float(self.volume_A3_per_atom))
+        object.__setattr__(self, "energy_eV_per_atom", float(self.energy_eV_per_atom))
+        object.__setattr__(self, "imaginary_modes", int(self.imaginary_modes))
         for name in ("temperatures_K", "free_energy_eV_per_atom", "entropy_eV_per_K_per_atom"):
             object.__setattr__(self, name, tuple(float(v) for v in getattr(self, name)))
         capacity = tuple(float(v) for v in self.heat_capacity_eV_per_K_per_atom)
@@ -64,10 +69,10 @@ class VolumePoint:
     ) -> VolumePoint:
         """From nasx's harmonic thermal properties of the cell at this volume."""
         modes = thermal.imaginary_modes
-        if modes is not None:
-            count = max(modes.n_mesh_modes, len(modes.modes))
-        else:
-            count = 1 if thermal.imaginary_fraction > 0 else 0
+        if modes is not None:  # on the mesh, or only at Γ and the zone-boundary points
+            count, tolerance = max(modes.n_mesh_modes, len(modes.modes)), modes.tolerance_THz
+        else:  # an older record: the fraction alone, so at least one
+            count, tolerance = (1 if thermal.imaginary_fraction > 0 else 0), None
         return cls(
             float(volume_A3_per_atom),
             float(energy_eV_per_atom),
@@ -77,6 +82,7 @@ class VolumePoint:
             tuple(thermal.heat_capacity_eV_per_K_per_atom),
             count,
             thermal.min_frequency_THz,
+            tolerance,
             label,
         )
 

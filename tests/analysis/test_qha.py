@@ -8,6 +8,8 @@ phonopy's equation-of-state fit that nasx uses.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from ase.units import _amu, _e, _hbar, kB
@@ -182,7 +184,10 @@ def test_an_imaginary_volume_is_listed_and_handled_by_the_policy(stub_phase, pol
     recorded) or the phase refused; either way the check names the volume and the policy."""
     model = stub_phase[2]
     points = model.points(np.linspace(0.96, 1.08, 7))
-    soft = VolumePoint(**{**vars(points[-1]), "imaginary_modes": 4, "min_frequency_THz": -0.8})
+    soft = VolumePoint(
+        **{**vars(points[-1]), "imaginary_modes": 4, "min_frequency_THz": -0.8}
+        | {"imaginary_tolerance_THz": -0.05}
+    )
     result = quasi_harmonic(PHASE, [*points[:-1], soft], [0, 300], imaginary_policy=policy)
     check = next(c for c in result.checks if c.kind == "QHA imaginary modes")
     assert not check.ok
@@ -191,12 +196,33 @@ def test_an_imaginary_volume_is_listed_and_handled_by_the_policy(stub_phase, pol
     if policy == "exclude":
         assert result.refused is None
         assert [p.used for p in result.points] == [True] * 6 + [False]
-        assert "4 modes below the tolerance" in result.points[-1].reason
+        assert result.points[-1].reason == "4 modes below -0.05 THz, lowest -0.800 THz"
         assert result.sampled_range_A3_per_atom[1] == pytest.approx(points[-2].volume_A3_per_atom)
         assert result.row(300).volume_A3_per_atom == pytest.approx(model.minimum(300)[0], rel=1e-4)
     else:
         assert result.rows == () and "QHA refused" in result.refused
         assert "policy 'refuse'" in result.refused
+        assert not any(p.used for p in result.points)
+    json.dumps(result.as_dict())  # a plain document for results.json
+
+
+def test_from_phonopy_counts_imaginary_modes(stub_phase):
+    """Force constants of the wrong sign: every mode imaginary, counted with the tolerance."""
+    calc, ref, _ = stub_phase
+    settings = PhononSettings(mesh_length_A=5.0)
+    ph = phonons.displacements(ref.structure, (1, 1, 1), settings)
+    model = calc.ase_calculator()
+    forces = []
+    for displaced in phonons.displaced_supercells(ph):
+        atoms = AseAtomsAdaptor.get_atoms(displaced)
+        atoms.calc = model
+        forces.append(-atoms.get_forces())
+    ph.forces = np.array(forces)
+    point = VolumePoint.from_phonopy(ph, -10.0, 3, GRID, settings, "inverted")
+    assert point.imaginary_modes >= 9 and point.imaginary_tolerance_THz == -0.05
+    assert point.min_frequency_THz < -1
+    assert point.volume_A3_per_atom == pytest.approx(ref.structure.volume / 3)
+    assert point.energy_eV_per_atom == pytest.approx(-10.0 / 3)
 
 
 def test_too_few_usable_volumes_refuse_the_phase(stub_phase):
