@@ -43,6 +43,7 @@ from nasx.analysis.thermo.qha_points import (
 )
 from nasx.structures import PhaseChange
 from nasx.units import MEV_PER_EV, ev_per_a3_to_gpa
+from nasx.wording import counted
 
 EOS_NAMES = ("vinet", "birch_murnaghan", "murnaghan")
 IMAGINARY_POLICIES = ("exclude", "refuse")
@@ -97,8 +98,9 @@ class QhaRow:
 
 @dataclass(frozen=True)
 class QhaResult:
-    """The QHA of one phase: a row per temperature asked for, the volumes used and left out,
-    the checks, and ``refused`` (one line) when no temperature could be computed at all."""
+    """The QHA of one phase: a row per temperature asked for (each computed or refused), the
+    volumes used and left out, the checks, and ``refused`` (one line) when the phase could not be
+    treated at all (then ``rows`` is empty)."""
 
     phase_id: str
     eos: str
@@ -178,7 +180,7 @@ def quasi_harmonic(
     if bad:
         listed = "; ".join(f"{p.volume_A3_per_atom:.3f} Å³/atom: {_imaginary(p)}" for p in bad)
         message = (
-            f"{len(bad)} of {len(points)} volumes with imaginary modes ({listed}): "
+            f"{len(bad)} of {counted(len(points), 'volume')} with imaginary modes ({listed}): "
             f"{'phase refused' if refusing else 'excluded from the fit'} "
             f"(policy {imaginary_policy!r})"
         )
@@ -186,22 +188,21 @@ def quasi_harmonic(
             return refuse("QHA imaginary modes", message, uses)
         checks.append(Check(phase_id, "QHA imaginary modes", False, message))
     else:
-        checks.append(
-            Check(phase_id, "QHA imaginary modes", True, f"none at {len(points)} volumes")
-        )
+        none = f"none at {counted(len(points), 'volume')}"
+        checks.append(Check(phase_id, "QHA imaginary modes", True, none))
     if len(used) < min_volumes:
+        usable = counted(len(used), "usable volume")
         problem = (
-            f"{len(used)} usable volumes of {len(points)} ({len(bad)} with imaginary modes), "
-            f"at least {min_volumes} needed"
+            f"{usable} of {len(points)} ({len(bad)} with imaginary modes), at least {min_volumes}"
         )
+        problem += " needed"
         return refuse("QHA volumes", problem, uses)
 
     volumes = np.array([p.volume_A3_per_atom for p in used])
     low, high = float(volumes[0]), float(volumes[-1])
     span = f"the sampled {low:.3f}–{high:.3f} Å³/atom"
-    checks.append(
-        Check(phase_id, "QHA volumes", True, f"{len(used)} of {len(points)} used, {span}")
-    )
+    message = f"{len(used)} of {counted(len(points), 'volume')} used, {span}"
+    checks.append(Check(phase_id, "QHA volumes", True, message))
     energies = np.array([p.energy_eV_per_atom for p in used])
     table = {  # (temperature, volume) arrays
         name: np.array([getattr(p, name) for p in used]).T
@@ -264,9 +265,10 @@ def _row(t, grid, stencil, fits, volumes, table, tolerance, phase_changes) -> Qh
         cp = float(
             compute_heat_capacity_p_polyfit(temps, volumes, v, cv[stencil], s[stencil]).cp[1]
         )
-    flags = [
-        f"EOS residual {residual * MEV_PER_EV:.3g} meV/atom above {tolerance * MEV_PER_EV:g} meV/atom"
-    ] if residual > tolerance else []  # fmt: skip
+    limit = f"{tolerance * MEV_PER_EV:g} meV/atom"
+    flags = [f"EOS residual {residual * MEV_PER_EV:.3g} meV/atom above {limit}"] * (
+        residual > tolerance
+    )
     flags += [
         f"at or above the phase change at {c.temperature_K:g} K ({c.description})"
         for c in phase_changes
