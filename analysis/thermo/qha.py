@@ -281,9 +281,11 @@ def _row(t, grid, stencil, fits, volumes, table, tolerance, phase_changes) -> Qh
 
 
 def _refusal(phase_id, t, grid, stencil, fits, inside, span) -> str | None:
-    """Why the row at ``t`` is refused (one line): a fit of its stencil failed or left the range."""
-    for j in stencil:
-        at = "" if j == stencil[len(stencil) // 2] else f" (at {grid[j]:g} K, for dV/dT)"
+    """Why the row at ``t`` is refused (one line): a fit of its stencil failed or left the
+    range, ``t`` itself named first."""
+    center = stencil[len(stencil) // 2]
+    for j in [center, *(j for j in stencil if j != center)]:
+        at = "" if j == center else f" (at {grid[j]:g} K, for dV/dT)"
         if fits[j] is None:
             return f"{phase_id} at {t:g} K: the equation-of-state fit failed{at}"
         if not inside[j]:
