@@ -296,3 +296,37 @@ def test_bad_arguments_raise_before_any_work(stub_phase):
     with pytest.raises(ValueError, match="305 K needs"):
         quasi_harmonic(PHASE, points, [305])
     assert 298.15 in temperature_grid([298.15]) and 308.15 in temperature_grid([298.15])
+
+
+def _hostile_cases(model: Einstein) -> dict[str, tuple[list[VolumePoint], str]]:
+    """Broken inputs, each with the words its one-line refusal must hold."""
+    points = model.points(np.linspace(0.96, 1.08, 7))
+    first = vars(points[0])
+    nan = VolumePoint(
+        **{**first, "free_energy_eV_per_atom": (np.nan, *first["free_energy_eV_per_atom"][1:])}
+    )
+    coarse = model.points(np.linspace(0.96, 1.08, 7), grid=GRID[::2])
+    concave = [
+        VolumePoint(**{**vars(p), "energy_eV_per_atom": -10 * p.energy_eV_per_atom}) for p in points
+    ]
+    return {
+        "no points": ([], "no volume points"),
+        "a NaN free energy": ([nan, *points[1:]], "not finite"),
+        "grids differ": ([coarse[0], *points[1:]], "temperatures differ"),
+        "a volume twice": ([points[0], *points], "share a volume"),
+        "grid not from 0 K": (model.points(np.linspace(0.96, 1.08, 7), grid=GRID[1:]), "from 0 K"),
+        "per-cell volume": (
+            [VolumePoint(**{**first, "volume_A3_per_atom": 500.0}), *points[1:]],
+            "volume outside 2–200 Å³/atom",
+        ),
+        "no minimum (concave E)": (concave, "fit failed"),
+    }
+
+
+def test_hostile_inputs_give_one_line_refusals_never_tracebacks(stub_phase):
+    for name, (points, says) in _hostile_cases(stub_phase[2]).items():
+        result = quasi_harmonic(PHASE, points, [0.0, 300.0])
+        reasons = [result.refused] if result.refused else [r.refused for r in result.rows]
+        assert reasons and all(r and says in r and "\n" not in r for r in reasons), (name, reasons)
+        assert all(PHASE in r for r in reasons) and not all(c.ok for c in result.checks), name
+        json.dumps(result.as_dict())
