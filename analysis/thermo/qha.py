@@ -127,6 +127,18 @@ class QhaResult:
             "checks": [asdict(c.to_record()) for c in self.checks],
         }
 
+    @classmethod
+    def from_dict(cls, d: dict) -> QhaResult:
+        """The result from ``as_dict`` (e.g. read back from results.json)."""
+        span = d.get("sampled_range_A3_per_atom")
+        return cls(
+            **{k: v for k, v in d.items() if k not in ("rows", "points", "checks")}
+            | {"sampled_range_A3_per_atom": tuple(span) if span is not None else None},
+            rows=tuple(QhaRow(**r | {"flags": tuple(r["flags"])}) for r in d["rows"]),
+            points=tuple(PointUse(**u) for u in d["points"]),
+            checks=tuple(Check(c["phase"], c["check"], c["ok"], c["message"]) for c in d["checks"]),
+        )
+
 
 def quasi_harmonic(
     phase_id: str,

@@ -19,6 +19,7 @@ from scipy.optimize import minimize_scalar
 
 from nasx import phonons
 from nasx.analysis.thermo.qha import (
+    QhaResult,
     VolumePoint,
     quasi_harmonic,
     temperature_grid,
@@ -204,7 +205,8 @@ def test_an_imaginary_volume_is_listed_and_handled_by_the_policy(stub_phase, pol
         assert result.rows == () and "QHA refused" in result.refused
         assert "policy 'refuse'" in result.refused
         assert not any(p.used for p in result.points)
-    json.dumps(result.as_dict())  # a plain document for results.json
+    document = json.loads(json.dumps(result.as_dict()))  # a plain document for results.json
+    assert QhaResult.from_dict(document) == result
 
 
 def test_from_phonopy_counts_imaginary_modes(stub_phase):
