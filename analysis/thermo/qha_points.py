@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from phonopy import Phonopy
@@ -21,6 +22,9 @@ from phonopy import Phonopy
 from nasx.phonons import ThermalProperties, thermal_properties
 from nasx.settings import PhononSettings
 from nasx.units import K_B_EV_PER_K
+
+if TYPE_CHECKING:
+    from nasx.analysis.readers.records import PhononInput
 
 GRID_STEP_K = 10.0
 MAX_ZPE_EV_PER_ATOM = 1.0
@@ -94,16 +98,38 @@ class VolumePoint:
         n_atoms: int,
         temperatures_K: Sequence[float],
         settings: PhononSettings,
+        *,
+        forces_eV_per_A: Sequence[np.ndarray] | None = None,
+        symmetrize_fc: bool = False,
         label: str = "",
     ) -> VolumePoint:
-        """From phonopy at this volume (force constants set, or forces to make them from),
-        ``energy_eV`` the electronic energy of a cell of ``n_atoms`` atoms at the same volume;
-        thermal properties by ``nasx.phonons.thermal_properties`` with ``settings``."""
-        if ph.force_constants is None:
+        """From phonopy at this volume, ``energy_eV`` the electronic energy of a cell of
+        ``n_atoms`` atoms at the same volume. Thermal properties by
+        ``nasx.phonons.thermal_properties``, as for the phase's harmonic F_vib: from
+        ``forces_eV_per_A`` (symmetrised as ``symmetrize_fc`` says), else from the force
+        constants on ``ph``, else from the forces in its dataset."""
+        if forces_eV_per_A is None and ph.force_constants is None:
             ph.produce_force_constants()
-        thermal = thermal_properties(ph, None, list(temperatures_K), settings)
+        forces = None if forces_eV_per_A is None else list(forces_eV_per_A)
+        thermal = thermal_properties(ph, forces, list(temperatures_K), settings, symmetrize_fc)
         volume = float(ph.primitive.volume) / len(ph.primitive)
         return cls.from_thermal(volume, energy_eV / n_atoms, thermal, label)
+
+    @classmethod
+    def from_phonon_input(
+        cls,
+        data: PhononInput,
+        energy_eV: float,
+        n_atoms: int,
+        temperatures_K: Sequence[float],
+        label: str = "",
+    ) -> VolumePoint:
+        """From a phonon set as nasx's readers give it (its settings and symmetrisation)."""
+        return cls.from_phonopy(
+            data.phonopy, energy_eV, n_atoms, temperatures_K, data.settings,
+            forces_eV_per_A=data.forces_eV_per_A, symmetrize_fc=data.symmetrize_fc,
+            label=label or data.source,
+        )  # fmt: skip
 
 
 def temperature_grid(

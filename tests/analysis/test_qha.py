@@ -18,6 +18,7 @@ from pymatgen.io.ase import AseAtomsAdaptor
 from scipy.optimize import minimize_scalar
 
 from nasx import phonons
+from nasx.analysis.readers.records import PhononInput
 from nasx.analysis.thermo.qha import (
     QhaResult,
     VolumePoint,
@@ -108,9 +109,11 @@ def stub_points(stub_phase) -> list[VolumePoint]:
             displaced_atoms = AseAtomsAdaptor.get_atoms(displaced)
             displaced_atoms.calc = model
             forces.append(displaced_atoms.get_forces())
-        ph.forces = np.array(forces)
         energy = atoms.get_potential_energy()
-        points.append(VolumePoint.from_phonopy(ph, energy, len(cell), GRID, settings, f"{r:.2f}"))
+        point = VolumePoint.from_phonopy(
+            ph, energy, len(cell), GRID, settings, forces_eV_per_A=forces, label=f"{r:.2f}"
+        )
+        points.append(point)
     return points
 
 
@@ -221,7 +224,10 @@ def test_from_phonopy_counts_imaginary_modes(stub_phase):
         atoms.calc = model
         forces.append(-atoms.get_forces())
     ph.forces = np.array(forces)
-    point = VolumePoint.from_phonopy(ph, -10.0, 3, GRID, settings, "inverted")
+    point = VolumePoint.from_phonopy(ph, -10.0, 3, GRID, settings, label="inverted")
+    fresh = phonons.displacements(ref.structure, (1, 1, 1), settings)
+    data = PhononInput(fresh, forces, settings, symmetrize_fc=False, source="inverted")
+    assert VolumePoint.from_phonon_input(data, -10.0, 3, GRID) == point
     assert point.imaginary_modes >= 9 and point.imaginary_tolerance_THz == -0.05
     assert point.min_frequency_THz < -1
     assert point.volume_A3_per_atom == pytest.approx(ref.structure.volume / 3)
