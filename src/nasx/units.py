@@ -13,6 +13,12 @@ EV_PER_KJ_PER_MOL = 1.0 / 96.485332123
 
 MEV_PER_EV = 1000.0
 
+GPA_PER_EV_PER_A3 = 160.21766208
+"""1 eV/Å³ = 160.21766208 GPa (a bulk modulus or pressure)."""
+
+K_B_EV_PER_K = 8.617333262e-5
+"""Boltzmann constant (CODATA 2018), eV/K."""
+
 
 def kj_per_mol_to_ev(value_kj_per_mol: float) -> float:
     """Energy per mole of particles (kJ/mol) → energy per particle (eV)."""
@@ -22,6 +28,11 @@ def kj_per_mol_to_ev(value_kj_per_mol: float) -> float:
 def j_per_k_mol_to_ev_per_k(value_j_per_k_mol: float) -> float:
     """Entropy or heat capacity per mole (J/K/mol) → per particle (eV/K)."""
     return value_j_per_k_mol * 1e-3 * EV_PER_KJ_PER_MOL
+
+
+def ev_per_a3_to_gpa(value_ev_per_a3: float) -> float:
+    """Bulk modulus or pressure: eV/Å³ → GPa."""
+    return value_ev_per_a3 * GPA_PER_EV_PER_A3
 
 
 def capacity_mah_per_g(ions_per_host_atom: float, host_molar_mass_g_per_mol: float) -> float:

@@ -3,15 +3,25 @@
 Energy of a structure that is a (possibly strained, possibly displaced) supercell of a reference
 phase::
 
-    E = N·e0 + ½ k Σ_i |r_i − r_i^ref|² + ½ c V0 Σ_ab ε_ab²
+    E = N·e0 + ½ k(V) Σ_i |r_i − r_i^ref|² + ½ c V0 Σ_ab ε_ab²,   k(V) = k0 (V/V0)^(−2γ)
 
-with ``e0`` the reference energy per atom, ``k`` the phase's spring constant (eV/Å²), ``ε`` the
-small strain of the cell against the reference cell and ``c`` an elastic modulus. So:
+with ``e0`` the reference energy per atom, ``k0`` the phase's spring constant (eV/Å²) at the
+reference volume ``V0`` of the cell, ``V`` the cell's volume, ``γ`` = ``GRUNEISEN``, ``ε`` the
+strain of the cell against the reference cell (symmetric part of the deformation, minus I) and
+``c`` an elastic modulus. Forces and stress are the exact derivatives of this energy (stress in
+ASE's convention, (1/V) ∂E/∂ε for a strain of the current cell). So:
 
 - at a reference structure the energy is exact (for Na–S: the paper's 0 K formation energies);
-- a relaxation returns to the reference geometry;
-- force constants are Φ_ii = k·I and zero between atoms: every atom i has three modes at
-  ω_i = √(k/m_i) at every q, so the harmonic free energy has a closed form;
+- a relaxation returns to the reference geometry; one at fixed volume V, to the reference cell
+  scaled isotropically, with E(V)/N = e0 + (3/2) c v0 s², s = (V/V0)^(1/3) − 1, v0 = V0/N
+  (bulk modulus c/3 = 16 GPa at V0);
+- force constants are Φ_ii = k(V)·I and zero between atoms: every atom i has three modes at
+  ω_i = √(k(V)/m_i) at every q, so the harmonic free energy has a closed form, and the
+  frequencies scale as (V/V0)^(−γ): one mode Grüneisen parameter γ, a quasi-harmonic test case
+  whose equilibrium volume at T is a one-dimensional minimisation of E(V) + F_Einstein(V, T);
+- at the reference volume energies and forces are as before the volume dependence (k(V0) =
+  k0); the stress of a displaced cell there gains −γ k Σ|u|² I / V, the strain derivative of
+  k(V), and the elastic stress is c V0 sym(ε Dᵀ), exact rather than its small-strain form;
 - ``k`` differs between phases, so temperature moves the hull and the voltages.
 
 Not a model of any material; never a default outside tests.
@@ -42,6 +52,16 @@ NA_S_SPRING_EV_PER_A2 = {"S": 4.0, "Na": 0.8, "Na2S": 2.0, "Na2S2": 2.2, "Na2S4"
 POLYMORPH_OFFSET_EV_PER_ATOM = {"Na_P6_3mmc": 0.001, "Na2S2_P-62m": 0.005}
 ELASTIC_EV_PER_A3 = 0.3
 DEFAULT_SPRING_EV_PER_A2 = 2.0
+GRUNEISEN = 1.0
+"""γ of every mode: k(V) = k0 (V/V0)^(−2γ), ω ∝ (V/V0)^(−γ). With c = 0.3 eV/Å³ the QHA
+volume of the Na–S phases is 1.005–1.013 V0 at 0 K (zero-point expansion), 1.021–1.036 V0 at
+300 K and 1.028–1.047 V0 at 400 K (Na least, Na2S2 most): a real solid's order. Volumes
+0.96–1.08 V0 hold every minimum to 400 K."""
+
+
+def spring_at_volume(spring_eV_per_A2: float, volume_ratio: float) -> float:
+    """k(V) = k0 (V/V0)^(−2γ) for ``volume_ratio`` V/V0 (1: exactly k0)."""
+    return spring_eV_per_A2 * volume_ratio ** (-2.0 * GRUNEISEN)
 
 
 @dataclass(frozen=True)
@@ -116,14 +136,21 @@ class HarmonicReferenceModel(AseCalculator):
         deformation = np.linalg.solve(reference_cell, cell).T  # cell rows = reference rows · Dᵀ
         strain = 0.5 * (deformation + deformation.T) - np.eye(3)
         v0 = abs(np.linalg.det(reference_cell))
-        k = ref.spring_eV_per_A2
+        volume = abs(np.linalg.det(cell))
+        k = spring_at_volume(ref.spring_eV_per_A2, volume / v0)
+        squared = np.sum(displacement**2)
         energy = (
             len(symbols) * ref.energy_per_atom_eV
-            + 0.5 * k * np.sum(displacement**2)
+            + 0.5 * k * squared
             + 0.5 * ELASTIC_EV_PER_A3 * v0 * np.sum(strain**2)
         )
-        volume = abs(np.linalg.det(cell))
-        stress = (ELASTIC_EV_PER_A3 * v0 * strain + k * displacement.T @ displacement) / volume
+        # ∂/∂η of a strain η of the current cell (D → (I + η) D, u → (I + η) u, ln V → + tr η)
+        elastic = ELASTIC_EV_PER_A3 * v0 * strain @ deformation.T
+        stress = (
+            0.5 * (elastic + elastic.T)
+            + k * displacement.T @ displacement
+            - GRUNEISEN * k * squared * np.eye(3)
+        ) / volume
         self.results = {
             "energy": energy,
             "free_energy": energy,
@@ -224,9 +251,11 @@ class StiffStubCalculator(StubCalculator):
 
 
 __all__ = [
+    "GRUNEISEN",
     "HarmonicReferenceModel",
     "Reference",
     "StiffStubCalculator",
     "StubCalculator",
     "references_for",
+    "spring_at_volume",
 ]
