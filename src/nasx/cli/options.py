@@ -184,7 +184,8 @@ def add_qha(group: argparse._ActionsContainer) -> None:
         metavar="MIN:MAX:COUNT",
         help="the volumes of --qha (implies it): COUNT volumes evenly from MIN %% to MAX %% of "
         f"the relaxed volume, the range including 0, within ±{q.LIMIT_PERCENT:g} %%, COUNT from "
-        f"{q.MIN_COUNT} to {q.MAX_COUNT} (default {QhaSettings().as_option()}, provisional)",
+        f"{q.MIN_COUNT} to {q.MAX_COUNT} (default {QhaSettings().as_option()}, provisional until "
+        f"measured); a negative MIN needs '=': --qha-volumes={QhaSettings().as_option()}",
     )
 
 
