@@ -22,6 +22,7 @@ from nasx.qha_settings import QhaSettings
 from nasx.run_document import RunDocument
 
 LEFT_OUT = "QHA: this volume is left out"
+ALL_LEFT_OUT = "QHA: every volume is left out (no relaxed volume to place them)"
 VOLUME_TOLERANCE = 1e-4
 """Largest relative difference between a volume's relaxed cell and its set's volume (the
 relaxed volume of the phase × the set's factor): a fixed-volume relaxation keeps it exactly."""
@@ -75,7 +76,7 @@ def read_qha_inputs(root: str | Path, phase_id: str) -> QhaInputs:
     if settings.qha is None:
         return inputs
     files = run.phase(phase_id)
-    relaxed, problems = read_phase_files(root, files, phase_id, None, LEFT_OUT)
+    relaxed, problems = read_phase_files(root, files, phase_id, None, ALL_LEFT_OUT)
     if relaxed.structure is None:  # no volume can be placed without the relaxed cell
         inputs.problems += problems
         return inputs

@@ -13,12 +13,15 @@ from pymatgen.core import Lattice, Structure
 from pymatgen.io.vasp import Incar, Vasprun
 from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
-from nasx.analysis.readers.qha import LEFT_OUT, read_qha_inputs
+from nasx.analysis.readers.qha import ALL_LEFT_OUT, LEFT_OUT, read_qha_inputs
 from nasx.analysis.readers.records import PhononInput
+from nasx.analysis.readers.run_directory import phase_phonon_input
+from nasx.analysis.thermo.phase_phonons import thermal_of
 from nasx.cli import main
 from nasx.errors import NasxInputError
 from nasx.layout import RunDirectory, qha_set
 from nasx.qha_settings import QhaSettings
+from nasx.run_document import RunDocument
 from nasx.settings import RelaxSettings, RunSettings
 from nasx.structures import reference_set
 from nasx.vasp_settings import VaspSettings
@@ -205,6 +208,7 @@ def test_the_study_relaxes_and_computes_phonons_at_every_volume(qha_run):
 
 @pytest.mark.slow
 def test_the_reader_gives_one_point_per_volume(qha_run):
+    run = json.loads((qha_run / "run.json").read_text())
     relaxed = json.loads((RunDirectory(qha_run).phase("Na_Im-3m").relax_result).read_text())
     structure = Structure.from_dict(relaxed["structure"])
     per_atom = structure.volume / len(structure)
@@ -218,6 +222,14 @@ def test_the_reader_gives_one_point_per_volume(qha_run):
         assert abs(np.linalg.det(unitcell.cell)) / len(unitcell) == pytest.approx(
             point.volume_A3_per_atom, rel=1e-6
         )
+    # the same kind of phonon set as the main one: at the relaxed volume, the same F
+    main = phase_phonon_input(qha_run, "Na_Im-3m", RunDocument.from_document(run).phonons)
+    at_relaxed = inputs.points[QHA.volume_factors.index(1.0)].phonons
+    for point in inputs.points:  # every volume in the main set's supercell
+        assert np.array_equal(point.phonons.phonopy.supercell_matrix, main.phonopy.supercell_matrix)
+    assert thermal_of(at_relaxed, [300.0]).free_energy_eV_per_atom == pytest.approx(
+        thermal_of(main, [300.0]).free_energy_eV_per_atom, abs=1e-6
+    )
     energies = [p.energy_eV_per_atom for p in inputs.points]
     middle = energies[QHA.volume_factors.index(1.0)]
     assert middle == pytest.approx(relaxed["energy_eV"] / len(structure), abs=1e-6)
@@ -240,6 +252,11 @@ def test_a_missing_or_broken_volume_is_a_problem_not_a_gap(qha_run, tmp_path):
         f"phases/S_Pm-3m/qha/{high.removeprefix('qha-')}/relax/result.json",
     ]
     assert all(p.phase == "S_Pm-3m" and p.missing == LEFT_OUT for p in inputs.problems)
+    phase.relax_result.unlink()  # without the relaxed cell no volume can be placed
+    inputs = read_qha_inputs(run, "S_Pm-3m")
+    assert inputs.points == [] and [(p.path, p.missing) for p in inputs.problems] == [
+        ("phases/S_Pm-3m/relax/result.json", ALL_LEFT_OUT)
+    ]
 
 
 def test_a_run_without_qha_has_no_volumes(tmp_path):
