@@ -9,6 +9,11 @@ analysis waits for all of them; they run in parallel wherever workers are. The a
 each phase's phonons (F, S, Cv) once, from the stored forces, and then the thermodynamics.
 With ``--follow-instabilities`` a follow job per phase, child of its force jobs, follows its
 lowest unstable mode (``follow_tasks.py``); the analysis then waits for it too.
+With ``--qha``, per phase and volume (``QhaSettings.volume_factors``)::
+
+    relax(phase) → relax at volume v → phonon setup(phase, qha-v…) ⇢ forces(phase, qha-v…, 1..n)
+
+and the analysis waits for those force jobs too.
 """
 
 from __future__ import annotations
@@ -17,13 +22,19 @@ from pathlib import Path
 
 from fireworks import Firework, Workflow
 
-from nasx.layout import CONVERGENCE_SET, MAIN_SET
+from nasx.layout import CONVERGENCE_SET, MAIN_SET, qha_set
 from nasx.run_document import RUN_DIR_KEY, RUN_KEY, RunDocument
 from nasx.settings import RunSettings
-from nasx.structures import PhaseSet
+from nasx.structures import Phase, PhaseSet
 from nasx.workflows.calculators.base import Calculator
 from nasx.workflows.priorities import PRIORITY_KEY, SETUP_PRIORITY, relax_priority
-from nasx.workflows.tasks import ANALYSIS_KEY, AnalysisTask, PhononSetupTask, RelaxTask
+from nasx.workflows.tasks import (
+    ANALYSIS_KEY,
+    AnalysisTask,
+    PhononSetupTask,
+    QhaRelaxTask,
+    RelaxTask,
+)
 
 
 def run_document(
@@ -114,6 +125,10 @@ def model_fireworks(
             )
             fireworks.append(setup)
             setups.append(setup)
+        if settings.qha is not None:
+            jobs = qha_fireworks(phase, relax, calculator, settings, run_dir, label)
+            fireworks += jobs
+            setups += jobs[1::2]
     analysis = Firework(
         AnalysisTask(run_dir=run_dir),
         name=f"analysis{tag}",
@@ -122,3 +137,58 @@ def model_fireworks(
     )
     fireworks.append(analysis)
     return fireworks, analysis
+
+
+def qha_fireworks(
+    phase: Phase,
+    relax: Firework,
+    calculator: Calculator,
+    settings: RunSettings,
+    run_dir: str,
+    label: str | None = None,
+) -> list[Firework]:
+    """A phase's QHA jobs, children of its relaxation: per volume its fixed-volume relaxation
+    and then its phonon setup (which adds the force jobs), in that order."""
+    category = {"_category": calculator.category}
+    tag = f" [{label}]" if label else ""
+    fireworks = []
+    for factor in settings.qha.volume_factors:
+        name = qha_set(factor)
+        relax_at_volume = Firework(
+            QhaRelaxTask(
+                run_dir=run_dir,
+                phase_id=phase.id,
+                phonon_set=name,
+                volume_factor=factor,
+                calculator=calculator,
+                relax_settings=settings.relax,
+            ),
+            name=f"relax {phase.id} ({name}){tag}",
+            parents=[relax],
+            spec={
+                **category,
+                "nasx_kind": "qha-relax",
+                "nasx_phase": phase.id,
+                PRIORITY_KEY: relax_priority(len(phase.structure)),
+            },
+        )
+        setup = Firework(
+            PhononSetupTask(
+                run_dir=run_dir,
+                phase_id=phase.id,
+                calculator=calculator,
+                phonon_settings=settings.phonons,
+                phonon_set=name,
+                **({"label": label} if label else {}),
+            ),
+            name=f"phonon setup {phase.id} ({name}){tag}",
+            parents=[relax_at_volume],
+            spec={
+                **category,
+                "nasx_kind": "setup",
+                "nasx_phase": phase.id,
+                PRIORITY_KEY: SETUP_PRIORITY,
+            },
+        )
+        fireworks += [relax_at_volume, setup]
+    return fireworks

@@ -15,6 +15,7 @@ class Progress:
 
     KINDS = (
         ("relax", "relaxed"),
+        ("qha-relax", "QHA volumes relaxed"),
         ("forces", "forces"),
         ("born", "Born charges"),
         ("phonons", "phonons"),

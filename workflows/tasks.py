@@ -3,10 +3,13 @@ are returned without recomputing, so any job can be repeated after an interrupti
 
 Per phase: RelaxTask → PhononSetupTask (adds one ForcesTask per displacement as detours); then
 one AnalysisTask waits for every phase and computes all thermodynamics, phonons included.
+With ``--qha``, per phase and volume: RelaxTask → QhaRelaxTask → PhononSetupTask of that
+volume's set (``layout.qha_set``) → its ForcesTasks.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +18,7 @@ from fireworks.utilities.fw_utilities import explicit_serialize
 from pymatgen.core import Structure
 
 from nasx import phonons
-from nasx.layout import MAIN_SET, read_json, write_json_atomic
+from nasx.layout import MAIN_SET, PhaseDirectory, is_qha_set, read_json, write_json_atomic
 from nasx.results import ForcesResult, RecordError, RelaxResult
 from nasx.run_document import ANALYSIS_KEY
 from nasx.settings import AnalysisOptions, PhononSettings, RelaxSettings
@@ -72,6 +75,61 @@ class RelaxTask(NasxTask):
 
 
 @explicit_serialize
+class QhaRelaxTask(NasxTask):
+    """Relax one phase at one QHA volume: its relaxed cell scaled isotropically to
+    ``volume_factor`` × its volume, then positions and cell shape relaxed at that volume with
+    the space group held, into the volume's own relax/ (``PhaseDirectory.qha_point``)."""
+
+    required_params = [
+        "run_dir",
+        "phase_id",
+        "phonon_set",
+        "volume_factor",
+        "calculator",
+        "relax_settings",
+    ]
+
+    def run_task(self, fw_spec: dict) -> FWAction:
+        phase = self.run.phase(self["phase_id"])
+        point = phase.qha_point(self["phonon_set"])
+        with self.journal(f"relax {self['phonon_set']} {self['phase_id']}") as entry:
+            cached = _reusable(point.relax_result, RelaxResult)
+            if cached is not None:
+                entry["computed"] = False
+                return FWAction(stored_data=cached.as_dict())
+            calculator = self.calculator(fw_spec)
+            parent = read_json(phase.relax_result)
+            cell = RelaxResult.from_dict(parent).structure.copy()
+            cell.scale_lattice(cell.volume * float(self["volume_factor"]))
+            settings: RelaxSettings = decoded(self["relax_settings"])
+            settings = replace(settings, constant_volume=True)
+            point.relax_dir.mkdir(parents=True, exist_ok=True)
+            result = calculator.relax(cell, settings, point.relax_dir)
+            document = {
+                **result.as_dict(),
+                "input_structure": cell.as_dict(),
+                "conventional_matrix": parent["conventional_matrix"],  # scaling keeps it
+                "volume_factor": float(self["volume_factor"]),
+                "calculator": calculator.describe(),
+            }
+            write_json_atomic(point.relax_result, document)
+            result.structure.to(filename=str(point.relaxed_cif))
+            entry.update(model_fields(calculator), steps=result.steps)
+            return FWAction(stored_data=result.as_dict())
+
+
+def _supercell_lattice(phase: PhaseDirectory, phonon_set: str, unitcell: Structure) -> np.ndarray:
+    """The conventional lattice that fixes a set's supercell: a QHA volume takes the relaxed
+    cell's, so that every volume has the main set's supercell."""
+    if not is_qha_set(phonon_set):
+        return unitcell.lattice.matrix
+    relax = read_json(phase.relax_result)
+    relaxed = RelaxResult.from_dict(relax).structure
+    matrix = np.array(relax["conventional_matrix"])
+    return phonons.conventional_cell(relaxed, matrix, RELAXED_SYMPREC_A).lattice.matrix
+
+
+@explicit_serialize
 class PhononSetupTask(NasxTask):
     """Finite displacements on the symmetrised relaxed cell; adds one force job per displacement."""
 
@@ -90,14 +148,15 @@ class PhononSetupTask(NasxTask):
             if dataset.exists():
                 ph = phonons.load(dataset)
             else:
-                relax = read_json(phase.relax_result)
+                relax = read_json(phase.relax_result_of(phonon_set))
                 unitcell = phonons.conventional_cell(
                     RelaxResult.from_dict(relax).structure,
                     np.array(relax["conventional_matrix"]),
                     RELAXED_SYMPREC_A,
                 )
+                lattice = _supercell_lattice(phase, phonon_set, unitcell)
                 ph = phonons.displacements(
-                    unitcell, settings.supercell_for(phase_id, unitcell.lattice.matrix), settings
+                    unitcell, settings.supercell_for(phase_id, lattice), settings
                 )
                 for index, poscar in enumerate(phonons.displaced_poscars(ph), start=1):
                     directory = phase.displacement_dir(index, phonon_set)

@@ -84,10 +84,14 @@ def relax_inputs(
     grid: tuple[int, int, int] | None,
     metallic: set[str],
     tolerances: dict,
+    constant_volume: bool = False,
 ) -> MPScanRelaxSet:
-    """Full relaxation of cell and positions (ISIF 3) at ENCUT 680 eV; ``grid`` None: automatic
-    k-spacing; ``tolerances``: NSW, EDIFFG and EDIFF (`VaspSettings.relax_incar`)."""
-    return _input_set(structure, grid, {"ISIF": 3, "IBRION": 2, **tolerances}, metallic)
+    """Full relaxation of cell and positions (ISIF 3) at ENCUT 680 eV, or with
+    ``constant_volume`` of positions and cell shape at the volume of ``structure`` (ISIF 4, a
+    QHA volume); ``grid`` None: automatic k-spacing; ``tolerances``: NSW, EDIFFG and EDIFF
+    (`VaspSettings.relax_incar`)."""
+    isif = 4 if constant_volume else 3
+    return _input_set(structure, grid, {"ISIF": isif, "IBRION": 2, **tolerances}, metallic)
 
 
 def static_inputs(

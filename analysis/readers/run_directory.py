@@ -9,6 +9,7 @@ and stub calculators.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from nasx import phonons
@@ -105,6 +106,25 @@ def phase_phonon_input(root: str | Path, phase_id: str, settings: PhononSettings
     root = Path(root)
     record = PhaseRecord(phase_id)
     return _Reader(root).phonons(RunDirectory(root).phase(phase_id), record, MAIN_SET, settings)
+
+
+def read_phase_files(
+    root: str | Path,
+    files: PhaseDirectory,
+    phase_id: str,
+    settings: PhononSettings | None,
+    missing: str,
+) -> tuple[PhaseRecord, list[Problem]]:
+    """The relaxation and (unless ``settings`` is None) the main phonon set of ``files``, a
+    directory laid out as a phase's (a QHA volume: `PhaseDirectory.qha_point`), read as
+    `read_run_directory` reads a phase's, and the problems found, each missing ``missing``.
+    The phonons are read only when the relaxation gave a structure."""
+    reader = _Reader(Path(root))
+    record = PhaseRecord(phase_id)
+    reader.relaxation(files, record)
+    if settings is not None and record.structure is not None:
+        record.phonons = reader.phonons(files, record, MAIN_SET, settings)
+    return record, [replace(p, missing=missing) for p in reader.problems]
 
 
 class _Reader:

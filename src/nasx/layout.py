@@ -15,6 +15,8 @@ them without recomputing, which makes every job safe to repeat after an interrup
       phases/<id>/band.yaml         phonopy's band structure along the high-symmetry path
       phases/<id>/band_structure.png   the bands with the DOS beside them
       phases/<id>/thermal_properties.png   F, S, Cv against T, phase changes marked
+      phases/<id>/qha/v1.0400/      one volume of --qha (1.04 × the relaxed volume), laid out
+                                    as a phase: relax/, relaxed.cif, phonons/
       results.json, report.md, voltage_profile.png, hull.png
 
 A committee (``nasx run --calculator chgnet sevennet``) holds one such directory per model,
@@ -47,6 +49,19 @@ BAND_YAML = "band.yaml"
 BAND_STRUCTURE_PNG = "band_structure.png"
 THERMAL_PROPERTIES_PNG = "thermal_properties.png"
 """Per-phase phonon outputs, in phases/<id>/ of a run or an analysis."""
+QHA_DIR = "qha"
+QHA_SET_PREFIX = "qha-"
+"""A QHA volume's phonon set is ``qha-v1.0400`` (1.04 × the relaxed volume); its files are in
+phases/<id>/qha/v1.0400/."""
+
+
+def qha_set(volume_factor: float) -> str:
+    """The phonon-set name of the QHA volume ``volume_factor`` × the relaxed one."""
+    return f"{QHA_SET_PREFIX}v{volume_factor:.4f}"
+
+
+def is_qha_set(phonon_set: str) -> bool:
+    return phonon_set.startswith(QHA_SET_PREFIX)
 
 
 def _umask() -> int:
@@ -139,7 +154,20 @@ class PhaseDirectory:
     def relaxed_cif(self) -> Path:
         return self.root / "relaxed.cif"
 
+    def qha_point(self, phonon_set: str) -> PhaseDirectory:
+        """The files of one QHA volume (``qha_set``), laid out as a phase's own: relax/ (the
+        relaxation at that volume), relaxed.cif and phonons/ (its main set)."""
+        return PhaseDirectory(self.root / QHA_DIR / phonon_set.removeprefix(QHA_SET_PREFIX))
+
+    def relax_result_of(self, phonon_set: str = MAIN_SET) -> Path:
+        """The relaxation whose cell ``phonon_set`` displaces (a QHA volume: its own)."""
+        if is_qha_set(phonon_set):
+            return self.qha_point(phonon_set).relax_result
+        return self.relax_result
+
     def phonon_dir(self, phonon_set: str = MAIN_SET) -> Path:
+        if is_qha_set(phonon_set):
+            return self.qha_point(phonon_set).phonon_dir()
         return self.root / phonon_set
 
     def displacement_dataset(self, phonon_set: str = MAIN_SET) -> Path:
@@ -149,6 +177,8 @@ class PhaseDirectory:
         return self.phonon_dir(phonon_set) / f"disp-{index:03d}"
 
     def phonopy_yaml(self, phonon_set: str = MAIN_SET) -> Path:
+        if is_qha_set(phonon_set):
+            return self.qha_point(phonon_set).phonopy_yaml()
         return self.root / (
             "phonopy.yaml" if phonon_set == MAIN_SET else f"phonopy-{phonon_set}.yaml"
         )
@@ -173,6 +203,8 @@ class PhaseDirectory:
         return self.root / "phonons.json"
 
     def thermal(self, phonon_set: str = MAIN_SET) -> Path:
+        if is_qha_set(phonon_set):
+            return self.qha_point(phonon_set).thermal()
         return self.root / (
             "thermal.json" if phonon_set == MAIN_SET else f"thermal-{phonon_set}.json"
         )

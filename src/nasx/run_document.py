@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from nasx.layout import CONVERGENCE_SET, MAIN_SET
+from nasx.qha_settings import QhaSettings
 from nasx.settings import AnalysisOptions, PhononSettings, RelaxSettings, RunSettings
 from nasx.structures import PhaseSet
 from nasx.structures.phases import PhaseChange
@@ -95,6 +96,8 @@ class RunDocument:
     structures: str = ""
     """The folder the phases were read from, where the analysis looks for the user's measured
     values (``experiment.toml``); not part of the calculation key."""
+    qha: QhaSettings | None = None
+    """The volumes of ``--qha`` (None: none; a run.json made before it has none)."""
 
     @classmethod
     def for_study(
@@ -121,6 +124,7 @@ class RunDocument:
             follow_instabilities=settings.follow_instabilities,
             command=command,
             structures=str(phase_set.source or ""),
+            qha=settings.qha,
         )
 
     def phonon_settings(self, phonon_set: str) -> PhononSettings:
@@ -151,6 +155,7 @@ class RunDocument:
             if self.convergence is None
             else self.convergence.to_document(),
             **({"follow_instabilities": True} if self.follow_instabilities else {}),
+            **({"qha": self.qha.to_document()} if self.qha is not None else {}),
         }
 
     def to_document(self) -> dict:
@@ -186,6 +191,7 @@ class RunDocument:
             follow_instabilities=bool(d.get("follow_instabilities", False)),
             command=str(d.get("command", "")),
             structures=str(d.get("structures", "")),
+            qha=QhaSettings.from_document(d.get("qha")),
         )
 
 
@@ -198,9 +204,10 @@ CALCULATION_KEYS = (
     "convergence_phases",
     "convergence_settings",
     "follow_instabilities",
+    "qha",
 )
-"""A key a document lacks reads as None: ``follow_instabilities`` is written only when set, so
-run directories made before it existed keep their key."""
+"""A key a document lacks reads as None: ``follow_instabilities`` and ``qha`` are written only
+when set, so run directories made before them keep their key."""
 
 
 def calculation_key_of(document: dict) -> dict:

@@ -16,6 +16,7 @@ import numpy as np
 from monty.json import MSONable
 
 from nasx import defaults
+from nasx.qha_settings import QhaSettings
 
 
 class _Settings(MSONable):
@@ -52,12 +53,21 @@ class RelaxSettings(_Settings):
     ``fmax_eV_per_A`` bounds the residual force (and, through the cell filter, the stress ×
     volume); ``max_steps`` is the step limit after which the relaxation is reported unconverged.
     ``symprec`` None relaxes without the symmetry constraint (mode following only).
+    ``constant_volume`` relaxes the cell's shape at its given volume (a QHA volume; VASP's
+    ISIF = 4); it is written only when set, so run.json keeps its form.
     """
 
     fmax_eV_per_A: float = defaults.FMAX_EV_PER_A
     max_steps: int = defaults.MAX_STEPS
     relax_cell: bool = True
     symprec: float | None = defaults.RELAX_SYMPREC_A
+    constant_volume: bool = False
+
+    def to_document(self) -> dict:
+        document = asdict(self)
+        if not self.constant_volume:
+            del document["constant_volume"]
+        return document
 
 
 @dataclass(frozen=True)
@@ -164,6 +174,9 @@ class RunSettings:
     convergence_length_A: float | None = None
     follow_instabilities: bool = False
     """Follow each phase's lowest unstable mode to the lower-symmetry structure it leads to."""
+    qha: QhaSettings | None = None
+    """The volumes of the quasi-harmonic study (None: harmonic only); in the calculation key
+    only when set."""
 
     def for_calculator(self, translation_invariant: bool) -> RunSettings:
         """Settings adapted to the model: Γ acoustic modes are only zero for a translationally
@@ -189,4 +202,5 @@ class RunSettings:
             if self.convergence_phases
             else None,
             **({"follow_instabilities": True} if self.follow_instabilities else {}),
+            **({"qha": self.qha.to_document()} if self.qha is not None else {}),
         }

@@ -18,8 +18,9 @@ from nasx import arguments, defaults
 from nasx.arguments import ArgumentError, shown
 from nasx.errors import NasxInputError
 from nasx.gpaw_settings import GpawSettings
+from nasx.qha_settings import QhaSettings
 from nasx.settings import AnalysisOptions, PhononSettings, RelaxSettings, RunSettings
-from nasx.vasp_settings import VaspSettings, check_vasp_options
+from nasx.vasp_settings import VaspSettings, check_vasp_options, resolve_vasp_cmd
 from nasx.wording import counted
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class StudyOptions:
     (e.g. ``{"ecut_eV": 700}``; the others keep their defaults), ``vasp`` `VaspSettings` (VASP's
     relaxation, not ``fmax_eV_per_A``); ``born_charges``: a DFPT job per polar phase (VASP);
     ``gpaw_launcher`` (e.g. ``"mpiexec -n 8"``) runs each GPAW calculation under MPI.
+    ``qha``: phonons at several volumes per phase (True, ``"MIN:MAX:COUNT"``, `QhaSettings`).
     """
 
     system: str | None = None
@@ -76,6 +78,7 @@ class StudyOptions:
     vasp: VaspSettings | None = None
     born_charges: bool = False
     gpaw_launcher: str | None = None
+    qha: QhaSettings | None = None
 
     @classmethod
     def from_arguments(cls, **given: object) -> StudyOptions:
@@ -175,6 +178,7 @@ class StudyOptions:
             convergence_phases=tuple(_phase_ids(phase_set, self.check_convergence)),
             convergence_length_A=self.convergence_length_A,
             follow_instabilities=self.follow_instabilities,
+            qha=self.qha,
         )
 
 
@@ -262,19 +266,6 @@ class Study:
         return lines
 
 
-def resolve_vasp_cmd(vasp_cmd: str | None) -> str:
-    """The VASP command, its program found on PATH or, for a bare name, beside this Python (so
-    ``.venv/bin/nasx ... --vasp-cmd nasx-fake-vasp`` works without activating the environment);
-    a missing command or program is refused."""
-    if not (vasp_cmd or "").strip():
-        raise ArgumentError(
-            "vasp_cmd",
-            "calculator vasp runs VASP here and needs its command, e.g. "
-            "'mpirun -n 8 vasp_std' (cluster workers: use nasx submit)",
-        )
-    return arguments.program("vasp_cmd", vasp_cmd)
-
-
 def calculator_names(argument: str, value: object) -> tuple[str, ...]:
     """One calculator name or several (a committee), each known and given once."""
     names = arguments.names(argument, value) or ()
@@ -294,7 +285,7 @@ def _literal(value: object) -> object:
     """``value`` as a Python literal of itself: paths as strings, settings as dicts."""
     if isinstance(value, Path):
         return str(value)
-    if isinstance(value, GpawSettings | VaspSettings):
+    if isinstance(value, GpawSettings | VaspSettings | QhaSettings):
         return value.to_document()
     return value
 
@@ -397,4 +388,5 @@ _CHECKS = {
     "vasp": VaspSettings.from_mapping,
     "born_charges": _flag,
     "gpaw_launcher": _text,
+    "qha": QhaSettings.from_option,
 }

@@ -107,6 +107,19 @@ def check_vasp_options(options) -> None:
         )
 
 
+def resolve_vasp_cmd(vasp_cmd: str | None) -> str:
+    """The VASP command, its program found on PATH or, for a bare name, beside this Python (so
+    ``.venv/bin/nasx ... --vasp-cmd nasx-fake-vasp`` works without activating the environment);
+    a missing command or program is refused."""
+    if not (vasp_cmd or "").strip():
+        raise ArgumentError(
+            "vasp_cmd",
+            "calculator vasp runs VASP here and needs its command, e.g. "
+            "'mpirun -n 8 vasp_std' (cluster workers: use nasx submit)",
+        )
+    return arguments.program("vasp_cmd", vasp_cmd)
+
+
 def _checked(argument: str, key: str, value: object) -> object:
     """One setting's value, checked (text from the command line converted)."""
     try:

@@ -56,7 +56,11 @@ class AseBackedCalculator(Calculator):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # spglib deprecation chatter from FixSymmetry
                 atoms.set_constraint(FixSymmetry(atoms, symprec=settings.symprec))
-        target = FrechetCellFilter(atoms) if settings.relax_cell else atoms
+        target = (
+            FrechetCellFilter(atoms, constant_volume=settings.constant_volume)
+            if settings.relax_cell
+            else atoms
+        )
         optimizer = BFGS(target, logfile=str(Path(workdir) / "relax.log"))
         optimizer.attach(lambda: self.relaxation_step(atoms, optimizer.nsteps, Path(workdir)))
         with warnings.catch_warnings():
@@ -67,6 +71,8 @@ class AseBackedCalculator(Calculator):
         atoms.set_constraint()  # report the real residual forces, not the symmetrised ones
         forces = atoms.get_forces()
         stress = atoms.get_stress(voigt=False) / GPa if settings.relax_cell else np.zeros((3, 3))
+        if settings.constant_volume:  # the pressure is the volume's; only its shear is relaxed
+            stress -= np.trace(stress) / 3 * np.eye(3)
         relaxed = AseAtomsAdaptor.get_structure(atoms)
         return RelaxResult(
             structure=relaxed,

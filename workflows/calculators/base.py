@@ -97,7 +97,8 @@ class Calculator(MSONable, ABC):
 
     @abstractmethod
     def relax(self, structure: Structure, settings: RelaxSettings, workdir: Path) -> RelaxResult:
-        """Relax cell and positions with the symmetry held."""
+        """Relax cell and positions with the symmetry held (``settings.constant_volume``: the
+        cell's shape only, at the volume of ``structure``)."""
 
     @abstractmethod
     def forces(self, structure: Structure, workdir: Path) -> ForcesResult:

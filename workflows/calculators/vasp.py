@@ -151,13 +151,18 @@ class VaspCalculator(Calculator):
 
     def relax(self, structure: Structure, settings: RelaxSettings, workdir: Path) -> RelaxResult:
         """relax1 → relax2 → static at the tolerances of ``self.settings`` (``settings``, the
-        machine-learned models' fmax and step limit, do not apply to VASP)."""
+        machine-learned models' fmax and step limit, do not apply to VASP; its
+        ``constant_volume`` relaxes at the volume of ``structure``, ISIF 4)."""
         workdir = Path(workdir)
         metallic = self.metallic
         runs, corrections, current = [], [], structure
         for name in ("relax1", "relax2"):
             inputs = vasp_inputs.relax_inputs(
-                current, self._grid(current), metallic, self.settings.relax_incar()
+                current,
+                self._grid(current),
+                metallic,
+                self.settings.relax_incar(),
+                constant_volume=settings.constant_volume,
             )
             run, fixes = self._run(inputs, workdir / name)
             corrections += [{**c, "step": name} for c in fixes]

@@ -13,7 +13,7 @@ import argparse
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from nasx import arguments, defaults
+from nasx import arguments, defaults, qha_settings
 from nasx.arguments import (
     MAX_REPETITIONS,
     MAX_TEMPERATURE_K,
@@ -21,6 +21,7 @@ from nasx.arguments import (
     shown,
 )
 from nasx.gpaw_settings import GpawSettings
+from nasx.qha_settings import QhaSettings
 from nasx.vasp_settings import VaspSettings
 
 CEILINGS = {f"--{k.removesuffix('_A').replace('_', '-')}": v for k, v in arguments.CEILINGS.items()}
@@ -166,6 +167,28 @@ def add_choice(
     group.add_argument(flag, choices=list(choices), default=choices[0], help=help)
 
 
+def add_qha(group: argparse._ActionsContainer) -> None:
+    """``--qha`` and ``--qha-volumes``: `nasx.run`'s ``qha`` (`QhaSettings`)."""
+    q = qha_settings
+    group.add_argument(
+        "--qha",
+        action="store_true",
+        help="quasi-harmonic study: relax each phase at several volumes around its relaxed one "
+        "(cell scaled, then positions and cell shape relaxed at that volume, space group held) "
+        "and compute its phonons at each (phases/<id>/qha/); volumes × (relaxation + force "
+        "jobs) more per phase",
+    )
+    group.add_argument(
+        "--qha-volumes",
+        type=_parse(q.parse),
+        metavar="MIN:MAX:COUNT",
+        help="the volumes of --qha (implies it): COUNT volumes evenly from MIN %% to MAX %% of "
+        f"the relaxed volume, the range including 0, within ±{q.LIMIT_PERCENT:g} %%, COUNT from "
+        f"{q.MIN_COUNT} to {q.MAX_COUNT} (default {QhaSettings().as_option()}, provisional until "
+        f"measured); a negative MIN needs '=': --qha-volumes={QhaSettings().as_option()}",
+    )
+
+
 def add_calculation_options(
     parser: argparse.ArgumentParser, local: bool = True
 ) -> argparse._ArgumentGroup:
@@ -251,6 +274,7 @@ def add_calculation_options(
         "minimum supercell height of the convergence check",
         default_text="1.5 × --min-length",
     )
+    add_qha(group)
     if local:
         group.add_argument(
             "--follow-instabilities",

@@ -31,6 +31,7 @@ inputs:   the built-in Na–S set, or --structures DIR (CIFs of one binary A–X
 outputs:  in --out: results.json, report.md, voltage_profile.png, hull.png;
           phases/<id>/relaxed.cif, phonopy.yaml, thermal.json, phonon figures;
           phases/<id>/instability/ (with --follow-instabilities);
+          phases/<id>/qha/v<factor>/ (with --qha: each volume's relaxation and phonons);
           run.json (settings), journal.jsonl (one line per job), launches/jobs.log
 committee: --calculator chgnet sevennet computes the study with each model in one workflow:
           DIR/models/<name>/ is each model's run directory (as above), and DIR's own
@@ -140,6 +141,7 @@ def study_options(args: argparse.Namespace):
     values["supercell"] = dict(given.get("supercell") or [])
     values["gpaw"] = _settings("gpaw", given.get("gpaw"))
     values["vasp"] = _settings("vasp", given.get("vasp"))
+    values["qha"] = given.get("qha_volumes") or given.get("qha")  # --qha-volumes implies --qha
     return StudyOptions.from_arguments(**values)
 
 

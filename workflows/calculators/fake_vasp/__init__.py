@@ -7,7 +7,7 @@ lets the VASP code paths (custodian jobs and handlers, phonopy's force reader) r
 
 - Static (NSW = 0 or missing, or IBRION = -1): one ionic step of the POSCAR structure.
 - Relaxation (NSW > 0, IBRION = 1, 2 or 3): the calculator's relaxation (cell too if ISIF ≥ 3,
-  fmax = |EDIFFG| if EDIFFG < 0 else 1e-3 eV/Å, at most NSW steps); every energy evaluation is an
+  its shape only at constant volume if ISIF = 4; fmax = |EDIFFG| if EDIFFG < 0 else 1e-3 eV/Å, at most NSW steps); every energy evaluation is an
   ionic step, CONTCAR is the relaxed structure.
 - Born charges (LEPSILON = .TRUE. with IBRION = 7 or 8): a static, then three linear-response
   SCF steps, the dielectric tensor and Born charges in vasprun.xml and OUTCAR as VASP writes them

@@ -129,12 +129,15 @@ def relax(
     calculator: Calculator, structure: Structure, job: Job, workdir: Path
 ) -> tuple[list[IonicStep], Structure, bool]:
     """Ionic steps, final structure and convergence of a VASP-style relaxation: the cell too if
-    ISIF ≥ 3, fmax = |EDIFFG| (eV/Å) if EDIFFG < 0 else 1e-3 eV/Å, at most NSW ionic steps."""
+    ISIF ≥ 3 (its shape only, at constant volume, if ISIF = 4), fmax = |EDIFFG| (eV/Å) if
+    EDIFFG < 0 else 1e-3 eV/Å, at most NSW ionic steps."""
     ediffg = float(job.parameters["EDIFFG"])
+    isif = int(job.parameters["ISIF"])
     settings = RelaxSettings(
         fmax_eV_per_A=abs(ediffg) if ediffg < 0 else 1e-3,
         max_steps=job.nsw,
-        relax_cell=int(job.parameters["ISIF"]) >= 3,
+        relax_cell=isif >= 3,
+        constant_volume=isif == 4,
     )
     steps: list[IonicStep] = []
     if isinstance(calculator, AseBackedCalculator):
