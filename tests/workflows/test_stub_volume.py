@@ -91,3 +91,16 @@ def test_spring_scales_with_volume_and_is_unchanged_at_the_reference():
         assert energy - e0 == pytest.approx(
             1.5 * ELASTIC_EV_PER_A3 * v0 * s**2, rel=1e-9, abs=1e-14
         )
+
+
+@pytest.mark.parametrize("factor", [0.94, 1.08, 1.3])
+def test_large_supercells_at_other_volumes_are_still_recognised(factor, tmp_path):
+    """A QHA volume's 5×5×5 supercell: its strain alone once exceeded the match's tolerance."""
+    from nasx.workflows.calculators import CalculatorOptions, get_calculator
+
+    stub = get_calculator("stub", CalculatorOptions())
+    na = next(p for p in reference_set("Na-S") if p.id == "Na_Im-3m").structure.copy()
+    na.make_supercell([5, 5, 5])
+    na.scale_lattice(na.volume * factor)
+    result = stub.forces(na, tmp_path)
+    assert np.abs(result.forces_eV_per_A).max() < 1e-9  # at its ideal sites: no force

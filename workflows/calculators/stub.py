@@ -169,7 +169,11 @@ class HarmonicReferenceModel(AseCalculator):
             }
             if set(counts) != set(ref_counts) or len(set(ratios.values())) != 1:
                 continue
-            matrix = cell @ np.linalg.inv(ref.structure.lattice.matrix)
+            n_cells = len(symbols) / len(ref.structure)
+            # the supercell matrix of the cell brought back to the reference's volume, so that
+            # a strained cell (a QHA volume, large supercells) still matches
+            scale = (abs(np.linalg.det(cell)) / (n_cells * ref.structure.volume)) ** (1 / 3)
+            matrix = (cell / scale) @ np.linalg.inv(ref.structure.lattice.matrix)
             misfit = np.abs(matrix - np.rint(matrix)).max()
             if best is None or misfit < best[0]:
                 best = (misfit, ref, np.rint(matrix))
