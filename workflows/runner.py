@@ -187,14 +187,31 @@ def _find_or_add_workflow(lp, build: Callable[[], Workflow], run_dir: Path, stor
     workflow of a directory that was copied or moved here, or added now. On a shared database
     the run directory is claimed first, so that two processes never both add it."""
     if store is None:
-        return claim_run_dir(lp, run_dir, lambda: min(lp.add_wf(build()).values()))[0]
+        workflow_id = claim_run_dir(lp, run_dir, lambda: min(lp.add_wf(build()).values()))[0]
+        if _grown(lp, workflow_id, build):
+            raise RunFailed(
+                f"the database's workflow of {run_dir} (fw_id {workflow_id}) lacks jobs of this "
+                "run's settings (--qha added or changed): delete it (lpad delete_wflows -i "
+                f"{workflow_id}; finished work is reused from the files) and run again"
+            )
+        return workflow_id
     existing = workflow_of_run_dir(lp, run_dir)
+    if existing is not None and _grown(lp, existing, build):
+        lp.delete_wf(existing)  # --qha added: a new graph, every finished job reused from files
+        existing = None
     if existing is not None:
         return existing
     moved = store.adopt_moved_workflow(RUN_DIR_KEY)
     if moved is not None:
         return moved
     return min(lp.add_wf(build()).values())
+
+
+def _grown(lp, workflow_id: int, build: Callable[[], Workflow]) -> bool:
+    """Whether this run's graph has jobs the stored workflow never had (``--qha`` added to a
+    finished run, or its volumes changed; the force jobs are added later and do not count)."""
+    stored = {fw["name"] for fw in _workflow_fws(lp, workflow_id)}
+    return any(fw.name not in stored for fw in build().fws)
 
 
 def _workflow_fws(lp, workflow_id: int) -> list[dict]:

@@ -41,12 +41,20 @@ def check_or_write_settings(
         )
     if previous is not None:
         fixed, before = document.calculation_key(), calculation_key_of(previous)
-        changed = [k for k, v in fixed.items() if _normal(before[k]) != _normal(v)]
+        # --qha only adds jobs (its volumes are folders of their own): it may be added to a
+        # harmonic run, or its volumes changed, but not dropped from a QHA run unnoticed
+        changed = [k for k, v in fixed.items() if k != "qha" and _normal(before[k]) != _normal(v)]
+        if before["qha"] is not None and fixed["qha"] is None and not changed:
+            raise NasxInputError(
+                run.root,
+                "holds a run with --qha; give --qha (and its --qha-volumes) to resume it, or use "
+                "another --out for a harmonic run",
+            )
         if changed:
             raise NasxInputError(
                 run.root,
                 f"holds a run with different {', '.join(changed)}; use another --out for new calculations "
-                "(only --temperatures and --bypass may change on a rerun)",
+                "(only --temperatures and --bypass may change on a rerun, and --qha be added)",
             )
     write_json_atomic(run.settings, document.to_document())
 

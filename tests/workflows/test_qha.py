@@ -286,3 +286,28 @@ def test_a_killed_run_resumes_without_recomputing_a_finished_volume(qha_run, tmp
     ]
     assert len(again) == len(RunDirectory(qha_run).journal_entries())  # every job ran once more
     assert read_qha_inputs(run, "Na_Im-3m").complete
+
+
+@pytest.mark.slow
+def test_qha_is_added_to_a_harmonic_run_reusing_it_and_never_dropped_unnoticed(
+    qha_run, tmp_path, capsys
+):
+    """A finished harmonic run + --qha computes only the volumes (and the analysis); a QHA run
+    resumed without --qha is refused in one line, nothing written."""
+    structures = qha_run.parent / "cifs"
+    harmonic = tmp_path / "harmonic"
+    argv = qha_argv(harmonic, structures, "--workers", "1")
+    plain = [a for a in argv if not a.startswith("--qha-volumes")]
+    assert main(plain) == 0
+    before = len(RunDirectory(harmonic).journal_entries())
+    assert main(argv) == 0
+    added = [e["job"] for e in RunDirectory(harmonic).journal_entries()[before:] if e["computed"]]
+    assert any(job.startswith("relax qha-v") for job in added)
+    assert all(job.split()[1].startswith("qha-v") for job in added if job != "analysis")
+    assert read_qha_inputs(harmonic, "Na_Im-3m").complete
+
+    run_json = (harmonic / "run.json").read_text()
+    capsys.readouterr()
+    assert main(plain) == 2
+    assert "holds a run with --qha; give --qha" in capsys.readouterr().err
+    assert (harmonic / "run.json").read_text() == run_json
