@@ -28,6 +28,7 @@ from nasx.symmetry import INPUT_SYMPREC_A, symmetrized
 from nasx.vasp_settings import VaspSettings
 from nasx.workflows import vasp_inputs
 from nasx.workflows.calculators.base import Calculator, CalculatorOptions
+from nasx.workflows.calculators.dispersion import VASP_TAGS, described
 
 WORKER_ENV_KEY = "vasp_cmd"
 POLLING_ENV_KEY = "vasp_polling_seconds"
@@ -49,7 +50,9 @@ class VaspCalculator(Calculator):
     k-grid and the lattice lengths of the cell it belongs to; other cells use a line density.
     ``auto_kspacing`` uses pymatgen's automatic k-spacing instead of any explicit grid.
     ``settings``: the relaxation's tolerances (EDIFFG, NSW, EDIFF; not ``--fmax``, which is the
-    machine-learned models') and whether polar phases get a Born-charge job."""
+    machine-learned models') and whether polar phases get a Born-charge job. ``dispersion``
+    ``"d4"``: DFT-D4 with r2SCAN's parameters in every job but the Born charges' (IVDW = 13:
+    a VASP linked to the DFT-D4 library, 6.2 or later)."""
 
     name = "vasp"
     category = "vasp"
@@ -64,6 +67,7 @@ class VaspCalculator(Calculator):
         polling_time_step: float = 10.0,
         max_errors: int = 5,
         settings: VaspSettings | dict | None = None,
+        dispersion: str | None = None,
     ) -> None:
         self.vasp_cmd = vasp_cmd
         self.system = system or ["Na", "S"]
@@ -74,6 +78,7 @@ class VaspCalculator(Calculator):
         if not isinstance(settings, VaspSettings):  # a document's dict, or None: the defaults
             settings = VaspSettings.from_document(settings)
         self.settings = settings
+        self.dispersion = dispersion
 
     @classmethod
     def for_phases(cls, phase_set: PhaseSet, **kwargs) -> VaspCalculator:
@@ -92,10 +97,15 @@ class VaspCalculator(Calculator):
             auto_kspacing=options.auto_kspacing,
             polling_time_step=options.polling_seconds,
             settings=options.vasp,
+            dispersion=options.dispersion,
         )
 
     def as_dict(self) -> dict:
-        return {**super().as_dict(), "settings": self.settings.to_document()}
+        """monty's dict; ``dispersion`` only when set (the key of older runs is unchanged)."""
+        d = {**super().as_dict(), "settings": self.settings.to_document()}
+        if d.get("dispersion") is None:
+            d.pop("dispersion", None)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> VaspCalculator:
@@ -130,10 +140,16 @@ class VaspCalculator(Calculator):
 
     def describe(self) -> str:
         kpoints = "pymatgen's automatic k-spacing" if self.auto_kspacing else "the paper's k-grids"
-        return (
+        return described(
             f"VASP r2SCAN (ENCUT {vasp_inputs.ENCUT_EV} eV, {kpoints}; "
-            f"{self.settings.describe()}) under custodian"
+            f"{self.settings.describe()}) under custodian",
+            self.dispersion,
+            "DFT-D4 with r2SCAN's parameters (IVDW 13)",
         )
+
+    def dispersion_incar(self) -> dict:
+        """The INCAR tags of the dispersion (none without it)."""
+        return dict(VASP_TAGS) if self.dispersion is not None else {}
 
     def relaxation_cell(self, structure: Structure) -> Structure:
         return symmetrized(structure, INPUT_SYMPREC_A)  # the cell the published k-grid refers to
@@ -159,12 +175,14 @@ class VaspCalculator(Calculator):
             inputs = vasp_inputs.relax_inputs(
                 current, self._grid(current), metallic, self.settings.relax_incar()
             )
-            run, fixes = self._run(inputs, workdir / name)
+            run, fixes = self._run(inputs, workdir / name, self.dispersion_incar())
             corrections += [{**c, "step": name} for c in fixes]
             runs.append(run)
             current = run.structure
         static, fixes = self._run(
-            vasp_inputs.static_inputs(current, self._grid(current), metallic), workdir / "static"
+            vasp_inputs.static_inputs(current, self._grid(current), metallic),
+            workdir / "static",
+            self.dispersion_incar(),
         )
         corrections += [{**c, "step": "static"} for c in fixes]
         return relaxation_from_vasp(runs, static, corrections)
@@ -183,7 +201,9 @@ class VaspCalculator(Calculator):
 
         grid = self._grid(structure, supercell=True)
         run, fixes = self._run(
-            vasp_inputs.displacement_inputs(structure, grid, self.metallic), Path(workdir)
+            vasp_inputs.displacement_inputs(structure, grid, self.metallic),
+            Path(workdir),
+            self.dispersion_incar(),
         )
         parsed = parse_set_of_forces(
             len(structure), [str(run.path)], verbose=False
@@ -192,7 +212,10 @@ class VaspCalculator(Calculator):
             raise ValueError(f"phonopy could not read {len(structure)} forces from {run.path}")
         return ForcesResult(run.energy_eV, np.asarray(parsed["forces"][0], dtype=float), fixes)
 
-    def _run(self, inputs, directory: Path) -> tuple[VaspRun, list[dict]]:
+    def _run(
+        self, inputs, directory: Path, incar: dict | None = None
+    ) -> tuple[VaspRun, list[dict]]:
+        """Run VASP on ``inputs`` (with the INCAR tags ``incar`` added) in ``directory``."""
         from custodian import Custodian
 
         from nasx.workflows.calculators.vasp_process import (
@@ -212,6 +235,8 @@ class VaspCalculator(Calculator):
                 for stream in {sys.stderr, sys.__stderr__} - {None}:
                     print(f"nasx: {stopped}", file=stream, flush=True)
             keep_aside(directory)
+            if incar:  # the dispersion's tags (not the Born-charge job: VASP's DFPT has none)
+                inputs.user_incar_settings = {**inputs.user_incar_settings, **incar}
             vasp_inputs.write(inputs, directory)
             custodian = Custodian(
                 custodian_handlers(),
