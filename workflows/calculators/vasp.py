@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from pymatgen.core import Structure
+from pymatgen.io.vasp.sets import MPScanRelaxSet
 
 from nasx.analysis.readers.vasp import (
     VaspRun,
@@ -147,9 +148,12 @@ class VaspCalculator(Calculator):
             "DFT-D4 with r2SCAN's parameters (IVDW 13)",
         )
 
-    def dispersion_incar(self) -> dict:
-        """The INCAR tags of the dispersion (none without it)."""
-        return dict(VASP_TAGS) if self.dispersion is not None else {}
+    def with_dispersion(self, inputs: MPScanRelaxSet) -> MPScanRelaxSet:
+        """``inputs`` with the dispersion's INCAR tags (unchanged without dispersion). Every
+        job but the Born charges' takes them: VASP's DFPT has no dispersion."""
+        if self.dispersion is not None:
+            inputs.user_incar_settings = {**inputs.user_incar_settings, **VASP_TAGS}
+        return inputs
 
     def relaxation_cell(self, structure: Structure) -> Structure:
         return symmetrized(structure, INPUT_SYMPREC_A)  # the cell the published k-grid refers to
@@ -175,14 +179,13 @@ class VaspCalculator(Calculator):
             inputs = vasp_inputs.relax_inputs(
                 current, self._grid(current), metallic, self.settings.relax_incar()
             )
-            run, fixes = self._run(inputs, workdir / name, self.dispersion_incar())
+            run, fixes = self._run(self.with_dispersion(inputs), workdir / name)
             corrections += [{**c, "step": name} for c in fixes]
             runs.append(run)
             current = run.structure
         static, fixes = self._run(
-            vasp_inputs.static_inputs(current, self._grid(current), metallic),
+            self.with_dispersion(vasp_inputs.static_inputs(current, self._grid(current), metallic)),
             workdir / "static",
-            self.dispersion_incar(),
         )
         corrections += [{**c, "step": "static"} for c in fixes]
         return relaxation_from_vasp(runs, static, corrections)
@@ -201,9 +204,8 @@ class VaspCalculator(Calculator):
 
         grid = self._grid(structure, supercell=True)
         run, fixes = self._run(
-            vasp_inputs.displacement_inputs(structure, grid, self.metallic),
+            self.with_dispersion(vasp_inputs.displacement_inputs(structure, grid, self.metallic)),
             Path(workdir),
-            self.dispersion_incar(),
         )
         parsed = parse_set_of_forces(
             len(structure), [str(run.path)], verbose=False
@@ -212,10 +214,7 @@ class VaspCalculator(Calculator):
             raise ValueError(f"phonopy could not read {len(structure)} forces from {run.path}")
         return ForcesResult(run.energy_eV, np.asarray(parsed["forces"][0], dtype=float), fixes)
 
-    def _run(
-        self, inputs, directory: Path, incar: dict | None = None
-    ) -> tuple[VaspRun, list[dict]]:
-        """Run VASP on ``inputs`` (with the INCAR tags ``incar`` added) in ``directory``."""
+    def _run(self, inputs, directory: Path) -> tuple[VaspRun, list[dict]]:
         from custodian import Custodian
 
         from nasx.workflows.calculators.vasp_process import (
@@ -235,8 +234,6 @@ class VaspCalculator(Calculator):
                 for stream in {sys.stderr, sys.__stderr__} - {None}:
                     print(f"nasx: {stopped}", file=stream, flush=True)
             keep_aside(directory)
-            if incar:  # the dispersion's tags (not the Born-charge job: VASP's DFPT has none)
-                inputs.user_incar_settings = {**inputs.user_incar_settings, **incar}
             vasp_inputs.write(inputs, directory)
             custodian = Custodian(
                 custodian_handlers(),
