@@ -152,16 +152,19 @@ def test_chgnets_own_force_path_adds_d4(tmp_path, monkeypatch):
     assert get_calculator("chgnet").forces(structure, tmp_path).energy_eV == 0.0
 
 
-def test_models_with_d4_are_named_recorded_and_keyed_apart():
-    plain, d4 = get_calculator("chgnet"), get_calculator("chgnet+d4")
-    assert (plain.name, d4.name) == ("chgnet", "chgnet+d4")
+@pytest.mark.parametrize("model", ["chgnet", "sevennet"])
+def test_models_with_d4_are_named_recorded_and_keyed_apart(model):
+    if model == "sevennet":
+        pytest.importorskip("sevenn", reason='an optional extra: pip install "nasx[sevennet]"')
+    plain, d4 = get_calculator(model), get_calculator(f"{model}+d4")
+    assert (plain.name, d4.name) == (model, f"{model}+d4")
     assert "dispersion" not in plain.as_dict() and d4.as_dict()["dispersion"] == "d4"
     assert plain.identity() != d4.identity()
-    assert type(d4).from_dict(d4.as_dict()).name == "chgnet+d4"
+    assert type(d4).from_dict(d4.as_dict()).name == f"{model}+d4"
     assert "dftd4" in d4.software() and "dftd4" not in plain.software()
     assert isinstance(d4, AseBackedCalculator)
     short = d4.describe().split(" (")[0]  # what figure titles show
-    assert short.endswith("model + DFT-D4") and "r2SCAN's parameters" in d4.describe()
+    assert short.endswith(" + DFT-D4") and "r2SCAN's parameters" in d4.describe()
 
 
 @pytest.mark.slow
