@@ -38,6 +38,7 @@ from nasx.settings import PhononSettings
 from nasx.structures import reference_set
 
 T_ENTROPY_K = 298.15
+EV_PER_K_TO_J_PER_MOL_K = 96485.33212  # the Faraday constant: eV per particle → J per mol
 RATTLE_A = 0.01
 
 
@@ -173,12 +174,11 @@ def entropy(phase_id: str, calculator: str, out: Path) -> list[dict]:
             out=out / label,
             workers=1,
         )
-        phonon = result.phonopy(phase_id)
-        phonon.run_mesh(PhononSettings().mesh_length_A)
-        phonon.run_thermal_properties(temperatures=[T_ENTROPY_K])
-        atoms = len(phonon.unitcell)
-        s_j = float(phonon.get_thermal_properties_dict()["entropy"][0]) / atoms
-        volume = phonon.unitcell.volume / atoms
+        phase_dir = Path(result.directory) / "phases" / phase_id  # the report's own numbers
+        thermal = json.loads((phase_dir / "thermal.json").read_text())
+        s_j = float(thermal["entropy_eV_per_K_per_atom"][0]) * EV_PER_K_TO_J_PER_MOL_K
+        relaxed = Structure.from_file(phase_dir / "relaxed.cif")
+        volume = relaxed.volume / len(relaxed)
         rows.append(
             {
                 "model": label,
