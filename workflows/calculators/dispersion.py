@@ -3,14 +3,16 @@
 The ``dftd4`` library (LGPL-3.0-or-later; optional extra ``pip install "nasx[d4]"``) through its
 ASE calculator, summed with the model's (ASE's `SumCalculator`). Its three-body
 (Axilrod–Teller–Muto) term is kept but summed within `ATM_CUTOFF_BOHR` instead of the library's
-40 bohr: measured by ``benchmarks/dispersion_cost.py`` on α-S8 (one core), that makes a call
-about 8× cheaper (1.1 s instead of 9 s for 128 atoms) and changes the energy by 0.3 meV/atom,
-forces by 0.1 meV/Å and the stress by 7 MPa; leaving the three-body term out (or D3(BJ)
-instead) would change the energy by 7–11 meV/atom and the stress by 90–120 MPa. The two-body
-term and the coordination numbers keep the library's cutoffs.
+40 bohr: measured by ``benchmarks/dispersion_cost.py`` on α-S8 (one core, CPU time), that makes
+a call 8× cheaper (0.60 s instead of 5.1 s for 128 atoms, against 0.28 s for CHGNet itself) and
+changes the energy by 0.37 meV/atom, forces by 0.11 meV/Å and the stress by 6.5 MPa. Leaving the
+three-body term out, or D3(BJ) instead (simple-dftd3), would change the energy by 7–11 meV/atom
+and the stress by 90–120 MPa on α-S8, and D3 overbinds Na2S by 81 meV/atom; tad-dftd4 (torch)
+pins numpy < 2. The two-body term and the coordination numbers keep the library's cutoffs.
 
-VASP takes the same correction in its INCAR (`vasp_incar`): IVDW = 13 with r2SCAN's D4
-parameters written out, the same as the library's (``tests/workflows/test_dispersion.py``).
+VASP takes the same correction in its INCAR (`VASP_TAGS`): IVDW = 13 with r2SCAN's D4
+parameters written out, the same as the library's (``tests/workflows/test_dispersion.py``), at
+the cutoffs of the DFT-D4 library VASP is linked to.
 """
 
 from __future__ import annotations
