@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nasx import arguments, defaults
+from nasx import dispersion as model_names
 from nasx.arguments import ArgumentError, shown
 from nasx.errors import NasxInputError
 from nasx.gpaw_settings import GpawSettings
@@ -51,6 +52,7 @@ class StudyOptions:
     relaxation, not ``fmax_eV_per_A``); ``born_charges``: a DFPT job per polar phase (VASP);
     ``gpaw_launcher`` (e.g. ``"mpiexec -n 8"``) runs each GPAW calculation under MPI.
     ``qha``: phonons at several volumes per phase (True, ``"MIN:MAX:COUNT"``, `QhaSettings`).
+    ``dispersion="d4"`` adds DFT-D4 to every model (``nasx.dispersion``; or name ``chgnet+d4``).
     """
 
     system: str | None = None
@@ -79,6 +81,7 @@ class StudyOptions:
     born_charges: bool = False
     gpaw_launcher: str | None = None
     qha: QhaSettings | None = None
+    dispersion: str | None = None
 
     @classmethod
     def from_arguments(cls, **given: object) -> StudyOptions:
@@ -120,8 +123,13 @@ class StudyOptions:
                 "needs a calculator that relaxes without the symmetry constraint (chgnet, "
                 "sevennet, stub); the VASP relaxation keeps the space group",
             )
+        models = model_names.applied("dispersion", self.calculator, self.dispersion)
+        model_names.distinct(
+            "dispersion", models, f" (dispersion {self.dispersion} is every model's)"
+        )
         phase_set = self.phase_set()
-        return Study(self, phase_set, self.run_settings(phase_set))
+        options = replace(self, calculator=models)  # the models' names: chgnet+d4
+        return Study(options, phase_set, self.run_settings(phase_set))
 
     def phase_set(self) -> PhaseSet:
         """The phases chosen by ``system`` or ``structures``, and ``phases``."""
@@ -213,8 +221,10 @@ class Study:
             gpaw_launcher=arguments.program("gpaw_launcher", options.gpaw_launcher)
             if options.gpaw_launcher
             else None,
+            dispersion=options.dispersion,
         )
-        return [get_calculator(name, calculator_options) for name in options.calculator]
+        names = model_names.applied("dispersion", options.calculator, options.dispersion)
+        return [get_calculator(name, calculator_options) for name in names]
 
     def cluster_calculator(self) -> Calculator:
         """This study's VASP or GPAW calculator for cluster workers, which bring their own VASP
@@ -230,6 +240,7 @@ class Study:
                 polling_seconds=options.polling_seconds,
                 gpaw=options.gpaw,
                 vasp=VaspSettings.of(options.vasp, options.born_charges),
+                dispersion=options.dispersion,
                 for_workers=True,
             ),
         )
@@ -264,21 +275,6 @@ class Study:
                 f"of all of them; set {names[0]} or {names[1]} to change it"
             )
         return lines
-
-
-def calculator_names(argument: str, value: object) -> tuple[str, ...]:
-    """One calculator name or several (a committee), each known and given once."""
-    names = arguments.names(argument, value) or ()
-    if not names:
-        raise ArgumentError(argument, "name at least one calculator")
-    for name in names:
-        arguments.choice(argument, name, CALCULATORS)
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise ArgumentError(
-            argument, f"{', '.join(repeated)} given more than once; name each model once"
-        )
-    return names
 
 
 def _literal(value: object) -> object:
@@ -368,7 +364,7 @@ _CHECKS = {
     "phases": arguments.names,
     "temperatures_K": arguments.temperatures_K,
     "bypass": arguments.names,
-    "calculator": calculator_names,
+    "calculator": lambda a, v: model_names.calculator_names(a, v, CALCULATORS),
     "fmax_eV_per_A": lambda a, v: arguments.positive(a, v, "eV/Å"),
     "max_steps": arguments.count,
     "symprec_A": _length,
@@ -389,4 +385,5 @@ _CHECKS = {
     "born_charges": _flag,
     "gpaw_launcher": _text,
     "qha": QhaSettings.from_option,
+    "dispersion": model_names.checked,
 }

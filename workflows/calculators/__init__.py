@@ -6,8 +6,10 @@ classmethod, plus one line in ``REGISTRY``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from importlib import import_module
 
+from nasx.dispersion import TAKES_DISPERSION, split
 from nasx.workflows.calculators.base import Calculator, CalculatorOptions
 
 REGISTRY = {
@@ -22,11 +24,16 @@ REGISTRY = {
 
 
 def get_calculator(name: str, options: CalculatorOptions | None = None) -> Calculator:
-    """The calculator called ``name`` on the command line (see ``REGISTRY``)."""
-    if name not in REGISTRY:
+    """The calculator called ``name`` on the command line (see ``REGISTRY``); ``chgnet+d4``
+    is ``chgnet`` with dispersion (`nasx.dispersion`)."""
+    base, dispersion = split(name)
+    if base not in REGISTRY or (dispersion is not None and base not in TAKES_DISPERSION):
         raise ValueError(f"unknown calculator {name!r}; choose {', '.join(REGISTRY)}")
-    module, _, cls = REGISTRY[name].partition(":")
-    return getattr(import_module(module), cls).from_options(options or CalculatorOptions())
+    options = options or CalculatorOptions()
+    if dispersion is not None:
+        options = replace(options, dispersion=dispersion)
+    module, _, cls = REGISTRY[base].partition(":")
+    return getattr(import_module(module), cls).from_options(options)
 
 
 __all__ = ["REGISTRY", "Calculator", "CalculatorOptions", "get_calculator"]

@@ -1,4 +1,5 @@
-"""Relaxation and forces for calculators that are ASE calculators (CHGNet, the stub, GPAW)."""
+"""Relaxation and forces for calculators that are ASE calculators (CHGNet, the stub, GPAW),
+optionally with a dispersion correction added (``chgnet+d4``: `dispersion`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from pymatgen.io.ase import AseAtomsAdaptor
 
 from nasx.results import ForcesResult, RelaxResult
 from nasx.settings import RelaxSettings
+from nasx.workflows.calculators import dispersion as dispersion_model
 from nasx.workflows.calculators.base import Calculator
 
 
@@ -24,14 +26,37 @@ class AseBackedCalculator(Calculator):
     """A nasx calculator whose physics is an ASE calculator; relaxes with ASE optimisers."""
 
     packages: tuple[str, ...] = ("ase",)
+    dispersion: str | None = None
+    """The dispersion correction added to the model (``"d4"``), None for none."""
+
+    def use_dispersion(self, dispersion: str | None) -> None:
+        """Add ``dispersion`` to the model: its name (``chgnet+d4``) and recorded packages say so."""
+        self.dispersion = dispersion
+        if dispersion is not None:
+            dispersion_model.require_dftd4()
+            self.name = f"{type(self).name}+{dispersion}"
+            self.packages = (*type(self).packages, *dispersion_model.PACKAGES)
+
+    def as_dict(self) -> dict:
+        """monty's dict; ``dispersion`` only when set, so that the calculation key of a run
+        made before the option existed is unchanged."""
+        d = super().as_dict()
+        if d.get("dispersion") is None:
+            d.pop("dispersion", None)
+        return d
+
+    def described(self, description: str) -> str:
+        """A model's description with its dispersion named (`dispersion.described`)."""
+        return dispersion_model.described(description, self.dispersion)
 
     @abstractmethod
     def ase_calculator(self) -> AseCalculator:
         """A fresh ASE calculator (it may share a cached model)."""
 
     def _timed_ase_calculator(self) -> AseCalculator:
-        """The ASE calculator with every evaluation counted by ``self.clock``."""
-        calc = self.ase_calculator()
+        """The ASE calculator (with the dispersion) with every evaluation counted by
+        ``self.clock``."""
+        calc = dispersion_model.summed(self.ase_calculator(), self.dispersion)
         inner, clock = calc.calculate, self.clock
 
         def calculate(*args, **kwargs):

@@ -34,7 +34,8 @@ class CalculatorOptions:
 
     ``structures_dir`` is the user's phase set (None: built-in Na–S), ``phase_set`` the phases
     of the run; ``gpaw`` the GPAW settings (None: the defaults); the rest is for VASP
-    (``vasp``: its relaxation tolerances and Born-charge job, None: the defaults).
+    (``vasp``: its relaxation tolerances and Born-charge job, None: the defaults);
+    ``dispersion``: the correction added to the model (``"d4"``; None: none).
     ``for_workers``: the calculator is only added to a LaunchPad here (``nasx submit``); the
     cluster workers that run it need its program, this machine need not have it."""
 
@@ -46,6 +47,7 @@ class CalculatorOptions:
     gpaw: GpawSettings | None = None
     vasp: VaspSettings | None = None
     gpaw_launcher: str | None = None
+    dispersion: str | None = None
     for_workers: bool = False
 
 

@@ -47,14 +47,17 @@ class SevenNetCalculator(AseBackedCalculator):
     name = "sevennet"
     packages = ("ase", "torch", "sevenn", "e3nn", "torch-geometric")
 
-    def __init__(self, model_name: str = "7net-mf-0", modal: str = "R2SCAN") -> None:
+    def __init__(
+        self, model_name: str = "7net-mf-0", modal: str = "R2SCAN", dispersion: str | None = None
+    ) -> None:
         self.model_name = model_name
         self.modal = modal
+        self.use_dispersion(dispersion)
 
     @classmethod
     def from_options(cls, options: CalculatorOptions) -> SevenNetCalculator:
         require_sevenn()
-        return cls()
+        return cls(dispersion=options.dispersion)
 
     def ase_calculator(self) -> AseCalculator:
         from sevenn.calculator import SevenNetCalculator as SevenNetAse
@@ -71,7 +74,7 @@ class SevenNetCalculator(AseBackedCalculator):
     def describe(self) -> str:
         import sevenn
 
-        return (
+        return self.described(
             f"SevenNet {sevenn.__version__} '{self.model_name}' model, {self.modal} head "
             "(machine-learned r2SCAN), CPU"
         )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from pymatgen.core import Structure
+from pymatgen.io.vasp.sets import MPScanRelaxSet
 
 from nasx.analysis.readers.vasp import (
     VaspRun,
@@ -28,6 +29,7 @@ from nasx.symmetry import INPUT_SYMPREC_A, symmetrized
 from nasx.vasp_settings import VaspSettings
 from nasx.workflows import vasp_inputs
 from nasx.workflows.calculators.base import Calculator, CalculatorOptions
+from nasx.workflows.calculators.dispersion import VASP_TAGS, described
 
 WORKER_ENV_KEY = "vasp_cmd"
 POLLING_ENV_KEY = "vasp_polling_seconds"
@@ -49,7 +51,9 @@ class VaspCalculator(Calculator):
     k-grid and the lattice lengths of the cell it belongs to; other cells use a line density.
     ``auto_kspacing`` uses pymatgen's automatic k-spacing instead of any explicit grid.
     ``settings``: the relaxation's tolerances (EDIFFG, NSW, EDIFF; not ``--fmax``, which is the
-    machine-learned models') and whether polar phases get a Born-charge job."""
+    machine-learned models') and whether polar phases get a Born-charge job. ``dispersion``
+    ``"d4"``: DFT-D4 with r2SCAN's parameters in every job but the Born charges' (IVDW = 13:
+    a VASP linked to the DFT-D4 library, 6.2 or later)."""
 
     name = "vasp"
     category = "vasp"
@@ -64,6 +68,7 @@ class VaspCalculator(Calculator):
         polling_time_step: float = 10.0,
         max_errors: int = 5,
         settings: VaspSettings | dict | None = None,
+        dispersion: str | None = None,
     ) -> None:
         self.vasp_cmd = vasp_cmd
         self.system = system or ["Na", "S"]
@@ -74,6 +79,7 @@ class VaspCalculator(Calculator):
         if not isinstance(settings, VaspSettings):  # a document's dict, or None: the defaults
             settings = VaspSettings.from_document(settings)
         self.settings = settings
+        self.dispersion = dispersion
 
     @classmethod
     def for_phases(cls, phase_set: PhaseSet, **kwargs) -> VaspCalculator:
@@ -92,10 +98,15 @@ class VaspCalculator(Calculator):
             auto_kspacing=options.auto_kspacing,
             polling_time_step=options.polling_seconds,
             settings=options.vasp,
+            dispersion=options.dispersion,
         )
 
     def as_dict(self) -> dict:
-        return {**super().as_dict(), "settings": self.settings.to_document()}
+        """monty's dict; ``dispersion`` only when set (the key of older runs is unchanged)."""
+        d = {**super().as_dict(), "settings": self.settings.to_document()}
+        if d.get("dispersion") is None:
+            d.pop("dispersion", None)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> VaspCalculator:
@@ -130,10 +141,19 @@ class VaspCalculator(Calculator):
 
     def describe(self) -> str:
         kpoints = "pymatgen's automatic k-spacing" if self.auto_kspacing else "the paper's k-grids"
-        return (
+        return described(
             f"VASP r2SCAN (ENCUT {vasp_inputs.ENCUT_EV} eV, {kpoints}; "
-            f"{self.settings.describe()}) under custodian"
+            f"{self.settings.describe()}) under custodian",
+            self.dispersion,
+            "DFT-D4 with r2SCAN's parameters (IVDW 13)",
         )
+
+    def with_dispersion(self, inputs: MPScanRelaxSet) -> MPScanRelaxSet:
+        """``inputs`` with the dispersion's INCAR tags (unchanged without dispersion). Every
+        job but the Born charges' takes them: VASP's DFPT has no dispersion."""
+        if self.dispersion is not None:
+            inputs.user_incar_settings = {**inputs.user_incar_settings, **VASP_TAGS}
+        return inputs
 
     def relaxation_cell(self, structure: Structure) -> Structure:
         return symmetrized(structure, INPUT_SYMPREC_A)  # the cell the published k-grid refers to
@@ -164,12 +184,13 @@ class VaspCalculator(Calculator):
                 self.settings.relax_incar(),
                 constant_volume=settings.constant_volume,
             )
-            run, fixes = self._run(inputs, workdir / name)
+            run, fixes = self._run(self.with_dispersion(inputs), workdir / name)
             corrections += [{**c, "step": name} for c in fixes]
             runs.append(run)
             current = run.structure
         static, fixes = self._run(
-            vasp_inputs.static_inputs(current, self._grid(current), metallic), workdir / "static"
+            self.with_dispersion(vasp_inputs.static_inputs(current, self._grid(current), metallic)),
+            workdir / "static",
         )
         corrections += [{**c, "step": "static"} for c in fixes]
         return relaxation_from_vasp(runs, static, corrections)
@@ -188,7 +209,8 @@ class VaspCalculator(Calculator):
 
         grid = self._grid(structure, supercell=True)
         run, fixes = self._run(
-            vasp_inputs.displacement_inputs(structure, grid, self.metallic), Path(workdir)
+            self.with_dispersion(vasp_inputs.displacement_inputs(structure, grid, self.metallic)),
+            Path(workdir),
         )
         parsed = parse_set_of_forces(
             len(structure), [str(run.path)], verbose=False

@@ -247,6 +247,14 @@ def add_calculation_options(
     )
     add_choice(
         group,
+        "--dispersion",
+        ["none", "d4"],
+        "d4: DFT-D4 dispersion with r2SCAN's parameters added to every model (chgnet, sevennet: "
+        'the dftd4 library, optional: pip install "nasx[d4]"; vasp: IVDW = 13 in its INCAR, '
+        "needs a VASP linked to DFT-D4); not with the stub or gpaw",
+    )
+    add_choice(
+        group,
         "--imaginary-policy",
         ["flag", "pretend_real"],
         "flag: imaginary modes are left out of F_vib and reported; pretend_real: |ν| enters F_vib",

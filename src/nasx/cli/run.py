@@ -49,15 +49,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--calculator",
         nargs="+",
-        choices=CALCULATORS,
         default=[CALCULATORS[0]],
         metavar="NAME",
         help="chgnet: CHGNet's r2SCAN model (no VASP needed); sevennet: SevenNet 7net-mf-0's r2SCAN "
         'head (optional: pip install "nasx[sevennet]"); stub, stub-stiff: analytic test models '
         "(stub-stiff: the compounds' springs × 1.5); vasp: r2SCAN VASP under custodian, run here with "
         "--vasp-cmd; gpaw: r2SCAN DFT with GPAW (optional: scripts/install_gpaw.sh; settings: "
-        "--gpaw). Several names: a committee, one run per model in DIR/models/<name>/ and "
-        "the spread across them in DIR (default chgnet)",
+        "--gpaw); chgnet+d4, sevennet+d4: with DFT-D4 dispersion (see --dispersion). Several "
+        "names: a committee, one run per model in DIR/models/<name>/ and the spread across them "
+        "in DIR (default chgnet)",
     )
     parser.add_argument(
         "--launchpad",
