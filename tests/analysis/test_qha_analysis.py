@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from nasx.analysis.document import ResultsDocument, results_json_text
 from nasx.analysis.qha_sections import PlateauShift
 from nasx.analysis.readers.run_directory import read_run_directory
 from nasx.analysis.reanalysis import analyze_calculations
@@ -109,11 +110,11 @@ def test_the_run_has_v_of_t_and_the_qha_hull_beside_the_harmonic_one(qha_run):
 
 
 @pytest.mark.slow
-def test_nasx_analyze_of_the_run_writes_the_same_results(qha_run, tmp_path):
+def test_nasx_analyze_of_the_run_writes_the_same_typed_results(qha_run, tmp_path):
     assert main(["analyze", str(qha_run), "--out", str(tmp_path / "again")]) == 0
-    assert (tmp_path / "again" / "results.json").read_bytes() == (
-        qha_run / "results.json"
-    ).read_bytes()
+    text = (qha_run / "results.json").read_text()
+    assert (tmp_path / "again" / "results.json").read_text() == text
+    assert results_json_text(ResultsDocument.from_json(json.loads(text))) == text  # typed
 
 
 @pytest.mark.slow
