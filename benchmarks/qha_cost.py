@@ -13,6 +13,17 @@ phase: 32 atoms in its primitive cell); ``--structures`` with a cheap sulfur sta
 the test suite's one-atom simple cubic S, tests/small_set.py). The QHA adds, per phase and
 volume, a fixed-volume relaxation and a phonon set: about (volumes + 1) × the harmonic
 phonons' evaluations, plus the relaxations.
+
+What it found on 2026-12-07 (CHGNet, ``--structures`` Na, Na2S and the one-atom S of
+tests/small_set.py, ``--workers 2``, default volumes, a 2-core machine shared with other jobs):
+
+    run          wall s   jobs    evals  model s  analysis s
+    harmonic       38.7     14       19      5.1         4.8
+    --qha         105.4     94       75     28.1        39.5
+    ratio          2.72   6.71     3.95     5.56        8.29
+
+The analysis job's 35 s more are the 24 volumes' phonopy loads and symmetrised force constants
+(≈ 1.4 s a volume, serially); docs/qha.md says why every phase's QHA was refused there.
 """
 
 from __future__ import annotations
