@@ -51,6 +51,7 @@ from nasx.analysis.document_sections import (
     Source,
 )
 from nasx.analysis.experiment_sections import ExperimentSection
+from nasx.analysis.qha_sections import QhaSection
 from nasx.analysis.readers.records import Ignored
 from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
@@ -94,6 +95,8 @@ class ResultsDocument:
     calculations: Omittable[dict[str, CalculationRecord]] = None
     experiment: Omittable[ExperimentSection] = None
     """Computed beside measured: S(298.15 K), Cp, ΔfH, volume, Γ modes (comparison only)."""
+    qha: Omittable[QhaSection] = None
+    """Quasi-harmonic (p = 0) results of a ``--qha`` run, beside the harmonic ones."""
     checks: Omittable[list[CheckRecord]] = None
     consistency: Omittable[Consistency] = None
     problems: Omittable[list[ProblemRecord]] = None

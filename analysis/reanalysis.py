@@ -16,16 +16,14 @@ from typing import TYPE_CHECKING
 from pymatgen.entries.computed_entries import ComputedStructureEntry
 
 from nasx import __version__
+from nasx.analysis.calculation_records import calculation_record, calculator_record
 from nasx.analysis.document import ResultsDocument
 from nasx.analysis.document_sections import (
-    CalculationRecord,
     CalculationSettings,
-    CalculatorRecord,
     Consistency,
     Missing,
     PhononSettingsRecord,
     ProblemRecord,
-    RelaxationSummary,
     RelaxSettingsRecord,
     Source,
 )
@@ -33,7 +31,7 @@ from nasx.analysis.experiment_sections import ExperimentSection
 from nasx.analysis.readers.records import Calculations, PhaseRecord, PhononInput, Problem
 from nasx.analysis.report.calculations_report import calculations_section
 from nasx.analysis.report.experiment_report import experiment_section
-from nasx.analysis.report.inventory import inventory_section, phonon_set_record
+from nasx.analysis.report.inventory import inventory_section
 from nasx.analysis.report.outputs import (
     results_document,
     write_entries,
@@ -42,19 +40,14 @@ from nasx.analysis.report.outputs import (
 )
 from nasx.analysis.report.phonon_report import (
     instabilities_section,
-    instability_record,
     nac_paragraph,
     phonon_figures_section,
     phonon_modes_section,
 )
 from nasx.analysis.report.provenance import Provenance, of_run, with_fake_vasp
-from nasx.analysis.thermo import phase_phonons
-from nasx.analysis.thermo.checks import (
-    Check,
-    convergence_record,
-    phase_checks,
-    settings_consistency,
-)
+from nasx.analysis.report.qha_report import qha_figure_section
+from nasx.analysis.thermo import phase_phonons, qha_study
+from nasx.analysis.thermo.checks import Check, phase_checks, settings_consistency
 from nasx.analysis.thermo.entries import FVIB_KEY
 from nasx.analysis.thermo.experiment import compare, measured_values
 from nasx.analysis.thermo.study import StudyResult, analyze
@@ -116,7 +109,7 @@ def analyze_calculations(
     ids = {r.id for r in records}
     problems = [p for p in calculations.problems if p.phase is None or p.phase in ids]
     consistency = settings_consistency(records)
-    calculator = _calculator(calculations, consistency)
+    calculator = calculator_record(calculations, consistency)
     provenance = of_run(run) if run else Provenance(calculator.description)
     provenance = with_fake_vasp(provenance, [r.id for r in records if r.test_model], len(records))
     out = Path(out_dir) if out_dir is not None else None
@@ -141,6 +134,9 @@ def analyze_calculations(
     problems += unread
     compared = compare(records, phonons.thermal, phonons.standard, measured, provenance.test_model)
     checks += compared.checks
+    qha = qha_study.of_run(calculations, records, entries, temperatures, result, bypass, system)
+    checks += qha.checks if qha else []
+    problems += qha.problems if qha else []
     extra = {  # the sections of results.json about the calculations (ResultsDocument's fields)
         "calculator": calculator,
         "calculation_settings": CalculationSettings(
@@ -150,8 +146,9 @@ def analyze_calculations(
         if run
         else None,
         "source": Source(calculations.kind),
-        "calculations": {r.id: _calculation_record(r, phonons) for r in records},
+        "calculations": {r.id: calculation_record(r, phonons) for r in records},
         "experiment": compared.section,
+        "qha": qha.section if qha else None,
         "checks": [c.to_record() for c in checks],
         "consistency": consistency,
         "problems": [ProblemRecord.of(p) for p in problems],
@@ -173,6 +170,7 @@ def analyze_calculations(
         if phase_files and r.id in phonons.thermal
     }
     leading, following = sections.render(figures)
+    following += [qha_figure_section(qha, out, provenance.short_model())] if qha else []
     if result is not None:
         paths = write_outputs(
             result,
@@ -359,42 +357,3 @@ def _entry(record: PhaseRecord, thermal: ThermalProperties | None) -> ComputedSt
     return ComputedStructureEntry(
         record.structure, record.energy_eV, entry_id=record.id, data={FVIB_KEY: fvib}
     )
-
-
-def _calculation_record(
-    record: PhaseRecord, phonons: phase_phonons.PhononsFound
-) -> CalculationRecord:
-    """results.json's ``calculations[id]`` of one phase."""
-    relax, structure = record.relaxation, record.structure
-    thermal, convergence = phonons.thermal.get(record.id), phonons.convergence.get(record.id)
-    reused = phonons.reused.get(record.id)
-    q_mesh = reused.q_mesh if reused is not None else None
-    return CalculationRecord(
-        formula=record.formula,
-        label=record.label,
-        status=record.status,
-        relaxation=RelaxationSummary.of(relax) if relax else None,
-        volume_A3_per_atom=structure.volume / len(structure) if structure is not None else None,
-        phonons=thermal,
-        dft=record.dft,
-        corrections=list(record.corrections)
-        if record.corrections or record.dft is not None
-        else None,
-        supercell_convergence=convergence_record(thermal, convergence)
-        if thermal and convergence
-        else None,
-        sources=dict(sorted(record.sources.items())),
-        phonon_set=phonon_set_record(record.phonons, q_mesh, record.sources.get("born_charges"))
-        if thermal and record.phonons is not None
-        else None,
-        ignored=list(record.ignored) or None,
-        flags=list(record.flags) or None,
-        instability=instability_record(record.instability) if record.instability else None,
-    )
-
-
-def _calculator(calculations: Calculations, consistency: Consistency) -> CalculatorRecord:
-    if calculations.run:
-        info = calculations.run.calculator
-        return CalculatorRecord(info.name, info.description, info.object)
-    return CalculatorRecord("vasp", f"VASP outputs ({consistency.message})")
