@@ -26,7 +26,7 @@ def breakdown_part(phases: dict[str, PhaseExperiment]) -> list[str]:
         "(each mode's weight on the translations and rotations of the molecules, ions of one "
         "atom translating), and the rigid-body / intramolecular split. The softening s is the "
         "factor on every force constant (every frequency × √s) that would explain computed − "
-        "measured: −(3/2) R ln s per atom in the classical limit (with the computed Cv(298.15 K) "
+        "measured (s < 1: too soft): ΔS = −(3/2) R ln s per atom in the classical limit (with the computed Cv(298.15 K) "
         "in place of 3R in brackets):",
         "",
         f"| phase | total | {' | '.join(heads)} | rigid-body / intramolecular | softening s |",
@@ -66,7 +66,11 @@ def _factors(p: PhaseExperiment) -> str:
     e = p.entropy_excess
     if e is None:
         return "–"
-    return f"{e.uniform_factor_classical:.2g} ({e.uniform_factor:.2g})"
+    return f"{_factor(e.uniform_factor_classical)} ({_factor(e.uniform_factor)})"
+
+
+def _factor(value: float) -> str:
+    return f"{value:.2f}" if value >= 0.095 else f"{value:.2g}"
 
 
 def _notes(pid: str, p: PhaseExperiment) -> list[str]:
@@ -77,16 +81,16 @@ def _notes(pid: str, p: PhaseExperiment) -> list[str]:
     if b.molecule_sizes:
         parts.append(_molecules(b))
     if e is not None:
-        direction = "too soft" if e.uniform_factor_classical < 1 else "too stiff"
         text = (
-            f"computed − measured S = {e.excess_J_per_mol_K_per_atom:+.2f}: every force "
-            f"constant {direction} by a factor s = {e.uniform_factor_classical:.2g} (classical; "
-            f"{e.uniform_factor:.2g} with Cv), every frequency × {e.uniform_factor_classical**0.5:.2f}"
+            f"computed − measured S = {e.excess_J_per_mol_K_per_atom:+.2f} would take every "
+            f"force constant of this model to be s = {_factor(e.uniform_factor_classical)} × "
+            f"the true one (classical; {_factor(e.uniform_factor)} with Cv), every frequency "
+            f"× {e.uniform_factor_classical**0.5:.2f}"
         )
         if e.external_factor_classical is not None:
             text += (
-                f"; on the rigid-body modes alone it would take s = "
-                f"{e.external_factor_classical:.2g}"
+                f"; were only the rigid-body modes too soft, s = "
+                f"{_factor(e.external_factor_classical)} on them"
             )
         parts.append(text)
     return [f"- {pid}: " + "; ".join(parts) + "."] if parts else []

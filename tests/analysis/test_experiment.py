@@ -99,7 +99,7 @@ def test_the_stub_studys_entropy_breakdown_adds_up_and_is_in_the_report(stub_run
     head = "| phase | total | 0–1 THz | 1–2 THz | 2–4 THz | 4–8 THz | > 8 THz |"
     table = section.split(head, 1)[1]
     row = next(line for line in table.splitlines() if line.startswith("| S8_Fddd | "))
-    assert row.count("|") == 10 and f"{excess['uniform_factor_classical']:.2g}" in row
+    assert row.count("|") == 10 and f"{excess['uniform_factor_classical']:.2f} (" in row
     assert "- S8_Fddd: 4 molecules of 8 atoms per primitive cell" in section
 
 
