@@ -64,7 +64,11 @@ def softening(ph, measured: float) -> str:
             value = {"all": entropy(k, k), "rigid": entropy(k, 1), "internal": entropy(1, k)}[which]
             low, high = (low, (low + high) / 2) if value < measured else ((low + high) / 2, high)
         k = np.exp(low)
-        return "none" if low > 11.9 else f"s = {1 / k**2:.3g} (ν × {k:.2f})"
+        return (
+            "impossible (S of the rest > measured)"
+            if low > 11.9
+            else f"s = {1 / k**2:.3g} (ν × {k:.2f})"
+        )
 
     total = entropy(1, 1)
     assert (

@@ -161,7 +161,8 @@ def mode_entropy_J_per_mol_K(frequencies_THz: np.ndarray, temperature_K: float) 
     nu = np.asarray(frequencies_THz, dtype=float)
     positive = nu > 0
     x = np.where(positive, nu, 1.0) * units.THzToEv / (units.KB * temperature_K)
-    s = units.KB * (x / np.expm1(x) - np.log(-np.expm1(-x))) * units.EvTokJmol * 1000
+    with np.errstate(over="ignore"):  # x/(eˣ − 1) → 0 for a mode far above k_BT
+        s = units.KB * (x / np.expm1(x) - np.log(-np.expm1(-x))) * units.EvTokJmol * 1000
     return np.where(positive, s, 0.0)
 
 
