@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from nasx.analysis.experiment_sections import PhaseExperiment
 from nasx.analysis.thermo.entropy_breakdown import EntropyBand, EntropyBreakdown
+from nasx.wording import counted
 
 LOW_THZ = 2.0
 """Internal modes of a molecular crystal below this are counted out in words."""
@@ -104,9 +105,9 @@ def _molecules(b: EntropyBreakdown) -> str:
     internal_entropy = sum(
         x.entropy_J_per_mol_K_per_atom - (x.external_J_per_mol_K_per_atom or 0) for x in low
     )
+    atoms = " or ".join(counted(n, "atom") for n in sizes)
     return (
-        f"{count} molecule{'s' if count > 1 else ''} of {', '.join(map(str, sizes))} atoms per "
-        f"primitive cell; their rigid-body motion ({b.external_modes_per_atom:.2f} modes per "
+        f"{counted(count, 'molecule')} of {atoms} per primitive cell; their rigid-body motion ({b.external_modes_per_atom:.2f} modes per "
         f"atom) carries {b.external_J_per_mol_K_per_atom:.2f}, their internal modes "
         f"{b.internal_J_per_mol_K_per_atom:.2f}, of which {internal_entropy:.2f} from "
         f"{internal_modes:.2f} internal modes per atom below {LOW_THZ:g} THz"
