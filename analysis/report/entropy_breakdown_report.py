@@ -90,7 +90,7 @@ def _notes(pid: str, p: PhaseExperiment) -> list[str]:
         )
         if e.external_factor_classical is not None:
             text += (
-                f"; were only the rigid-body modes too soft, s = "
+                f"; were only the rigid-body modes off, s = "
                 f"{_factor(e.external_factor_classical)} on them"
             )
         parts.append(text)
