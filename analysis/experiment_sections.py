@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nasx.analysis.document_sections import Omittable
+from nasx.analysis.thermo.entropy_breakdown import EntropyBreakdown, EntropyExcess
 from nasx.analysis.thermo.gamma_modes import GammaModes
 
 
@@ -55,6 +56,10 @@ class PhaseExperiment:
     """The label of the measured phase it was matched to (same formula and space group)."""
     entropy_J_per_mol_K_per_atom: Omittable[Comparison] = None
     """S at 298.15 K: harmonic, beside S°(298.15 K)."""
+    entropy_breakdown: Omittable[EntropyBreakdown] = None
+    """Where S(298.15 K) sits: by frequency band, and rigid-molecule vs intramolecular."""
+    entropy_excess: Omittable[EntropyExcess] = None
+    """The uniform force-constant softening that would explain computed − measured S."""
     heat_capacity_J_per_mol_K_per_atom: Omittable[dict[str, Comparison]] = None
     """By temperature: harmonic Cv (= Cp in the harmonic approximation), beside Cp."""
     enthalpy_increment_kJ_per_mol_per_atom: Omittable[dict[str, Comparison]] = None

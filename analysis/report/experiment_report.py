@@ -10,6 +10,7 @@ from nasx.analysis.experiment_sections import (
     LinesComparison,
     PhaseExperiment,
 )
+from nasx.analysis.report.entropy_breakdown_report import breakdown_part
 from nasx.analysis.thermo.gamma_modes import GammaMode, GammaModes
 from nasx.analysis.thermo.study import StudyResult
 from nasx.units import temperature_key
@@ -54,6 +55,9 @@ def experiment_section(section: ExperimentSection | None) -> str:
             f"per atom ({error.phase}), worth T·|ΔS| = {worth or '–'}: free-energy differences "
             "(hull depths) smaller than this are not resolved by this model.",
         ]
+    breakdown = breakdown_part(phases)
+    if breakdown:
+        parts += ["", *breakdown]
     series = _series_table(phases)
     if series:
         parts += ["", *series]

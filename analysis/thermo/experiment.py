@@ -28,6 +28,7 @@ from nasx.analysis.experiment_sections import (
 from nasx.analysis.readers.phase_keys import phase_key
 from nasx.analysis.readers.records import PhaseRecord, Problem
 from nasx.analysis.thermo.checks import Check
+from nasx.analysis.thermo.entropy_breakdown import entropy_excess
 from nasx.analysis.thermo.gamma_modes import GammaModes
 from nasx.analysis.thermo.standard_state import STANDARD_TEMPERATURE_K, StandardState
 from nasx.chemistry import BinarySystem
@@ -178,16 +179,21 @@ def _phase(
         notes.append("ΔfH not computed: no energy or H_vib of the phase or a reference state")
     volume = record.structure.volume / len(record.structure) if record.structure else None
     gamma = state.gamma if state is not None else None
+    breakdown = state.breakdown if state is not None else None
+    entropy = _compare(
+        state.entropy_J_per_mol_K_per_atom if state else None, measured, "entropy_298", "entropy"
+    )
+    excess = None
+    if breakdown is not None and entropy is not None and entropy.measured is not None:
+        cv = state.heat_capacity_J_per_mol_K_per_atom
+        excess = entropy_excess(breakdown, entropy.measured, cv)
     return PhaseExperiment(
         formula=record.formula,
         space_group=phase_key(record.structure)[1] if record.structure else None,
         measured_phase=measured.label if measured else None,
-        entropy_J_per_mol_K_per_atom=_compare(
-            state.entropy_J_per_mol_K_per_atom if state else None,
-            measured,
-            "entropy_298",
-            "entropy",
-        ),
+        entropy_J_per_mol_K_per_atom=entropy,
+        entropy_breakdown=breakdown,
+        entropy_excess=excess,
         heat_capacity_J_per_mol_K_per_atom=_series(state, thermal, measured, "heat_capacity"),
         enthalpy_increment_kJ_per_mol_per_atom=_series(
             state, thermal, measured, "enthalpy_increment"

@@ -28,8 +28,9 @@ from nasx.phonons import ThermalProperties, thermal_properties
 if TYPE_CHECKING:  # matplotlib is imported only where figures are drawn
     from nasx.analysis.report.phonon_plots import PhononFigures
 
-RECORD_VERSION = 2
-"""2: the record holds the phase's values at 298.15 K and its Γ modes (``standard``)."""
+RECORD_VERSION = 3
+"""2: the record holds the phase's values at 298.15 K and its Γ modes (``standard``); 3: and
+where its S(298.15 K) sits (``standard.breakdown``)."""
 
 
 @dataclass(frozen=True)

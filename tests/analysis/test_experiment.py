@@ -73,6 +73,36 @@ def test_the_stubs_entropy_and_enthalpy_at_298_k_are_einsteins(stub_run):
     )
 
 
+def test_the_stub_studys_entropy_breakdown_adds_up_and_is_in_the_report(stub_run):
+    """Where S(298.15 K) sits: the bands add up to it, α-S8's four S8 rings are found, and the
+    softening factors follow from computed − measured (issue 30)."""
+    phases = checked_document(stub_run / "results.json")["experiment"]["phases"]
+    for pid, phase in phases.items():
+        breakdown = phase["entropy_breakdown"]
+        total = phase["entropy_J_per_mol_K_per_atom"]["computed"]
+        assert breakdown["entropy_J_per_mol_K_per_atom"] == pytest.approx(total, rel=1e-9), pid
+        bands = breakdown["bands"]
+        assert sum(b["entropy_J_per_mol_K_per_atom"] for b in bands) == pytest.approx(total)
+        assert [b["lower_THz"] for b in bands] == [0, 1, 2, 4, 8]
+    sulfur = phases["S8_Fddd"]
+    assert sulfur["entropy_breakdown"]["molecule_sizes"] == [8, 8, 8, 8]
+    assert sulfur["entropy_breakdown"]["external_modes_per_atom"] == pytest.approx(0.75)
+    assert "molecule_sizes" not in phases["Na2S_Fm-3m"]["entropy_breakdown"]
+    excess = sulfur["entropy_excess"]
+    difference = sulfur["entropy_J_per_mol_K_per_atom"]["difference"]
+    assert excess["excess_J_per_mol_K_per_atom"] == pytest.approx(difference)
+    assert -1.5 * 8.314462618 * math.log(excess["uniform_factor_classical"]) == pytest.approx(
+        difference
+    )
+    report = (stub_run / "report.md").read_text()
+    section = report.split("## Computed and measured", 1)[1].split("\n## ", 1)[0]
+    head = "| phase | total | 0–1 THz | 1–2 THz | 2–4 THz | 4–8 THz | > 8 THz |"
+    table = section.split(head, 1)[1]
+    row = next(line for line in table.splitlines() if line.startswith("| S8_Fddd | "))
+    assert row.count("|") == 10 and f"{excess['uniform_factor_classical']:.2f} (" in row
+    assert "- S8_Fddd: 4 molecules of 8 atoms per primitive cell" in section
+
+
 def _record(phase_id: str, formula: str, structure: Structure, e_per_atom: float) -> PhaseRecord:
     return PhaseRecord(
         phase_id, formula, structure=structure, energy_eV=e_per_atom * len(structure)
