@@ -189,7 +189,11 @@ def summary_table(cache: dict) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", type=Path, help="a finished default nasx run (CHGNet)")
+    parser.add_argument(
+        "--run",
+        type=Path,
+        help="a finished nasx run; its model computes the random supercells' forces",
+    )
     parser.add_argument(
         "--cache", type=Path, default=Path(__file__).with_name("fewer_evaluations_results.json")
     )

@@ -47,10 +47,11 @@ def _thermal_row(ph, forces, temperatures: list[float], settings) -> dict:
     }
 
 
-def _forces(structures) -> list[np.ndarray]:
-    from nasx.workflows.calculators.chgnet_r2scan import CHGNetCalculator
+def _forces(structures, model: str) -> list[np.ndarray]:
+    """The forces of the run's own model (run.json's calculator name: chgnet, sevennet)."""
+    from nasx.workflows.calculators import CalculatorOptions, get_calculator
 
-    calculator = CHGNetCalculator()
+    calculator = get_calculator(model, CalculatorOptions())
     return [calculator.forces(s, Path(".")).forces_eV_per_A for s in structures]
 
 
@@ -88,7 +89,8 @@ def run_phonons(run: Path, phase_ids: list[str], cache: dict, save: Callable[[],
                 )
                 cells = phonons.displaced_supercells(ph)
                 start = time.perf_counter()
-                forces = _forces(cells)
+                model = json.loads((run / "run.json").read_text())["calculator"]["name"]
+                forces = _forces(cells, model)
                 cache["forces"][forces_key] = {
                     "displacements": np.asarray(ph.displacements).tolist(),
                     "forces": [f.tolist() for f in forces],
