@@ -43,6 +43,7 @@ def test_the_default_volumes_straddle_the_relaxed_one_with_more_room_to_expand()
         ("-6:8:1000000", "give 5 to 30"),
         ("-0.1:0.1:30", "closer than 0.1 % apart"),
         ({"cnt": 5}, "unknown QHA setting 'cnt'"),
+        ({"imaginary_policy": "ignore"}, "invalid choice: 'ignore'"),
         (3, "is not True, False"),
     ],
 )
@@ -106,3 +107,25 @@ def test_a_run_json_without_qha_keeps_its_form_and_its_calculation_key():
     assert calculation_key_of(document(RunSettings(qha=QhaSettings()))) != calculation_key_of(plain)
     assert RelaxSettings(constant_volume=True).to_document()["constant_volume"] is True
     assert RelaxSettings.from_dict(RelaxSettings(constant_volume=True).as_dict()).constant_volume
+
+
+def test_the_imaginary_policy_is_an_analysis_choice_given_by_name():
+    """--qha-imaginary (implies --qha) or qha={"imaginary_policy": ...}; written to run.json only
+    when not the default, so earlier run.json files keep their form."""
+    from nasx.cli import build_parser
+    from nasx.cli.run import study_options
+
+    keep = QhaSettings.from_option("qha", {"imaginary_policy": "keep", "count": 6})
+    assert keep == QhaSettings(count=6, imaginary_policy="keep")
+    assert keep.to_document()["imaginary_policy"] == "keep"
+    assert "imaginary_policy" not in QhaSettings().to_document()
+    assert QhaSettings.from_document(keep.to_document()) == keep
+
+    def parsed(*argv: str) -> QhaSettings | None:
+        return study_options(build_parser().parse_args(["run", *argv])).qha
+
+    assert parsed("--qha-imaginary", "keep") == QhaSettings(imaginary_policy="keep")
+    assert parsed("--qha-volumes=-4:6:6", "--qha-imaginary", "refuse") == QhaSettings(
+        -4.0, 6.0, 6, "refuse"
+    )
+    assert parsed("--qha") == QhaSettings() and parsed() is None

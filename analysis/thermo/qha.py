@@ -16,7 +16,8 @@ in eV, Å³ and K, so nothing here converts except B, eV/Å³ → GPa (``nasx.un
 recomputes the phonons itself, past nasx's imaginary-mode handling: neither is used.
 
 Guards, each a recorded ``Check`` (none silent): volumes with imaginary modes (excluded from the
-fit, or the phase refused: ``imaginary_policy``); fewer than ``MIN_VOLUMES`` usable volumes
+fit, used with those modes left out of F_vib as the harmonic F_vib leaves them, or the phase
+refused: ``imaginary_policy``); fewer than ``MIN_VOLUMES`` usable volumes
 (refused); inputs not in eV/atom (refused: Cv above 3 k_B, −ΔF ≠ ∫S dT, a zero-point energy
 outside 0–1 eV/atom, a volume outside 2–200 Å³/atom); a poor EOS fit (flagged, threshold
 stated); an equilibrium volume at or beyond the sampled range at T or T ± h (refused at that T:
@@ -41,14 +42,12 @@ from nasx.analysis.thermo.qha_points import (
     input_problem,
     temperature_grid,
 )
+from nasx.qha_settings import IMAGINARY_POLICIES
 from nasx.structures import PhaseChange
 from nasx.units import MEV_PER_EV, ev_per_a3_to_gpa
 from nasx.wording import counted
 
 EOS_NAMES = ("vinet", "birch_murnaghan", "murnaghan")
-IMAGINARY_POLICIES = ("exclude", "refuse")
-"""What a volume with modes below the imaginary tolerance does: left out of the fit (and listed),
-or the whole QHA of the phase refused."""
 MIN_VOLUMES = 5
 """phonopy's C_p fits S(V) and Cv(V) with degree-4 polynomials: five volumes at least."""
 EOS_RESIDUAL_TOLERANCE_EV_PER_ATOM = 1e-4
@@ -183,9 +182,11 @@ def quasi_harmonic(
     ordered = sorted(points, key=lambda p: p.volume_A3_per_atom)
     bad = [p for p in ordered if p.imaginary_modes > 0]
     refusing = bool(bad) and imaginary_policy == "refuse"
+    left_out = bad if imaginary_policy != "keep" else []
     uses = [
-        PointUse(p.volume_A3_per_atom, p.label, p not in bad and not refusing,
-                 _imaginary(p) if p in bad else "phase refused" if refusing else "")
+        PointUse(p.volume_A3_per_atom, p.label, p not in left_out and not refusing,
+                 _imaginary(p) + (", left out of its F_vib" if p not in left_out else "")
+                 if p in bad else "phase refused" if refusing else "")
         for p in ordered
     ]  # fmt: skip
     used = [p for p, u in zip(ordered, uses, strict=True) if u.used]
@@ -193,7 +194,7 @@ def quasi_harmonic(
         listed = "; ".join(f"{p.volume_A3_per_atom:.3f} Å³/atom: {_imaginary(p)}" for p in bad)
         message = (
             f"{len(bad)} of {counted(len(points), 'volume')} with imaginary modes ({listed}): "
-            f"{'phase refused' if refusing else 'excluded from the fit'} "
+            f"{_handled(imaginary_policy)} "
             f"(policy {imaginary_policy!r})"
         )
         if refusing:
@@ -338,6 +339,14 @@ def _eos_check(phase_id, eos, grid, fits, tolerance) -> tuple[float | None, Chec
 
 def _kelvins(temperatures: Sequence[float]) -> str:
     return ", ".join(f"{t:g}" for t in temperatures) + " K"
+
+
+def _handled(policy: str) -> str:
+    return {
+        "refuse": "phase refused",
+        "exclude": "excluded from the fit",
+        "keep": "used, those modes left out of F_vib as in the harmonic F_vib",
+    }[policy]
 
 
 def _imaginary(p: VolumePoint) -> str:

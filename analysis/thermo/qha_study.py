@@ -94,11 +94,16 @@ def of_run(
             continue
         points, factor_one = _points(root, record, grid, analysis.problems)
         changes = record.phase_changes
-        result = quasi_harmonic(record.id, points, [0.0, *temperatures], phase_changes=changes)
+        policy = run.qha.imaginary_policy
+        result = quasi_harmonic(
+            record.id, points, [0.0, *temperatures], imaginary_policy=policy, phase_changes=changes
+        )
         analysis.results[record.id] = result
         analysis.checks += result.checks
         if result.refused is None:
-            analysis.curves[record.id] = quasi_harmonic(record.id, points, phase_changes=changes)
+            analysis.curves[record.id] = quasi_harmonic(
+                record.id, points, imaginary_policy=policy, phase_changes=changes
+            )
         analysis.harmonic_gibbs[record.id] = _harmonic_curve(
             record, with_energy[record.id], grid, factor_one
         )

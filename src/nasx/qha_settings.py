@@ -28,17 +28,25 @@ MIN_COUNT, MAX_COUNT = 5, 30
 """Points of the E(V) and F(V, T) fits: an equation of state has four parameters."""
 MIN_STEP_PERCENT = 0.1
 """Neighbouring volumes closer than this are one volume for the fits (and for the set names)."""
+IMAGINARY_POLICIES = ("exclude", "keep", "refuse")
+"""What a volume with modes below the imaginary tolerance does in the fits (listed either way):
+left out of them; kept, with those modes left out of its F_vib as the harmonic F_vib leaves
+them (for crystals with small imaginary pockets; the EOS residual check shows what that costs in
+smoothness); or the whole QHA of the phase refused. An analysis choice: not part of what is
+computed, so it may change on a rerun."""
 
 
 @dataclass(frozen=True)
 class QhaSettings:
     """The volumes of a quasi-harmonic study, in % of the relaxed volume: ``count`` points from
     ``min_percent`` to ``max_percent`` (both included; the range must include 0, the relaxed
-    volume). Defaults: −6 % to +8 % in 8 points, provisional until measured."""
+    volume). Defaults: −6 % to +8 % in 8 points, provisional until measured. ``imaginary_policy``
+    (`IMAGINARY_POLICIES`) is how the fits treat a volume with imaginary modes."""
 
     min_percent: float = MIN_PERCENT
     max_percent: float = MAX_PERCENT
     count: int = COUNT
+    imaginary_policy: str = IMAGINARY_POLICIES[0]
 
     def __post_init__(self) -> None:
         check(self)
@@ -50,7 +58,12 @@ class QhaSettings:
         return tuple(round(1.0 + float(p) / 100.0, 6) for p in percents)
 
     def to_document(self) -> dict:
-        return asdict(self)
+        """The fields; the imaginary policy only when not the default, so the run.json of runs
+        made before it keep their form."""
+        document = asdict(self)
+        if self.imaginary_policy == IMAGINARY_POLICIES[0]:
+            del document["imaginary_policy"]
+        return document
 
     @classmethod
     def from_document(cls, d: Mapping[str, object] | None) -> QhaSettings | None:
@@ -105,6 +118,8 @@ def parse(argument: str, text: str) -> QhaSettings:
 
 
 def _checked(argument: str, key: str, value: object) -> object:
+    if key == "imaginary_policy":
+        return arguments.choice(argument, value, IMAGINARY_POLICIES)
     if key == "count":
         return arguments.count(argument, value)
     return arguments.finite(argument, value, "a percentage")
@@ -113,6 +128,12 @@ def _checked(argument: str, key: str, value: object) -> object:
 def check(settings: QhaSettings, argument: str = "qha") -> None:
     """An `ArgumentError` naming ``argument`` when the volumes cannot make a QHA study."""
     low, high, count = settings.min_percent, settings.max_percent, settings.count
+    if settings.imaginary_policy not in IMAGINARY_POLICIES:
+        raise ArgumentError(
+            argument,
+            f"imaginary_policy {settings.imaginary_policy!r} is not one of "
+            f"{', '.join(IMAGINARY_POLICIES)}",
+        )
     for value in (low, high):
         if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
             raise ArgumentError(argument, f"{value!r} is not a percentage")

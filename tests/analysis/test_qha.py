@@ -183,7 +183,7 @@ def test_values_not_in_ev_per_atom_refuse_the_phase(stub_phase, field, factor, s
     assert [(c.kind, c.ok) for c in result.checks] == [("QHA input", False)]
 
 
-@pytest.mark.parametrize("policy", ["exclude", "refuse"])
+@pytest.mark.parametrize("policy", ["exclude", "keep", "refuse"])
 def test_an_imaginary_volume_is_listed_and_handled_by_the_policy(stub_phase, policy):
     """The largest volume has soft modes: excluded (the fit runs on six, the range shrinks and is
     recorded) or the phase refused; either way the check names the volume and the policy."""
@@ -204,6 +204,11 @@ def test_an_imaginary_volume_is_listed_and_handled_by_the_policy(stub_phase, pol
         assert result.points[-1].reason == "4 modes below -0.05 THz, lowest -0.800 THz"
         assert result.sampled_range_A3_per_atom[1] == pytest.approx(points[-2].volume_A3_per_atom)
         assert result.row(300).volume_A3_per_atom == pytest.approx(model.minimum(300)[0], rel=1e-4)
+    elif policy == "keep":  # used, its imaginary modes already left out of its F_vib
+        assert result.refused is None and all(p.used for p in result.points)
+        assert result.points[-1].reason.endswith("lowest -0.800 THz, left out of its F_vib")
+        assert "used, those modes left out of F_vib" in check.message
+        assert result.sampled_range_A3_per_atom[1] == pytest.approx(soft.volume_A3_per_atom)
     else:
         assert result.rows == () and "QHA refused" in result.refused
         assert "policy 'refuse'" in result.refused

@@ -168,7 +168,8 @@ def add_choice(
 
 
 def add_qha(group: argparse._ActionsContainer) -> None:
-    """``--qha`` and ``--qha-volumes``: `nasx.run`'s ``qha`` (`QhaSettings`)."""
+    """``--qha``, ``--qha-volumes`` and ``--qha-imaginary``: `nasx.run`'s ``qha``
+    (`QhaSettings`)."""
     q = qha_settings
     group.add_argument(
         "--qha",
@@ -186,6 +187,14 @@ def add_qha(group: argparse._ActionsContainer) -> None:
         f"the relaxed volume, the range including 0, within ±{q.LIMIT_PERCENT:g} %%, COUNT from "
         f"{q.MIN_COUNT} to {q.MAX_COUNT} (default {QhaSettings().as_option()}, provisional until "
         f"measured); a negative MIN needs '=': --qha-volumes={QhaSettings().as_option()}",
+    )
+    group.add_argument(
+        "--qha-imaginary",
+        choices=q.IMAGINARY_POLICIES,
+        help="a volume with imaginary modes in the QHA fits (implies --qha): exclude it "
+        "(default), keep it with those modes left out of its F_vib as the harmonic F_vib does "
+        "(molecular crystals with small imaginary pockets), or refuse the phase's QHA; may "
+        "change on a rerun",
     )
 
 

@@ -131,8 +131,9 @@ def command(args: argparse.Namespace) -> int:
 
 def study_options(args: argparse.Namespace):
     """The `StudyOptions` of ``nasx run`` / ``nasx submit``'s options."""
-    from dataclasses import fields
+    from dataclasses import fields, replace
 
+    from nasx.qha_settings import QhaSettings
     from nasx.study import StudyOptions
 
     given = vars(args)
@@ -142,6 +143,9 @@ def study_options(args: argparse.Namespace):
     values["gpaw"] = _settings("gpaw", given.get("gpaw"))
     values["vasp"] = _settings("vasp", given.get("vasp"))
     values["qha"] = given.get("qha_volumes") or given.get("qha")  # --qha-volumes implies --qha
+    if given.get("qha_imaginary"):  # so does --qha-imaginary
+        volumes = values["qha"] if isinstance(values["qha"], QhaSettings) else QhaSettings()
+        values["qha"] = replace(volumes, imaginary_policy=given["qha_imaginary"])
     return StudyOptions.from_arguments(**values)
 
 
