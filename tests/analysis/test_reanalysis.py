@@ -27,6 +27,7 @@ def copy_run(stub_run: Path, tmp_path: Path) -> Path:
     return target
 
 
+@pytest.mark.slow  # a full analysis of the default stub study: ~20 s
 def test_reanalysing_a_run_directory_reproduces_its_results_byte_for_byte(stub_run, tmp_path):
     assert main(["analyze", str(stub_run), "--out", str(tmp_path / "a")]) == 0
     assert main(["analyze", str(stub_run), "--out", str(tmp_path / "b")]) == 0
