@@ -79,7 +79,7 @@ def thermodynamics(relaxed: dict) -> tuple[dict, list]:
     from pymatgen.analysis.phase_diagram import PDEntry, PhaseDiagram
     from pymatgen.core import Composition
 
-    from nasx.analysis.voltage import plateaus
+    from nasx.analysis.thermo.voltage import plateaus
     from nasx.chemistry import BinarySystem
 
     entries = [
