@@ -211,7 +211,7 @@ def phonon_table(cache: dict) -> list[str]:
     rows = cache["phonons"]
     phases = sorted({k.split("|")[0] for k in rows})
     lines = [
-        "Phonons (CHGNet): random displacements fitted by symfc against finite displacements;",
+        "Phonons (the run's model; the stored results: CHGNet): random displacements fitted by symfc against finite displacements;",
         "ΔF meV/atom, ΔS and ΔCv meV/K/atom at 300 | 400 K; classification of imaginary modes.",
         f"{'phase':26} {'scheme':14} {'cells':>5} {'atoms×evals':>11} "
         f"{'ΔF300':>8} {'ΔF400':>8} {'ΔS300':>9} {'ΔCv300':>9} {'min THz':>8}  class",
