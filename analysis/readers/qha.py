@@ -15,11 +15,10 @@ from pathlib import Path
 from pymatgen.core import Structure
 
 from nasx.analysis.readers.records import PhononInput, Problem
-from nasx.analysis.readers.run_directory import read_phase_files
+from nasx.analysis.readers.run_directory import read_phase_files, read_run_document
 from nasx.errors import NasxInputError
-from nasx.layout import RunDirectory, qha_set, read_json
+from nasx.layout import RunDirectory, qha_set
 from nasx.qha_settings import QhaSettings
-from nasx.run_document import RunDocument
 
 LEFT_OUT = "QHA: this volume is left out"
 ALL_LEFT_OUT = "QHA: every volume is left out (no relaxed volume to place them)"
@@ -65,10 +64,7 @@ def read_qha_inputs(root: str | Path, phase_id: str) -> QhaInputs:
     a NasxInputError when ``root`` holds no readable run.json or no such phase."""
     root = Path(root)
     run = RunDirectory(root)
-    document = read_json(run.settings)
-    if document is None:
-        raise NasxInputError(run.settings, "missing or unreadable: not a nasx run directory")
-    settings = RunDocument.from_document(document)
+    settings = read_run_document(root)
     if phase_id not in [p.id for p in settings.phases]:
         ids = ", ".join(p.id for p in settings.phases)
         raise NasxInputError(run.settings, f"has no phase {phase_id} (phases: {ids})")

@@ -64,15 +64,21 @@ def run_document_refusal(directory: Path) -> NasxInputError | None:
     return None
 
 
+def read_run_document(root: Path) -> RunDocument:
+    """The run.json of the run directory ``root``; a NasxInputError when there is none."""
+    path = RunDirectory(root).settings
+    document = read_json(path)
+    if document is None:
+        raise NasxInputError(path, "missing or unreadable: not a nasx run directory")
+    return RunDocument.from_document(document)
+
+
 def read_run_directory(root: str | Path, base: Path | None = None) -> Calculations:
     """Every phase of the run in ``root``, with a Problem for each input that cannot be used.
     Paths are given relative to ``base`` (default: ``root``)."""
     root = Path(root)
     run = RunDirectory(root)
-    document = read_json(run.settings)
-    if document is None:
-        raise NasxInputError(run.settings, "missing or unreadable: not a nasx run directory")
-    settings = RunDocument.from_document(document)
+    settings = read_run_document(root)
     reader = _Reader(base or root)
     records = []
     for phase in settings.phases:
