@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nasx.analysis.document_sections import CheckRecord, Omittable
+from nasx.analysis.experiment_sections import Comparison
 from nasx.analysis.thermo.qha import PointUse, QhaRow
 from nasx.analysis.thermo.voltage import Plateau
 
@@ -21,6 +22,18 @@ class QhaVolumesRecord:
     min_percent: float
     max_percent: float
     count: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class QhaMeasured:
+    """``qha.phases[id].measured``: V(T) and α(T) at the measurements' temperatures."""
+
+    volume_A3_per_atom: Omittable[Comparison] = None
+    volume_temperature_K: Omittable[float] = None
+    """The computed row's temperature (the measurement's is in its source's table)."""
+    thermal_expansion_per_K: Omittable[Comparison] = None
+    """Volumetric, (1/V) dV/dT."""
+    thermal_expansion_temperature_K: Omittable[float] = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,8 @@ class QhaPhaseRecord:
     rows: list[QhaRow]
     points: list[PointUse]
     checks: list[CheckRecord]
+    measured: Omittable[QhaMeasured] = None
+    """V(T) and α(T) beside experiment.toml's values, where it has some for the phase."""
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,17 @@ def analyze_calculations(
     problems += unread
     compared = compare(records, phonons.thermal, phonons.standard, measured, provenance.test_model)
     checks += compared.checks
-    qha = qha_study.of_run(calculations, records, entries, temperatures, result, bypass, system)
+    qha = qha_study.of_run(
+        calculations,
+        records,
+        entries,
+        temperatures,
+        result,
+        bypass,
+        system,
+        measured,
+        provenance.test_model,
+    )
     checks += qha.checks if qha else []
     problems += qha.problems if qha else []
     extra = {  # the sections of results.json about the calculations (ResultsDocument's fields)

@@ -1,6 +1,6 @@
 """Measured values of a system's phases (``experiment.toml`` beside the structures): standard
-entropies, formation enthalpies, heat capacities, volumes and Raman/IR lines, each with its
-source. For comparison with computed values only; nothing is fitted to them.
+entropies, formation enthalpies, heat capacities, volumes, volumetric thermal expansion and
+Raman/IR lines, each with its source. For comparison with computed values only; nothing is fitted to them.
 
 The file's fields are described in the built-in set's ``EXPERIMENT.md``. A measured phase is
 matched to a computed one by formula and space-group number. Values are per formula unit of
@@ -27,6 +27,7 @@ TABLES = {
     "entropy_298": ("value", "uncertainty"),
     "formation_enthalpy_298": ("value", "uncertainty"),
     "volume": ("value", "temperature_K"),
+    "thermal_expansion": ("value", "temperature_K"),
     "heat_capacity": ("temperatures_K", "values"),
     "enthalpy_increment": ("temperatures_K", "values"),
     "raman": ("lines_per_cm",),

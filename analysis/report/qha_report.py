@@ -54,6 +54,7 @@ def qha_section(qha: QhaAnalysis) -> str:
         f"{QHA_PNG}: per phase V(T)/V(0 K) and G_QHA − G_harmonic (meV/atom) against T.",
         "",
     ]
+    lines += _measured(section)
     rows, largest = _comparison(qha)
     if rows:
         header = ["quantity", "T", "harmonic", "QHA", "QHA − harmonic"]
@@ -92,6 +93,38 @@ def _properties(section: QhaSection) -> list[str]:
                 ]
             )
     return _table(header, rows)
+
+
+def _measured(section: QhaSection) -> list[str]:
+    """V(T) and α(T) beside experiment.toml's values (nothing without any)."""
+    rows = []
+    for phase_id, phase in section.phases.items():
+        m = phase.measured
+        if m is None:
+            continue
+        for name, c, t, scale, fmt in (
+            ("V (Å³/atom)", m.volume_A3_per_atom, m.volume_temperature_K, 1.0, "{:.2f}"),
+            ("α (10⁻⁵/K)", m.thermal_expansion_per_K, m.thermal_expansion_temperature_K, 1e5,
+             "{:.2f}"),
+        ):  # fmt: skip
+            if c is None or c.computed is None or c.measured is None:
+                continue
+            checked = "not checked" if c.ok is None else ("within" if c.ok else "OUTSIDE")
+            rows.append(
+                [
+                    phase_id,
+                    name,
+                    f"{t:g} K",
+                    fmt.format(c.computed * scale),
+                    fmt.format(c.measured * scale),
+                    f"{c.relative_difference:+.1%} ({checked})",
+                    c.source or "",
+                ]
+            )
+    if not rows:
+        return []
+    header = ["phase", "quantity", "T (QHA)", "QHA", "measured", "Δ (tolerance)", "source"]
+    return ["", "### Beside measurement", "", *_table(header, rows)]
 
 
 def _comparison(qha: QhaAnalysis) -> tuple[list[list[str]], str]:

@@ -21,6 +21,7 @@ from pymatgen.entries.computed_entries import ComputedStructureEntry
 from nasx.analysis.qha_sections import (
     PlateauShift,
     QhaDifferences,
+    QhaMeasured,
     QhaPhaseRecord,
     QhaSection,
     QhaTemperatureRecord,
@@ -28,6 +29,7 @@ from nasx.analysis.qha_sections import (
 )
 from nasx.analysis.readers.qha import LEFT_OUT, read_qha_inputs
 from nasx.analysis.readers.records import Calculations, PhaseRecord, Problem
+from nasx.analysis.thermo import qha_experiment
 from nasx.analysis.thermo.checks import Check
 from nasx.analysis.thermo.entries import FVIB_KEY, free_energies
 from nasx.analysis.thermo.phase_phonons import thermal_of
@@ -37,6 +39,7 @@ from nasx.analysis.thermo.voltage import Plateau
 from nasx.chemistry import BinarySystem
 from nasx.errors import NasxInputError
 from nasx.qha_settings import QhaSettings
+from nasx.structures.experiment import Experiment
 from nasx.units import MEV_PER_EV, temperature_key
 
 ENERGY_MODEL = (
@@ -67,6 +70,8 @@ class QhaAnalysis:
     not_computed: dict[float, str] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    measured: dict[str, QhaMeasured] = field(default_factory=dict)
+    """By phase id: V(T) and α(T) beside the measured values."""
     section: QhaSection | None = None
 
 
@@ -78,9 +83,12 @@ def of_run(
     harmonic: StudyResult | None,
     bypass: Sequence[str] | None,
     system: BinarySystem | None,
+    experiment: Experiment | None = None,
+    test_model: bool = False,
 ) -> QhaAnalysis | None:
     """The QHA of a run directory whose run.json has QHA settings (None for any other source):
-    every phase with an energy, at 0 K and ``temperatures_K``."""
+    every phase with an energy, at 0 K and ``temperatures_K``, beside ``experiment``'s volumes
+    and thermal expansion where it has some."""
     run = calculations.run
     if calculations.kind != "nasx run" or run is None or run.qha is None:
         return None
@@ -108,6 +116,11 @@ def of_run(
             record, with_energy[record.id], grid, factor_one
         )
     _thermodynamics(analysis, list(entries), harmonic, bypass, system, calculations.source)
+    if experiment is not None:
+        analysis.measured, checks = qha_experiment.compare(
+            analysis.results, analysis.curves, records, experiment, test_model
+        )
+        analysis.checks += checks
     analysis.section = _section(analysis, list(entries), harmonic)
     return analysis
 
@@ -228,6 +241,7 @@ def _section(
             rows=list(r.rows),
             points=list(r.points),
             checks=[c.to_record() for c in r.checks],
+            measured=analysis.measured.get(i),
         )
         for i, r in analysis.results.items()
     }

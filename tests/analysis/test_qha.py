@@ -343,3 +343,46 @@ def test_hostile_inputs_give_one_line_refusals_never_tracebacks(stub_phase):
         assert reasons and all(r and says in r and "\n" not in r for r in reasons), (name, reasons)
         assert all(PHASE in r for r in reasons) and not all(c.ok for c in result.checks), name
         json.dumps(result.as_dict())
+
+
+def test_measured_volume_and_expansion_are_compared_at_the_nearest_grid_temperature():
+    """V(T) and α(T) beside experiment.toml's values at the computed temperature nearest the
+    measured one; a measurement more than 10 K from every computed row is not compared."""
+    from pymatgen.core import Lattice, Structure
+
+    from nasx.analysis.readers.records import PhaseRecord
+    from nasx.analysis.thermo.qha import QhaResult, QhaRow
+    from nasx.analysis.thermo.qha_experiment import compare
+    from nasx.structures.experiment import Experiment, Measured, MeasuredPhase
+
+    na = Structure(Lattice.cubic(4.29), ["Na", "Na"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    record = PhaseRecord(id="Na_Im-3m", formula="Na", structure=na)
+    rows = tuple(
+        QhaRow(t, volume_A3_per_atom=38.0 + t / 100, thermal_expansion_per_K=1e-4 + t * 1e-7)
+        for t in (0.0, 280.0, 290.0, 300.0)
+    )
+    result = QhaResult("Na_Im-3m", "vinet", "exclude", rows, (), ())
+
+    def measured(temperature_K: float) -> Experiment:
+        def value(number: float) -> Measured:
+            return Measured(
+                {"value": number, "temperature_K": temperature_K}, "a table", "high", True
+            )
+
+        values = {"volume": value(39.0), "thermal_expansion": value(2e-4)}
+        return Experiment(phases=(MeasuredPhase("Na", 229, "Na (bcc)", True, values),))
+
+    found, checks = compare({"Na_Im-3m": result}, {}, [record], measured(293.0))
+    m = found["Na_Im-3m"]
+    assert m.volume_temperature_K == 290 and m.volume_A3_per_atom.computed == pytest.approx(40.9)
+    assert m.volume_A3_per_atom.relative_difference == pytest.approx(1.9 / 39.0)
+    assert m.volume_A3_per_atom.ok is True  # within 5 %
+    assert m.thermal_expansion_per_K.computed == pytest.approx(1.29e-4)
+    assert m.thermal_expansion_per_K.ok is False  # −35.5 %, beyond 30 %
+    [failed] = [c for c in checks if not c.ok]
+    assert (
+        failed.kind == "QHA experiment: thermal expansion"
+        and "-36 % (tolerance ±30 %)" in failed.message
+    )
+    far, none = compare({"Na_Im-3m": result}, {}, [record], measured(320.0))
+    assert far == {} and none == []

@@ -108,6 +108,24 @@ def test_the_run_has_v_of_t_and_the_qha_hull_beside_the_harmonic_one(qha_run):
     assert "| E_f Na2S_Fm-3m (eV/atom) | 300 K |" in section
     assert "The largest shifts from the harmonic numbers: " in section
 
+    # bcc Na is in the built-in experiment.toml (volume at 293 K, α at 298.15 K): V(T) and α(T)
+    # of the QHA beside them, at the grid temperature nearest each (290 K, 300 K)
+    measured = qha["phases"]["Na_Im-3m"]["measured"]
+    alpha = measured["thermal_expansion_per_K"]
+    assert measured["thermal_expansion_temperature_K"] == 300
+    assert alpha["computed"] == rows["Na_Im-3m", 300]["thermal_expansion_per_K"]
+    assert alpha["measured"] == pytest.approx(2.13e-4) and "CRC" in alpha["source"]
+    assert alpha["difference"] == pytest.approx(alpha["computed"] - 2.13e-4)
+    volume = measured["volume_A3_per_atom"]
+    assert measured["volume_temperature_K"] == 290 and volume["measured"] == pytest.approx(39.49)
+    assert rows["Na_Im-3m", 0]["volume_A3_per_atom"] < volume["computed"]
+    assert volume["computed"] < rows["Na_Im-3m", 300]["volume_A3_per_atom"]
+    assert {"QHA experiment: volume", "QHA experiment: thermal expansion"} <= {
+        c["check"] for c in document["checks"] if c["phase"] == "Na_Im-3m"
+    }
+    assert "measured" not in qha["phases"]["S_Pm-3m"]  # no simple cubic sulfur was measured
+    assert "### Beside measurement" in section and "| Na_Im-3m | α (10⁻⁵/K) | 300 K |" in section
+
 
 @pytest.mark.slow
 def test_nasx_analyze_of_the_run_writes_the_same_typed_results(qha_run, tmp_path):
@@ -140,7 +158,8 @@ def test_without_qha_settings_the_analysis_is_the_harmonic_one(qha_run, tmp_path
     qha_checks = [
         line for line in without.splitlines() if line.startswith("- **") and ", QHA " in line
     ]
-    assert len(qha_checks) == 2  # sulfur's volume range and the 400 K hull, among the checks
+    # sulfur's volume range, the 400 K hull, and the stub Na's α beside the measured one
+    assert len(qha_checks) == 3
     kept = [line for line in without.splitlines() if line not in qha_checks]
     assert (out / "report.md").read_text().splitlines() == kept
 
