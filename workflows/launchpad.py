@@ -4,12 +4,12 @@ The embedded store (mongomock_persistence, FireWorks' ``MONGOMOCK_SERVERSTORE_FI
 the whole database in memory and by itself writes it back only when the interpreter exits; a
 kill -9 would lose everything and two processes on one file would duplicate work. So here one
 process owns the store: it holds an exclusive lock on the run directory, writes the store
-atomically (temp file + rename) at most every ``PERSIST_INTERVAL_S`` while jobs finish and
-always when it stops, never at exit by itself, and recovers jobs that were running when a
-previous owner died.
+atomically (temp file + rename) at most every ``PERSIST_INTERVAL_S`` (longer for a large store)
+while jobs finish and always when it stops, never at exit by itself, and recovers jobs that were
+running when a previous owner died.
 
-A kill -9 therefore loses at most the last ``PERSIST_INTERVAL_S`` of bookkeeping, never work:
-every job first looks for its own finished output in the run directory (relax.json,
+A kill -9 therefore loses at most the last interval's bookkeeping, never work: every job first
+looks for its own finished output in the run directory (relax.json,
 forces.json, phonons.json, …), so a job the stale store still lists as ready or running is
 taken again and ends at once as reused (``computed: false`` in journal.jsonl).
 """
@@ -33,6 +33,11 @@ PERSIST_INTERVAL_S = 2.0
 """Least time between two writes of the store while jobs run. Each write serialises the whole
 store (2 MB for the Na–S study: ≈ 25 ms); after every one of its 92 jobs that was ≈ 2.5 s of a
 60 s run."""
+SNAPSHOT_SHARE = 0.05
+"""Largest share of the time spent serialising the store: a large store is written less often
+(at least ``snapshot seconds / SNAPSHOT_SHARE`` apart). The 772-job store of a ``--qha`` study is
+17.5 MB, 0.44 s a snapshot, taken while no worker can check a job in or out: every 2 s that held
+the workers back for a fifth of the run."""
 
 REBUILD = (
     "it is left as it is; delete it (or move it aside) and run the same 'nasx run' command "
@@ -125,6 +130,8 @@ class EmbeddedStore:
         self._store = self.launchpad.connection._store
         self.written_at = float("-inf")
         """time.monotonic() of the last write."""
+        self.snapshot_seconds = 0.0
+        """How long the last snapshot took."""
         if not self.launchpad.fireworks.find_one(
             {}, {"fw_id": 1}
         ) and not self.launchpad.fw_id_assigner.find_one({}):
@@ -173,17 +180,25 @@ class EmbeddedStore:
         self.write(self.snapshot())
 
     def persist_soon(self) -> None:
-        """``persist`` unless the last write is less than ``PERSIST_INTERVAL_S`` old; then the
+        """``persist`` unless the last write is less than ``persist_interval()`` old; then the
         change is written by a later call, or by ``close``."""
-        if time.monotonic() - self.written_at >= PERSIST_INTERVAL_S:
+        if time.monotonic() - self.written_at >= self.persist_interval():
             self.persist()
+
+    def persist_interval(self) -> float:
+        """Least seconds between two writes while jobs run: ``PERSIST_INTERVAL_S``, longer for a
+        store whose snapshot takes more than ``SNAPSHOT_SHARE`` of that."""
+        return max(PERSIST_INTERVAL_S, self.snapshot_seconds / SNAPSHOT_SHARE)
 
     def snapshot(self) -> str:
         """The store as text (the same as json_util.dumps, with the C encoder doing all but the
         BSON types); take it while no other thread changes the store."""
         from bson import json_util
 
-        return json.dumps(self._store.to_dict(), default=json_util.default)
+        start = time.monotonic()
+        text = json.dumps(self._store.to_dict(), default=json_util.default)
+        self.snapshot_seconds = time.monotonic() - start
+        return text
 
     def write(self, text: str) -> None:
         """Write a snapshot atomically (temp file, fsync, rename)."""

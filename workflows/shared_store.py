@@ -5,7 +5,7 @@ LaunchPad: through FireWorks' ``DataServer`` (a multiprocessing manager).
 the store's owner and leave nobody to write it to disk (NOTES.md: it saved nothing). Here the
 server runs in a thread of the owner, over a ``SharedLaunchPad``: the few LaunchPad methods
 that ``rapidfire`` and the Rocket call, one call at a time (the store is not thread-safe), and
-the store written by a writer thread when jobs finish (at most every ``PERSIST_INTERVAL_S``,
+the store written by a writer thread when jobs finish (at most every ``persist_interval()``,
 and at once when the owner flushes it), so no worker waits for it.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 
-from nasx.workflows.launchpad import PERSIST_INTERVAL_S, EmbeddedStore
+from nasx.workflows.launchpad import EmbeddedStore
 
 
 class SharedLaunchPad:
@@ -97,7 +97,7 @@ class SharedLaunchPad:
             self._dirty.wait()
             if self._closed.is_set():
                 return
-            due = self._store.written_at + PERSIST_INTERVAL_S - time.monotonic()
+            due = self._store.written_at + self._store.persist_interval() - time.monotonic()
             self._urgent.wait(max(0.0, due))  # what finishes meanwhile goes into the same write
             self._dirty.clear()
             with self._written:
