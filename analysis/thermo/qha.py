@@ -26,7 +26,6 @@ phonopy would extrapolate); temperatures at or above a phase change (flagged).
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -325,20 +324,28 @@ def _eos_check(phase_id, eos, grid, fits, tolerance) -> tuple[float | None, Chec
     """The largest residual of the fits, and the check that states it against ``tolerance``."""
     done = [(f[1], float(grid[i])) for i, f in fits.items() if f is not None]
     failed = [float(grid[i]) for i, f in fits.items() if f is None]
-    worst, at = max(done) if done else (math.nan, math.nan)
+    if not done:
+        message = f"{eos} fit of E + F_vib failed at every temperature ({_kelvins(failed)})"
+        return None, Check(phase_id, "QHA EOS fit", False, message)
+    worst, at = max(done)
     over = [t for r, t in done if r > tolerance]
     limit = f"{tolerance * MEV_PER_EV:g} meV/atom"
     message = (
         f"{eos} fit of E + F_vib: largest |fit − data| {worst * MEV_PER_EV:.3g} meV/atom "
         f"(at {at:g} K), " + (f"above {limit} at {_kelvins(over)}" if over else f"≤ {limit}")
     ) + (f"; fit failed at {_kelvins(failed)}" if failed else "")
-    return (worst if done else None), Check(
-        phase_id, "QHA EOS fit", not over and not failed, message
-    )
+    return worst, Check(phase_id, "QHA EOS fit", not over and not failed, message)
 
 
 def _kelvins(temperatures: Sequence[float]) -> str:
-    return ", ".join(f"{t:g}" for t in temperatures) + " K"
+    """The temperatures as text, runs of grid neighbours as ranges: "0–60, 300 K"."""
+    runs: list[list[float]] = []
+    for t in sorted(temperatures):
+        if runs and t - runs[-1][-1] <= GRID_STEP_K + 1e-9:
+            runs[-1].append(t)
+        else:
+            runs.append([t])
+    return ", ".join(f"{r[0]:g}" if len(r) == 1 else f"{r[0]:g}–{r[-1]:g}" for r in runs) + " K"
 
 
 def _handled(policy: str) -> str:
