@@ -124,7 +124,7 @@ def _measured(section: QhaSection) -> list[str]:
     if not rows:
         return []
     header = ["phase", "quantity", "T (QHA)", "QHA", "measured", "Δ (tolerance)", "source"]
-    return ["", "### Beside measurement", "", *_table(header, rows)]
+    return ["", "### Beside measurement", "", *_table(header, rows), ""]
 
 
 def _comparison(qha: QhaAnalysis) -> tuple[list[list[str]], str]:

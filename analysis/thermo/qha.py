@@ -52,6 +52,9 @@ MIN_VOLUMES = 5
 EOS_RESIDUAL_TOLERANCE_EV_PER_ATOM = 1e-4
 """Largest |fit − data| of E + F_vib accepted without a flag (0.1 meV/atom): noise of this size
 on a ±5 % grid moved the stub's Na2S V(300 K) by 0.07 % (median; 0.4 % at worst in 200 draws)."""
+EOS_RESIDUAL_REFUSAL_FACTOR = 10.0
+"""A temperature whose fit misses by more than this × the tolerance (1 meV/atom) is refused: noise
+ten times larger scatters V(300 K) about as much as the stub's whole 2.3 % expansion to 300 K."""
 _T_MATCH_K = 1e-6
 
 __all__ = [
@@ -232,7 +235,7 @@ def quasi_harmonic(
     for t in asked:
         i = _index(grid, t)
         stencil = [i] if t == 0 else [_index(grid, t - step_K), i, _index(grid, t + step_K)]
-        refused = _refusal(phase_id, t, grid, stencil, fits, inside, span)
+        refused = _refusal(phase_id, t, grid, stencil, fits, inside, span, tolerance)
         rows.append(
             QhaRow(t, refused=refused)
             if refused
@@ -292,14 +295,20 @@ def _row(t, grid, stencil, fits, volumes, table, tolerance, phase_changes) -> Qh
     )
 
 
-def _refusal(phase_id, t, grid, stencil, fits, inside, span) -> str | None:
-    """Why the row at ``t`` is refused (one line): a fit of its stencil failed or left the
-    range, ``t`` itself named first."""
+def _refusal(phase_id, t, grid, stencil, fits, inside, span, tolerance) -> str | None:
+    """Why the row at ``t`` is refused (one line): a fit of its stencil failed, missed its data
+    by more than ``EOS_RESIDUAL_REFUSAL_FACTOR`` × ``tolerance`` or left the range, ``t`` first."""
     center = stencil[len(stencil) // 2]
+    limit = EOS_RESIDUAL_REFUSAL_FACTOR * tolerance
     for j in [center, *(j for j in stencil if j != center)]:
         at = "" if j == center else f" (at {grid[j]:g} K, for dV/dT)"
         if fits[j] is None:
             return f"{phase_id} at {t:g} K: the equation-of-state fit failed{at}"
+        if fits[j][1] > limit:
+            return (
+                f"{phase_id} at {t:g} K: EOS residual {fits[j][1] * MEV_PER_EV:.3g} meV/atom{at}, "
+                f"above {limit * MEV_PER_EV:g} meV/atom: refused, V(T) not determined"
+            )
         if not inside[j]:
             return (
                 f"{phase_id} at {t:g} K: equilibrium volume {fits[j][0][3]:.3f} Å³/atom{at} "

@@ -291,6 +291,19 @@ def test_a_poor_equation_of_state_fit_is_flagged_with_its_threshold(stub_phase):
     assert not check.ok and "above 0.1 meV/atom" in check.message
     assert result.max_eos_residual_eV_per_atom > 1e-4 > clean.max_eos_residual_eV_per_atom
     assert any("0.1 meV/atom" in flag for flag in result.row(300).flags)
+    assert result.row(300).refused is None  # flagged, still a result
+
+    # ten times that noise: the residual passes 1 meV/atom and the temperature is refused
+    worse = [
+        VolumePoint(**{**vars(p), "energy_eV_per_atom": p.energy_eV_per_atom + 5e-3 * (-1) ** i})
+        for i, p in enumerate(points)
+    ]
+    row = quasi_harmonic(PHASE, worse, [300]).row(300)
+    assert row.volume_A3_per_atom is None and row.gibbs_energy_eV_per_atom is None
+    assert re.fullmatch(
+        rf"{PHASE} at 300 K: EOS residual [0-9.]+ meV/atom, above 1 meV/atom: refused, V\(T\) not determined",
+        row.refused,
+    )
 
 
 def test_temperatures_at_or_above_a_phase_change_are_flagged(stub_phase):
