@@ -196,14 +196,13 @@ def _find_or_add_workflow(lp, build: Callable[[], Workflow], run_dir: Path, stor
             )
         return workflow_id
     existing = workflow_of_run_dir(lp, run_dir)
+    if existing is None:
+        existing = store.adopt_moved_workflow(RUN_DIR_KEY)
     if existing is not None and _grown(lp, existing, build):
         lp.delete_wf(existing)  # --qha added: a new graph, every finished job reused from files
         existing = None
     if existing is not None:
         return existing
-    moved = store.adopt_moved_workflow(RUN_DIR_KEY)
-    if moved is not None:
-        return moved
     return min(lp.add_wf(build()).values())
 
 

@@ -289,6 +289,27 @@ def test_a_killed_run_resumes_without_recomputing_a_finished_volume(qha_run, tmp
 
 
 @pytest.mark.slow
+@pytest.mark.slow
+def test_a_volume_added_to_a_copied_qha_run_is_computed_and_nothing_else(qha_run, tmp_path):
+    """A finished QHA run copied elsewhere (its store's workflow adopted) and run with one more
+    volume: that volume's jobs run, every other job is reused (a copy once skipped the growth
+    and left the new volume missing)."""
+    run = shutil.copytree(qha_run, tmp_path / "copy")
+    before = len(RunDirectory(run).journal_entries())
+    wider = QhaSettings(QHA.min_percent, QHA.max_percent + 2, QHA.count + 1)
+    argv = qha_argv(run, qha_run.parent / "cifs", "--workers", "1")
+    argv = [a for a in argv if not a.startswith("--qha-volumes")] + [
+        f"--qha-volumes={wider.as_option()}"
+    ]
+    assert main(argv) == 0
+    added = [e["job"] for e in RunDirectory(run).journal_entries()[before:] if e["computed"]]
+    new = qha_set(wider.volume_factors[-1])
+    assert added and all(new in job for job in added if job != "analysis"), added
+    assert {job.split()[0] for job in added} >= {"relax", "forces", "analysis"}
+    for phase_id in ELEMENTS:
+        assert len(read_qha_inputs(run, phase_id).points) == wider.count
+
+
 def test_qha_is_added_to_a_harmonic_run_reusing_it_and_never_dropped_unnoticed(
     qha_run, tmp_path, capsys
 ):
