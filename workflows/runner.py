@@ -10,6 +10,7 @@ is run again (and returns its outputs at once if it had written them).
 from __future__ import annotations
 
 import contextlib
+import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -199,7 +200,8 @@ def _find_or_add_workflow(lp, build: Callable[[], Workflow], run_dir: Path, stor
     if existing is None:
         existing = store.adopt_moved_workflow(RUN_DIR_KEY)
     if existing is not None and _grown(lp, existing, build):
-        lp.delete_wf(existing)  # --qha added: a new graph, every finished job reused from files
+        with contextlib.redirect_stdout(io.StringIO()):  # FireWorks prints every launch id
+            lp.delete_wf(existing)  # --qha added: a new graph, every finished job reused from files
         existing = None
     if existing is not None:
         return existing

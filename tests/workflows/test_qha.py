@@ -290,7 +290,7 @@ def test_a_killed_run_resumes_without_recomputing_a_finished_volume(qha_run, tmp
 
 @pytest.mark.slow
 @pytest.mark.slow
-def test_a_volume_added_to_a_copied_qha_run_is_computed_and_nothing_else(qha_run, tmp_path):
+def test_a_volume_added_to_a_copied_qha_run_is_computed_and_nothing_else(qha_run, tmp_path, capsys):
     """A finished QHA run copied elsewhere (its store's workflow adopted) and run with one more
     volume: that volume's jobs run, every other job is reused (a copy once skipped the growth
     and left the new volume missing)."""
@@ -301,7 +301,10 @@ def test_a_volume_added_to_a_copied_qha_run_is_computed_and_nothing_else(qha_run
     argv = [a for a in argv if not a.startswith("--qha-volumes")] + [
         f"--qha-volumes={wider.as_option()}"
     ]
+    capsys.readouterr()
     assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "Remove launches" not in printed and "Removing workflow" not in printed  # FireWorks
     added = [e["job"] for e in RunDirectory(run).journal_entries()[before:] if e["computed"]]
     new = qha_set(wider.volume_factors[-1])
     assert added and all(new in job for job in added if job != "analysis"), added
