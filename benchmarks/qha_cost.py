@@ -14,16 +14,30 @@ the test suite's one-atom simple cubic S, tests/small_set.py). The QHA adds, per
 volume, a fixed-volume relaxation and a phonon set: about (volumes + 1) × the harmonic
 phonons' evaluations, plus the relaxations.
 
-What it found on 2026-12-07 (CHGNet, ``--structures`` Na, Na2S and the one-atom S of
-tests/small_set.py, ``--workers 2``, default volumes, a 2-core machine shared with other jobs):
+What it found on the default study (six phases, default volumes −6 … +8 % × 8, ``--workers 2``,
+2026-12-08, the 2-core machine running short tests beside CHGNet and a GPAW job at nice 10 and
+two re-analyses beside SevenNet):
 
+    nasx run --calculator chgnet --workers 2; QHA: --qha
     run          wall s   jobs    evals  model s  analysis s
-    harmonic       38.7     14       19      5.1         4.8
-    --qha         105.4     94       75     28.1        39.5
-    ratio          2.72   6.71     3.95     5.56        8.29
+    harmonic       54.0     92      439     67.0         1.4
+    --qha         421.5    772     2661    490.5        49.5
+    ratio          7.80   8.39     6.06     7.32       36.35
 
-The analysis job's 35 s more are the 24 volumes' phonopy loads and symmetrised force constants
-(≈ 1.4 s a volume, serially); docs/qha.md says why every phase's QHA was refused there.
+(before the store was written less often, the same run took 457.9 s: ratio 8.28)
+
+    nasx run --calculator sevennet --workers 2; QHA: --qha
+    harmonic      161.0     92      347    247.9         1.9
+    --qha        1206.7    772     2430   1871.4        59.5
+    ratio          7.50   8.39     7.00     7.55       31.94
+
+Per phase and volume the QHA adds a fixed-volume relaxation (48 in all, 3.7 s each with CHGNet)
+and a phonon set; the analysis job fits 48 volumes serially (≈ 1.1 s each). In the CHGNet run
+the jobs' own time was 615 s on two workers against 458 s of wall: the rest was the analysis
+alone at the end, and the owner serialising its 17.5 MB store (0.44 s, under the lock the workers
+need) every 2 s, which the store now does at most 5 % of the time (workflows/launchpad.py:
+457.9 → 421.5 s).
+docs/qha.md says what the guards made of each model's QHA.
 """
 
 from __future__ import annotations
