@@ -106,9 +106,15 @@ def _molecules(b: EntropyBreakdown) -> str:
         x.entropy_J_per_mol_K_per_atom - (x.external_J_per_mol_K_per_atom or 0) for x in low
     )
     atoms = " or ".join(counted(n, "atom") for n in sizes)
+    soft = (
+        f", of which {internal_entropy:.2f} from {internal_modes:.2f} internal modes per atom "
+        f"below {LOW_THZ:g} THz"
+        if internal_modes > 0.005
+        else f", none below {LOW_THZ:g} THz"
+    )
     return (
-        f"{counted(count, 'molecule')} of {atoms} per primitive cell; their rigid-body motion ({b.external_modes_per_atom:.2f} modes per "
-        f"atom) carries {b.external_J_per_mol_K_per_atom:.2f}, their internal modes "
-        f"{b.internal_J_per_mol_K_per_atom:.2f}, of which {internal_entropy:.2f} from "
-        f"{internal_modes:.2f} internal modes per atom below {LOW_THZ:g} THz"
+        f"{counted(count, 'molecule')} of {atoms} per primitive cell; their rigid-body motion "
+        f"({b.external_modes_per_atom:.2f} modes per atom) carries "
+        f"{b.external_J_per_mol_K_per_atom:.2f}, their internal modes "
+        f"{b.internal_J_per_mol_K_per_atom:.2f}{soft}"
     )

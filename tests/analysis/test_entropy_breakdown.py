@@ -181,3 +181,39 @@ def test_the_softening_factors_follow_from_the_excess():
     assert -1.5 * r * math.log(excess.uniform_factor_classical) == pytest.approx(20.0)
     assert -11.0 * math.log(excess.uniform_factor) == pytest.approx(20.0)
     assert -0.375 * r * math.log(excess.external_factor_classical) == pytest.approx(20.0)
+
+
+def test_the_report_says_none_rather_than_zero_internal_modes_below_the_low_band():
+    """A molecular crystal whose internal modes all lie above 2 THz: 'none below 2 THz', not
+    '0.00 from 0.00 internal modes'; one with some gives their count and entropy."""
+    from nasx.analysis.report.entropy_breakdown_report import _molecules
+    from nasx.analysis.thermo.entropy_breakdown import EntropyBand, EntropyBreakdown
+
+    def breakdown(low_internal_modes: float) -> EntropyBreakdown:
+        def band(lower, upper, entropy, modes, external, external_modes) -> EntropyBand:
+            return EntropyBand(
+                lower_THz=lower,
+                upper_THz=upper,
+                entropy_J_per_mol_K_per_atom=entropy,
+                modes_per_atom=modes,
+                external_J_per_mol_K_per_atom=external,
+                external_modes_per_atom=external_modes,
+            )
+
+        low = band(0.0, 2.0, 10.0, 0.75 + low_internal_modes, 9.0, 0.75)
+        high = band(2.0, None, 5.0, 2.25 - low_internal_modes, 0.0, 0.0)
+        return EntropyBreakdown(
+            temperature_K=298.15,
+            entropy_J_per_mol_K_per_atom=15.0,
+            bands=[low, high],
+            molecule_sizes=[8, 8],
+            external_J_per_mol_K_per_atom=9.0,
+            internal_J_per_mol_K_per_atom=6.0,
+            external_modes_per_atom=0.75,
+        )
+
+    assert _molecules(breakdown(0.0)).endswith(", none below 2 THz")
+    assert "0.00 internal modes" not in _molecules(breakdown(0.0))
+    assert _molecules(breakdown(0.5)).endswith(
+        ", of which 1.00 from 0.50 internal modes per atom below 2 THz"
+    )
