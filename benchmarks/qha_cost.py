@@ -31,6 +31,11 @@ two re-analyses beside SevenNet):
     --qha        1206.7    772     2430   1871.4        59.5
     ratio          7.50   8.39     7.00     7.55       31.94
 
+    nasx run --calculator chgnet+d4 --workers 2; QHA: --qha
+    harmonic      136.3     92      378    229.7         1.5
+    --qha        1232.2    772     2750   2104.0        41.9
+    ratio          9.04   8.39     7.28     9.16       28.66
+
 Per phase and volume the QHA adds a fixed-volume relaxation (48 in all, 3.7 s each with CHGNet)
 and a phonon set; the analysis job fits 48 volumes serially (≈ 1.1 s each). In the CHGNet run
 the jobs' own time was 615 s on two workers against 458 s of wall: the rest was the analysis
