@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nasx.analysis.qha_sections import PlateauShift, QhaSection
+from nasx.analysis.thermo.qha_experiment import RELATIVE_TOLERANCE
 from nasx.analysis.thermo.qha_study import QhaAnalysis
 from nasx.units import K_B_EV_PER_K, temperature_key
 
@@ -102,28 +103,33 @@ def _measured(section: QhaSection) -> list[str]:
         m = phase.measured
         if m is None:
             continue
-        for name, c, t, scale, fmt in (
-            ("V (Å³/atom)", m.volume_A3_per_atom, m.volume_temperature_K, 1.0, "{:.2f}"),
+        for name, c, t, scale, quantity in (
+            ("V (Å³/atom)", m.volume_A3_per_atom, m.volume_temperature_K, 1.0, "volume"),
             ("α (10⁻⁵/K)", m.thermal_expansion_per_K, m.thermal_expansion_temperature_K, 1e5,
-             "{:.2f}"),
+             "thermal_expansion"),
         ):  # fmt: skip
             if c is None or c.computed is None or c.measured is None:
                 continue
-            checked = "not checked" if c.ok is None else ("within" if c.ok else "OUTSIDE")
+            tolerance = f"±{RELATIVE_TOLERANCE[quantity]:.0%}"
+            checked = (
+                "not checked"
+                if c.ok is None
+                else (f"within {tolerance}" if c.ok else f"OUTSIDE {tolerance}")
+            )
             rows.append(
                 [
                     phase_id,
                     name,
                     f"{t:g} K",
-                    fmt.format(c.computed * scale),
-                    fmt.format(c.measured * scale),
+                    f"{c.computed * scale:.2f}",
+                    f"{c.measured * scale:.2f}",
                     f"{c.relative_difference:+.1%} ({checked})",
                     c.source or "",
                 ]
             )
     if not rows:
         return []
-    header = ["phase", "quantity", "T (QHA)", "QHA", "measured", "Δ (tolerance)", "source"]
+    header = ["phase", "quantity", "T (QHA)", "QHA", "measured", "Δ", "source"]
     return ["", "### Beside measurement", "", *_table(header, rows), ""]
 
 
