@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from nasx.analysis.document_sections import Omittable
 from nasx.analysis.thermo.entropy_breakdown import EntropyBreakdown, EntropyExcess
 from nasx.analysis.thermo.gamma_modes import GammaModes
+from nasx.structures.experiment import Measured
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,6 +30,22 @@ class Comparison:
     source: Omittable[str] = None
     confidence: Omittable[str] = None
     verified: Omittable[bool] = None
+
+    @classmethod
+    def beside(cls, computed: float, measured: float, data: Measured, within: bool) -> Comparison:
+        """``computed`` beside ``measured`` with ``data``'s provenance; ``ok`` is ``within``
+        where the measured value is checked (not of low confidence)."""
+        difference = computed - measured
+        return cls(
+            computed=computed,
+            measured=measured,
+            difference=difference,
+            relative_difference=difference / abs(measured) if measured else None,
+            ok=within if data.checked else None,
+            source=data.source,
+            confidence=data.confidence,
+            verified=data.verified,
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -260,19 +260,11 @@ def _per_atom(measured: MeasuredPhase, quantity: str) -> float | None:
 
 def _versus(computed: float, value: float, data: Measured, relative: str | None) -> Comparison:
     difference = computed - value
-    rel = difference / abs(value) if value else None
     if relative is None:
         within = abs(difference) <= FORMATION_TOLERANCE_EV_PER_ATOM
     else:
-        within = rel is not None and abs(rel) <= RELATIVE_TOLERANCE[relative]
-    return Comparison(
-        computed=computed,
-        measured=value,
-        difference=difference,
-        relative_difference=rel,
-        ok=within if data.checked else None,
-        **_provenance(data),
-    )
+        within = bool(value) and abs(difference / value) <= RELATIVE_TOLERANCE[relative]
+    return Comparison.beside(computed, value, data, within)
 
 
 def _provenance(data: Measured) -> dict:

@@ -86,18 +86,8 @@ def _row_at(rows: Sequence[QhaRow], temperature_K: object, field: str) -> QhaRow
 
 def _versus(computed: float, data: Measured, tolerance: float) -> Comparison:
     value = float(data.numbers["value"])
-    difference = computed - value
-    relative = difference / abs(value)
-    provenance = {"source": data.source, "confidence": data.confidence, "verified": data.verified}
-    ok = abs(relative) <= tolerance if data.checked else None
-    return Comparison(
-        computed=computed,
-        measured=value,
-        difference=difference,
-        relative_difference=relative,
-        ok=ok,
-        **provenance,
-    )
+    within = bool(value) and abs((computed - value) / value) <= tolerance
+    return Comparison.beside(computed, value, data, within)
 
 
 def _line(quantity: str, row: QhaRow, c: Comparison) -> str:
